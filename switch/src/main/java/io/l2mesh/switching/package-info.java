@@ -1,0 +1,1 @@
+package io.l2mesh.switching;

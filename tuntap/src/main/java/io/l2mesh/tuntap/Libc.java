@@ -1,0 +1,315 @@
+package io.l2mesh.tuntap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The libc calls l2mesh makes, as FFM downcalls.
+ * <p>
+ * Every call captures errno and returns {@code -errno} on failure instead of throwing, so the data path
+ * can treat {@code EAGAIN} as a value. Calls used per frame ({@link #read}, {@link #write}, {@link #writev})
+ * take raw addresses as {@code long} and a caller-owned errno capture segment: no {@link MemorySegment} is
+ * created per call, so nothing is allocated.
+ */
+public final class Libc
+{
+    public static final int O_RDWR = 2;
+    public static final int O_NONBLOCK = 0x800;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int S_IFCHR = 0x2000;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle OPEN = downcall("open",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = downcall("read",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle WRITE = downcall("write",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle WRITEV = downcall("writev",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_LONG = downcall("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle MKNOD = downcall("mknod",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MKDIR = downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SOCKET = downcall("socket",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = downcall("bind",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SEND = downcall("send",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = downcall("recv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
+    private Libc()
+    {
+    }
+
+    /**
+     * A segment to receive errno from calls on one thread; allocate one per thread and reuse it.
+     */
+    public static MemorySegment newErrnoCapture(final Arena arena)
+    {
+        return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    public static int open(final MemorySegment capture, final MemorySegment path, final int flags, final int mode)
+    {
+        try
+        {
+            return check(capture, (int)OPEN.invokeExact(capture, path, flags, mode));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int close(final MemorySegment capture, final int fd)
+    {
+        try
+        {
+            return check(capture, (int)CLOSE.invokeExact(capture, fd));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @return bytes read, or {@code -errno} ({@code -EAGAIN} when nothing is ready on a non-blocking fd).
+     */
+    public static long read(final MemorySegment capture, final int fd, final long address, final long length)
+    {
+        try
+        {
+            return check(capture, (long)READ.invokeExact(capture, fd, address, length));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static long write(final MemorySegment capture, final int fd, final long address, final long length)
+    {
+        try
+        {
+            return check(capture, (long)WRITE.invokeExact(capture, fd, address, length));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @param iovAddress address of {@code iovCount} {@code struct iovec} (base, length: two 8-byte words each).
+     */
+    public static long writev(final MemorySegment capture, final int fd, final long iovAddress, final int iovCount)
+    {
+        try
+        {
+            return check(capture, (long)WRITEV.invokeExact(capture, fd, iovAddress, iovCount));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(final MemorySegment capture, final int fd, final long request, final MemorySegment arg)
+    {
+        try
+        {
+            return check(capture, (int)IOCTL_PTR.invokeExact(capture, fd, request, arg));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(final MemorySegment capture, final int fd, final long request, final long arg)
+    {
+        try
+        {
+            return check(capture, (int)IOCTL_LONG.invokeExact(capture, fd, request, arg));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int mknod(final MemorySegment capture, final MemorySegment path, final int mode, final long dev)
+    {
+        try
+        {
+            return check(capture, (int)MKNOD.invokeExact(capture, path, mode, dev));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int mkdir(final MemorySegment capture, final MemorySegment path, final int mode)
+    {
+        try
+        {
+            return check(capture, (int)MKDIR.invokeExact(capture, path, mode));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int socket(final MemorySegment capture, final int domain, final int type, final int protocol)
+    {
+        try
+        {
+            return check(capture, (int)SOCKET.invokeExact(capture, domain, type, protocol));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int bind(final MemorySegment capture, final int fd, final MemorySegment address, final int length)
+    {
+        try
+        {
+            return check(capture, (int)BIND.invokeExact(capture, fd, address, length));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static long send(
+        final MemorySegment capture, final int fd, final MemorySegment buffer, final long length, final int flags)
+    {
+        try
+        {
+            return check(capture, (long)SEND.invokeExact(capture, fd, buffer, length, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static long recv(
+        final MemorySegment capture, final int fd, final MemorySegment buffer, final long length, final int flags)
+    {
+        try
+        {
+            return check(capture, (long)RECV.invokeExact(capture, fd, buffer, length, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int setsockopt(
+        final MemorySegment capture, final int fd, final int level, final int name, final MemorySegment value)
+    {
+        try
+        {
+            return check(capture, (int)SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int)value.byteSize()));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @return the interface index, or 0 when there is no such interface in this network namespace.
+     */
+    public static int ifNameToIndex(final String name)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment capture = newErrnoCapture(arena);
+            final int index = (int)IF_NAMETOINDEX.invokeExact(capture, arena.allocateFrom(name));
+            return Math.max(index, 0);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Linux {@code makedev(major, minor)}.
+     */
+    public static long makedev(final int major, final int minor)
+    {
+        return ((long)(major & 0xfffff000) << 32) | ((major & 0xfffL) << 8) |
+            ((long)(minor & 0xffffff00) << 12) | (minor & 0xffL);
+    }
+
+    private static int check(final MemorySegment capture, final int result)
+    {
+        return result == -1 ? -(int)ERRNO.get(capture, 0L) : result;
+    }
+
+    private static long check(final MemorySegment capture, final long result)
+    {
+        return result == -1 ? -(int)ERRNO.get(capture, 0L) : result;
+    }
+
+    private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor,
+        final Linker.Option... extra)
+    {
+        final Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        final MemorySegment symbol = LIBC.find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    private static RuntimeException rethrow(final Throwable t)
+    {
+        if (t instanceof RuntimeException re)
+        {
+            return re;
+        }
+        if (t instanceof Error e)
+        {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}
