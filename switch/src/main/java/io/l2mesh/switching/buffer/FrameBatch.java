@@ -1,0 +1,81 @@
+package io.l2mesh.switching.buffer;
+
+/**
+ * The frames of one burst from one ingress port: where each sits in {@link LoopMemory} and how long it is.
+ * Preallocated and reset per burst. Single owner: the loop thread.
+ */
+public final class FrameBatch
+{
+    private final long[] headerOffset;
+    private final int[] frameLength;
+    private final int[] vlan;
+    private int count;
+
+    public FrameBatch(final int capacity)
+    {
+        headerOffset = new long[capacity];
+        frameLength = new int[capacity];
+        vlan = new int[capacity];
+    }
+
+    public void reset()
+    {
+        count = 0;
+    }
+
+    public int capacity()
+    {
+        return headerOffset.length;
+    }
+
+    public int count()
+    {
+        return count;
+    }
+
+    /**
+     * Appends a frame whose virtio-net header starts at {@code headerOffset} and whose Ethernet frame of
+     * {@code frameLength} bytes follows it.
+     */
+    public void add(final long headerOffset, final int frameLength)
+    {
+        this.headerOffset[count] = headerOffset;
+        this.frameLength[count] = frameLength;
+        this.vlan[count] = 0;
+        count++;
+    }
+
+    public long headerOffset(final int index)
+    {
+        return headerOffset[index];
+    }
+
+    public long frameOffset(final int index)
+    {
+        return headerOffset[index] + io.l2mesh.switching.offload.VirtioNetHeader.LENGTH;
+    }
+
+    public int frameLength(final int index)
+    {
+        return frameLength[index];
+    }
+
+    public int vlan(final int index)
+    {
+        return vlan[index];
+    }
+
+    /**
+     * Records the result of stripping an 802.1Q tag: header and MACs moved 4 bytes up, frame 4 bytes shorter.
+     */
+    public void stripped(final int index, final long newHeaderOffset, final int newLength)
+    {
+        headerOffset[index] = newHeaderOffset;
+        frameLength[index] = newLength;
+    }
+
+    public void vlan(final int index, final int vlan)
+    {
+        this.vlan[index] = vlan;
+    }
+}

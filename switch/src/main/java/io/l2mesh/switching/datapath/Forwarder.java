@@ -1,0 +1,183 @@
+package io.l2mesh.switching.datapath;
+
+import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.buffer.LoopMemory;
+import io.l2mesh.switching.fdb.MacTable;
+import io.l2mesh.switching.frame.EthernetFlyweight;
+import io.l2mesh.switching.frame.FrameCheck;
+import io.l2mesh.switching.offload.VirtioNetHeader;
+import io.l2mesh.switching.port.Port;
+import io.l2mesh.switching.port.PortTable;
+import io.l2mesh.switching.port.PortTableRef;
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.switching.vlan.VlanRules;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Decides where each frame of a burst goes: the learning-switch logic of one loop.
+ * <p>
+ * <b>What it does per frame.</b> Count it; classify it ({@link FrameCheck}); map it to a VLAN by the ingress
+ * port's {@link VlanRules} and strip its tag, so that frames in slots are always untagged and tags are added
+ * per egress port; learn the source; look up the destination; append the frame to the {@link TxBatch} of the
+ * egress port, or of every other port of the VLAN when flooding (broadcast, multicast, unknown unicast). At the
+ * end of the burst every touched batch is flushed once through the {@link EgressWriter}.
+ * <p>
+ * <b>Complications.</b> Flooding never sends a frame back out of its ingress port, nor from one tunnel into
+ * another (split horizon). A learned destination whose port has gone is treated as unknown. A frame whose
+ * destination sits on its own ingress port is dropped as no-route, as a learning bridge filters it.
+ * <p>
+ * <b>Threading.</b> One per loop; runs only on that loop's thread. Reads the shared {@link MacTable} and the
+ * published {@link PortTable}; allocates nothing and takes no lock (a new MAC allocates its table entry).
+ */
+public final class Forwarder
+{
+    private final int loopId;
+    private final MemorySegment segment;
+    private final MacTable macTable;
+    private final PortTableRef portTableRef;
+    private final EgressWriter egressWriter;
+    private final TxBatch[] pending;
+    private int pendingCount;
+
+    public Forwarder(
+        final int loopId, final LoopMemory memory, final MacTable macTable, final PortTableRef portTableRef,
+        final MemorySegment errnoCapture)
+    {
+        this.loopId = loopId;
+        this.segment = memory.segment();
+        this.macTable = macTable;
+        this.portTableRef = portTableRef;
+        this.egressWriter = new EgressWriter(loopId, memory, errnoCapture);
+        this.pending = new TxBatch[io.l2mesh.switching.fdb.MacLimits.MAX_PORTS];
+    }
+
+    /**
+     * Forwards every frame of {@code batch}, all received on {@code ingress}, then flushes.
+     */
+    public void forward(final Port ingress, final FrameBatch batch, final long nowNs)
+    {
+        final PortTable table = portTableRef.get();
+        final long[] rx = ingress.counters().loopSlots(loopId);
+        final VlanRules rules = ingress.vlanRules();
+        final int ingressId = ingress.id();
+        final int maxFrameLength = ingress.mtu() + EthernetFlyweight.HEADER_LENGTH + EthernetFlyweight.VLAN_TAG_LENGTH;
+        final MemorySegment segment = this.segment;
+
+        for (int i = 0, count = batch.count(); i < count; i++)
+        {
+            long header = batch.headerOffset(i);
+            int length = batch.frameLength(i);
+            PortCounters.add(rx, PortCounters.RX_PACKETS, 1);
+            PortCounters.add(rx, PortCounters.RX_BYTES, length);
+            final boolean superFrame = VirtioNetHeader.gsoType(segment, header) != VirtioNetHeader.GSO_NONE;
+            if (superFrame)
+            {
+                PortCounters.add(rx, PortCounters.RX_GSO_FRAMES, 1);
+            }
+
+            final int tag = FrameCheck.classify(
+                segment, header + VirtioNetHeader.LENGTH, length, maxFrameLength, superFrame);
+            if (tag == FrameCheck.MALFORMED)
+            {
+                PortCounters.drop(rx, DropReason.MALFORMED);
+                continue;
+            }
+            final int vlan = tag == FrameCheck.UNSUPPORTED_TAG ? VlanRules.DROP : rules.ingressVlan(tag);
+            if (vlan == VlanRules.DROP)
+            {
+                PortCounters.drop(rx, DropReason.VLAN);
+                continue;
+            }
+            if (tag != FrameCheck.UNTAGGED)
+            {
+                // Strip in place: move the virtio-net header and the MACs 4 bytes up over the tag.
+                MemorySegment.copy(segment, header, segment, header + EthernetFlyweight.VLAN_TAG_LENGTH,
+                    VirtioNetHeader.LENGTH + EthernetFlyweight.MAC_PAIR_LENGTH);
+                header += EthernetFlyweight.VLAN_TAG_LENGTH;
+                length -= EthernetFlyweight.VLAN_TAG_LENGTH;
+                VirtioNetHeader.shift(segment, header, -EthernetFlyweight.VLAN_TAG_LENGTH);
+                batch.stripped(i, header, length);
+            }
+            batch.vlan(i, vlan);
+
+            final long frame = header + VirtioNetHeader.LENGTH;
+            if (macTable.learn(vlan, EthernetFlyweight.source(segment, frame), ingressId, nowNs) ==
+                MacTable.LIMIT_REACHED)
+            {
+                PortCounters.drop(rx, DropReason.MAC_LIMIT);
+                continue;
+            }
+
+            final long destination = EthernetFlyweight.destination(segment, frame);
+            if (EthernetFlyweight.isMulticast(destination))
+            {
+                flood(table, ingress, rx, i, vlan);
+                continue;
+            }
+            final int egressId = macTable.lookup(vlan, destination);
+            if (egressId == ingressId)
+            {
+                PortCounters.drop(rx, DropReason.NO_ROUTE);
+                continue;
+            }
+            final Port egress = egressId == MacTable.NO_PORT ? null : table.port(egressId);
+            if (egress == null)
+            {
+                flood(table, ingress, rx, i, vlan);
+            }
+            else if (!egress.vlanRules().carries(vlan))
+            {
+                PortCounters.drop(rx, DropReason.VLAN);
+            }
+            else
+            {
+                enqueue(egress, i, vlan);
+            }
+        }
+        flush(batch);
+    }
+
+    private void flood(final PortTable table, final Port ingress, final long[] rx, final int index, final int vlan)
+    {
+        final Port[] group = table.floodGroup(vlan);
+        final boolean fromTunnel = ingress.isTunnel();
+        int copies = 0;
+        for (final Port egress : group)
+        {
+            if (egress != ingress && !(fromTunnel && egress.isTunnel()))
+            {
+                enqueue(egress, index, vlan);
+                copies++;
+            }
+        }
+        if (copies == 0)
+        {
+            PortCounters.drop(rx, DropReason.NO_ROUTE);
+        }
+    }
+
+    private void enqueue(final Port egress, final int index, final int vlan)
+    {
+        final TxBatch tx = egress.txBatch(loopId);
+        if (!tx.pending())
+        {
+            tx.pending(true);
+            pending[pendingCount++] = tx;
+        }
+        tx.add(index, vlan);
+    }
+
+    private void flush(final FrameBatch batch)
+    {
+        for (int i = 0; i < pendingCount; i++)
+        {
+            final TxBatch tx = pending[i];
+            egressWriter.flush(tx, batch);
+            tx.clear();
+            pending[i] = null;
+        }
+        pendingCount = 0;
+    }
+}

@@ -1,0 +1,65 @@
+package io.l2mesh.switching.offload;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static io.l2mesh.switching.frame.EthernetFlyweight.INT_BE;
+import static io.l2mesh.switching.frame.EthernetFlyweight.SHORT_BE;
+
+/**
+ * The Internet checksum (RFC 1071) over memory. Sums big-endian 32-bit words into a 64-bit accumulator (no carry
+ * can be lost below 2^32 words) and folds at the end: the ones'-complement sum of 32-bit words folds to the same
+ * value as the sum of 16-bit words.
+ */
+public final class Checksums
+{
+    private Checksums()
+    {
+    }
+
+    /**
+     * @return {@code initial} plus the unfolded sum of {@code length} bytes at {@code offset}.
+     */
+    public static long sum(final MemorySegment s, final long offset, final int length, final long initial)
+    {
+        long sum = initial;
+        long p = offset;
+        final long end = offset + length;
+        while (p + 4 <= end)
+        {
+            sum += s.get(INT_BE, p) & 0xffffffffL;
+            p += 4;
+        }
+        if (p + 2 <= end)
+        {
+            sum += s.get(SHORT_BE, p) & 0xffff;
+            p += 2;
+        }
+        if (p < end)
+        {
+            sum += (s.get(ValueLayout.JAVA_BYTE, p) & 0xff) << 8;
+        }
+        return sum;
+    }
+
+    /**
+     * Folds a sum to 16 bits (with end-around carry), not complemented.
+     */
+    public static int fold(final long sum)
+    {
+        long s = sum;
+        while ((s >>> 16) != 0)
+        {
+            s = (s & 0xffff) + (s >>> 16);
+        }
+        return (int)s;
+    }
+
+    /**
+     * @return the checksum field value for data whose sum is {@code sum}.
+     */
+    public static int finish(final long sum)
+    {
+        return ~fold(sum) & 0xffff;
+    }
+}

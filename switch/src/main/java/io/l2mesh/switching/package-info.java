@@ -1,1 +1,0 @@
-package io.l2mesh.switching;

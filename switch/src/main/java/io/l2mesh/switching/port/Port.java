@@ -1,0 +1,143 @@
+package io.l2mesh.switching.port;
+
+import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.buffer.LoopMemory;
+import io.l2mesh.switching.datapath.TxBatch;
+import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.switching.vlan.VlanRules;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A switch port: the SPI every port kind (TAP, memory, later tunnels, raw, unix) implements.
+ * <p>
+ * <b>Threading.</b> Each datapath loop calls {@link #receive} and {@link #send} with its own {@code loopId}
+ * only, so an implementation keeps per-loop state (a queue fd, a buffer) indexed by it and needs no locks.
+ * Settings ({@link #vlanRules}) are replaced whole by the control thread and read with one volatile load.
+ * <p>
+ * <b>Ownership.</b> Frames stay in the loop's {@link LoopMemory}: {@link #send} must finish with the bytes
+ * before it returns (copy or write them), whatever the outcome.
+ * <p>
+ * <b>Errors.</b> {@link #receive} and {@link #send} never throw for I/O: they return {@code -errno}, and
+ * would-block is 0.
+ */
+public abstract class Port
+{
+    private final int id;
+    private final String name;
+    private final int mtu;
+    private final boolean acceptsOffloads;
+    private final PortCounters counters;
+    private final TxBatch[] txBatches;
+    private volatile VlanRules vlanRules;
+
+    protected Port(
+        final int id, final String name, final VlanRules vlanRules, final int mtu, final boolean acceptsOffloads,
+        final int loopCount, final int burstSize)
+    {
+        this.id = id;
+        this.name = name;
+        this.vlanRules = vlanRules;
+        this.mtu = mtu;
+        this.acceptsOffloads = acceptsOffloads;
+        this.counters = new PortCounters(loopCount);
+        this.txBatches = new TxBatch[loopCount];
+        for (int i = 0; i < loopCount; i++)
+        {
+            txBatches[i] = new TxBatch(this, burstSize, counters.loopSlots(i));
+        }
+    }
+
+    public final int id()
+    {
+        return id;
+    }
+
+    public final String name()
+    {
+        return name;
+    }
+
+    /**
+     * Largest L3 payload of a frame this port sends (the Ethernet header and a VLAN tag come on top).
+     */
+    public final int mtu()
+    {
+        return mtu;
+    }
+
+    /**
+     * True when the port takes frames with a virtio-net header, including GSO super-frames and partial
+     * checksums; otherwise the switch segments and completes checksums before {@link #send}.
+     */
+    public final boolean acceptsOffloads()
+    {
+        return acceptsOffloads;
+    }
+
+    public final VlanRules vlanRules()
+    {
+        return vlanRules;
+    }
+
+    public final void vlanRules(final VlanRules rules)
+    {
+        vlanRules = rules;
+    }
+
+    public final PortCounters counters()
+    {
+        return counters;
+    }
+
+    public final TxBatch txBatch(final int loopId)
+    {
+        return txBatches[loopId];
+    }
+
+    /**
+     * True for ports into a mesh of other switches: frames arriving on one are never flooded into another
+     * (split horizon), so a full mesh has no loops.
+     */
+    public boolean isTunnel()
+    {
+        return false;
+    }
+
+    public abstract String kind();
+
+    /**
+     * @return the fd loop {@code loopId} polls for frames from this port, or -1 if that loop does not read it.
+     */
+    public int ingressFd(final int loopId)
+    {
+        return -1;
+    }
+
+    /**
+     * Reads up to {@code batch.capacity()} frames into consecutive slots of {@code memory}, each as a
+     * virtio-net header (zeroed if the port has none) followed by the frame.
+     *
+     * @return frames read (0 if none is ready), or {@code -errno} if the port failed.
+     */
+    public abstract int receive(int loopId, LoopMemory memory, FrameBatch batch, MemorySegment errnoCapture);
+
+    /**
+     * Sends one frame gathered from {@code iovCount} {@code struct iovec}s at absolute address {@code iovAddress}.
+     * When {@link #acceptsOffloads} the first bytes are a virtio-net header.
+     *
+     * @return bytes sent, 0 if the port would block, or {@code -errno}.
+     */
+    public abstract long send(int loopId, long iovAddress, int iovCount, MemorySegment errnoCapture);
+
+    /**
+     * Releases the port's resources once no loop uses it any more.
+     */
+    public abstract void close();
+
+    @Override
+    public String toString()
+    {
+        return kind() + " " + name + " (id " + id + ", " + vlanRules + ")";
+    }
+}

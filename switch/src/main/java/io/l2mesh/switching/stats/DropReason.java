@@ -1,0 +1,51 @@
+package io.l2mesh.switching.stats;
+
+/**
+ * Why the datapath dropped a frame. One counter per reason per port; the label is what {@code stats} prints.
+ */
+public enum DropReason
+{
+    /** No port to send to: the destination sits on the ingress port, or the VLAN has no other port. */
+    NO_ROUTE("no_route"),
+    /** The ingress port does not take the frame's VLAN, or the egress port no longer carries it. */
+    VLAN("vlan"),
+    /** The source MAC is new and its port or the whole table is at its MAC limit. */
+    MAC_LIMIT("mac_limit"),
+    /** The egress device would block (its queue is full). */
+    QUEUE_FULL("queue_full"),
+    /** Runt, oversized, multicast source, reserved VID or an unparseable GSO frame. */
+    MALFORMED("malformed"),
+    /** Longer than the egress port's MTU and not segmentable. */
+    MTU("mtu"),
+    /** The egress device returned an error (down, gone). */
+    TX_ERROR("tx_error");
+
+    private static final DropReason[] VALUES = values();
+
+    private final String label;
+
+    DropReason(final String label)
+    {
+        this.label = label;
+    }
+
+    public int id()
+    {
+        return ordinal();
+    }
+
+    public String label()
+    {
+        return label;
+    }
+
+    public static DropReason byId(final int id)
+    {
+        return VALUES[id];
+    }
+
+    public static int count()
+    {
+        return VALUES.length;
+    }
+}
