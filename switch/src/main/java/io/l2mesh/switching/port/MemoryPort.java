@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * sends is kept in a list. Tests use it to drive the real forwarding code without devices; it copies every
  * frame, so it is not for traffic.
  */
-public final class MemoryPort extends Port
+public class MemoryPort extends Port
 {
     private final ConcurrentLinkedQueue<byte[]> injected = new ConcurrentLinkedQueue<>();
     private final List<byte[]> sent = new ArrayList<>();
