@@ -1,0 +1,122 @@
+package io.l2mesh.control;
+
+import io.l2mesh.control.cli.SwitchReport;
+import io.l2mesh.control.config.ConfigException;
+import io.l2mesh.control.config.ConfigFile;
+import io.l2mesh.control.config.L2meshConfig;
+import io.l2mesh.switching.Switch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The {@code l2mesh} command: {@code run} the switch daemon, {@code demo}, {@code check-config}.
+ * Exit codes: 0 success, 1 runtime failure (the kernel refused something), 2 bad config or usage.
+ */
+@Command(name = "l2mesh", mixinStandardHelpOptions = true, version = "l2mesh 0.1.0",
+    description = "Userspace virtual switch and tunnel appliance.",
+    subcommands = {Daemon.Run.class, DemoCommand.class, Daemon.CheckConfig.class, Daemon.DefaultConfig.class})
+public final class Daemon
+{
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_CONFIG = 2;
+
+    public static void main(final String[] args)
+    {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine()
+    {
+        final CommandLine cli = new CommandLine(new Daemon());
+        cli.setExecutionExceptionHandler((ex, line, parsed) ->
+        {
+            if (ex instanceof ConfigException)
+            {
+                line.getErr().println("l2mesh: config refused: " + ex.getMessage());
+                return EXIT_CONFIG;
+            }
+            line.getErr().println("l2mesh: " + ex.getMessage());
+            return EXIT_FAILURE;
+        });
+        return cli;
+    }
+
+    static L2meshConfig loadConfig(final Path file)
+    {
+        return file == null ? ConfigFile.loadDefault() : ConfigFile.load(file);
+    }
+
+    /**
+     * {@code l2mesh run}: the switch daemon, until SIGTERM or SIGINT.
+     */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run the switch from a YAML config (the embedded default without -c) until SIGTERM/SIGINT.")
+    static final class Run implements Callable<Integer>
+    {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML config file")
+        Path config;
+
+        @Override
+        public Integer call() throws InterruptedException
+        {
+            final L2meshConfig loaded = loadConfig(config);
+            final Switch sw = SwitchBuilder.start(loaded);
+            final CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() ->
+            {
+                System.out.println("l2mesh: stopping, removing ports");
+                sw.close();
+                System.out.println("l2mesh: stopped");
+                System.out.flush();
+                stopped.countDown();
+            }, "l2mesh-shutdown"));
+            System.out.println("l2mesh: running " + loaded.source() + " with " + sw.loopCount() +
+                " datapath loop(s)");
+            System.out.print(SwitchReport.ports(sw));
+            System.out.println("l2mesh: ready");
+            System.out.flush();
+            stopped.await();
+            return EXIT_OK;
+        }
+    }
+
+    /**
+     * {@code l2mesh check-config}: parse and check a config without starting anything.
+     */
+    @Command(name = "check-config", mixinStandardHelpOptions = true,
+        description = "Check a YAML config and exit: 0 if it is good, 2 with file:line and the reason if not.")
+    static final class CheckConfig implements Callable<Integer>
+    {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "YAML config file")
+        Path config;
+
+        @Override
+        public Integer call()
+        {
+            final L2meshConfig loaded = ConfigFile.load(config);
+            System.out.println(config + ": ok (" + loaded.ports().size() + " ports)");
+            return EXIT_OK;
+        }
+    }
+
+    /**
+     * {@code l2mesh default-config}: print the embedded default config, a starting point for your own.
+     */
+    @Command(name = "default-config", mixinStandardHelpOptions = true,
+        description = "Print the embedded default config.")
+    static final class DefaultConfig implements Callable<Integer>
+    {
+        @Override
+        public Integer call()
+        {
+            System.out.print(ConfigFile.defaultText());
+            return EXIT_OK;
+        }
+    }
+}

@@ -1,0 +1,452 @@
+package io.l2mesh.control.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.l2mesh.switching.SwitchContext;
+import io.l2mesh.switching.fdb.MacLimits;
+import io.l2mesh.switching.frame.MacAddresses;
+import io.l2mesh.switching.port.TapPortSpec;
+import io.l2mesh.switching.vlan.VlanRules;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads the YAML config and checks every value, so that a bad file is refused with its file, line and what is
+ * wrong ("l2mesh.yaml:12: ports[1].vlan: 5000 out of range 1..4094") before anything is started.
+ * <p>
+ * Jackson parses the YAML; a first streaming pass records the line of every key and list item (Jackson's tree
+ * does not keep locations), the second reads the tree. Unknown keys and duplicate keys are errors: a typo must
+ * not silently lose a setting.
+ */
+public final class ConfigFile
+{
+    public static final String DEFAULT_RESOURCE = "/l2mesh-default.yaml";
+
+    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs");
+    private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
+    private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
+        "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues");
+    private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
+
+    private final String source;
+    private final Map<String, Integer> lines = new HashMap<>();
+
+    private ConfigFile(final String source)
+    {
+        this.source = source;
+    }
+
+    public static L2meshConfig load(final Path file)
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(file.toString(), 0, "cannot read: " + ex.getMessage());
+        }
+        return parse(file.toString(), text);
+    }
+
+    public static L2meshConfig loadDefault()
+    {
+        try (InputStream in = ConfigFile.class.getResourceAsStream(DEFAULT_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException("embedded default config " + DEFAULT_RESOURCE + " is missing");
+            }
+            return parse("(embedded default)" + DEFAULT_RESOURCE, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    public static String defaultText()
+    {
+        try (InputStream in = ConfigFile.class.getResourceAsStream(DEFAULT_RESOURCE))
+        {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        catch (final IOException | NullPointerException ex)
+        {
+            throw new IllegalStateException("embedded default config is missing", ex);
+        }
+    }
+
+    public static L2meshConfig parse(final String source, final String text)
+    {
+        return new ConfigFile(source).read(text);
+    }
+
+    private L2meshConfig read(final String text)
+    {
+        final ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        final JsonNode root;
+        try
+        {
+            try (JsonParser parser = mapper.getFactory().createParser(text))
+            {
+                parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+                final JsonToken first = parser.nextToken();
+                if (first != null)
+                {
+                    recordLines(parser, first, "");
+                }
+            }
+            root = mapper.readTree(text);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            final JsonLocation location = ex.getLocation();
+            throw new ConfigException(source, location == null ? 0 : location.getLineNr(),
+                "not valid YAML: " + ex.getOriginalMessage());
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(source, 0, ex.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull())
+        {
+            throw new ConfigException(source, 1, "the file is empty; it needs at least 'ports:'");
+        }
+        requireObject(root, "", TOP_KEYS);
+
+        final SwitchContext context = new SwitchContext();
+        final JsonNode sw = root.get("switch");
+        if (sw != null)
+        {
+            requireObject(sw, "switch", SWITCH_KEYS);
+            context.loops(intValue(sw, "switch", "loops", 0, 0, SwitchContext.MAX_LOOPS));
+            context.burstSize(intValue(sw, "switch", "burst", SwitchContext.BURST_SIZE_DEFAULT, 1,
+                SwitchContext.MAX_BURST_SIZE));
+            context.ageingTimeNs(TimeUnit.SECONDS.toNanos(intValue(sw, "switch", "ageing-time",
+                (int)TimeUnit.NANOSECONDS.toSeconds(SwitchContext.AGEING_TIME_NS_DEFAULT), 1, 86_400)));
+            context.macLimit(intValue(sw, "switch", "mac-limit", SwitchContext.MAC_LIMIT_DEFAULT, 1,
+                SwitchContext.MAX_MAC_LIMIT));
+        }
+        context.conclude();
+
+        final List<PortConfig> ports = new ArrayList<>();
+        final JsonNode portList = root.get("ports");
+        if (portList == null || !portList.isArray() || portList.isEmpty())
+        {
+            throw error(portList == null ? "" : "ports", "'ports' must be a list with at least one port");
+        }
+        final Set<String> names = new HashSet<>();
+        for (int i = 0; i < portList.size(); i++)
+        {
+            final PortConfig port = port(portList.get(i), "ports[" + i + "]");
+            if (!names.add(port.name()))
+            {
+                throw error("ports[" + i + "].name", "port name '" + port.name() + "' is used twice");
+            }
+            ports.add(port);
+        }
+
+        final List<StaticMacConfig> staticMacs = new ArrayList<>();
+        final JsonNode statics = root.get("static-macs");
+        if (statics != null)
+        {
+            if (!statics.isArray())
+            {
+                throw error("static-macs", "'static-macs' must be a list of {mac, vlan, port}");
+            }
+            for (int i = 0; i < statics.size(); i++)
+            {
+                final String path = "static-macs[" + i + "]";
+                final JsonNode node = statics.get(i);
+                requireObject(node, path, STATIC_KEYS);
+                final long mac = mac(node, path, true);
+                final int vlan = intValue(node, path, "vlan", VlanRules.DEFAULT_VLAN, VlanRules.MIN_VID,
+                    VlanRules.MAX_VID);
+                final String port = text(node, path, "port", null);
+                if (!names.contains(port))
+                {
+                    throw error(path + ".port", "no port named '" + port + "' (ports: " + new TreeSet<>(names) + ")");
+                }
+                staticMacs.add(new StaticMacConfig(mac, vlan, port));
+            }
+        }
+        return new L2meshConfig(source, context, List.copyOf(ports), List.copyOf(staticMacs));
+    }
+
+    private PortConfig port(final JsonNode node, final String path)
+    {
+        requireObject(node, path, PORT_KEYS);
+        final String name = text(node, path, "name", null);
+        try
+        {
+            io.l2mesh.tuntap.TapOptions.single(name);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path + ".name", ex.getMessage());
+        }
+        final String type = text(node, path, "type", "tap");
+        if (!type.equals("tap"))
+        {
+            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap)");
+        }
+        final String mode = text(node, path, "mode", "access");
+        final VlanRules rules;
+        switch (mode)
+        {
+            case "access" ->
+            {
+                rejectKey(node, path, "allowed-vlans", "only trunk ports have allowed-vlans");
+                rejectKey(node, path, "native-vlan", "only trunk ports have a native-vlan");
+                rules = VlanRules.access(intValue(node, path, "vlan", VlanRules.DEFAULT_VLAN, VlanRules.MIN_VID,
+                    VlanRules.MAX_VID));
+            }
+            case "trunk" ->
+            {
+                rejectKey(node, path, "vlan", "a trunk port takes allowed-vlans and native-vlan, not vlan");
+                final int[] allowed = vlanList(node.get("allowed-vlans"), path + ".allowed-vlans");
+                final int nativeVlan = node.has("native-vlan") ?
+                    intValue(node, path, "native-vlan", 0, VlanRules.MIN_VID, VlanRules.MAX_VID) : VlanRules.NONE;
+                if (allowed.length == 0 && nativeVlan == VlanRules.NONE)
+                {
+                    throw error(path, "a trunk port needs allowed-vlans or a native-vlan");
+                }
+                rules = VlanRules.trunk(allowed, nativeVlan);
+            }
+            default -> throw error(path + ".mode", "unknown mode '" + mode + "' (expected access or trunk)");
+        }
+        final int mtu = intValue(node, path, "mtu", 0, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
+        final long mac = node.has("mac") ? mac(node, path, false) : -1;
+        final boolean offloads = bool(node, path, "offloads", true);
+        final boolean persistent = bool(node, path, "persistent", false);
+        final int macLimit = intValue(node, path, "mac-limit", MacLimits.UNLIMITED, 1, SwitchContext.MAX_MAC_LIMIT);
+        final int queues = intValue(node, path, "queues", 0, 0, SwitchContext.MAX_LOOPS);
+        return new PortConfig(type, new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues));
+    }
+
+    private int[] vlanList(final JsonNode node, final String path)
+    {
+        if (node == null)
+        {
+            return new int[0];
+        }
+        final TreeSet<Integer> vlans = new TreeSet<>();
+        if (node.isArray())
+        {
+            for (int i = 0; i < node.size(); i++)
+            {
+                addVlans(vlans, node.get(i).asText(), path + "[" + i + "]", path);
+            }
+        }
+        else if (node.isTextual() || node.isInt())
+        {
+            for (final String part : node.asText().split(","))
+            {
+                addVlans(vlans, part.trim(), path, path);
+            }
+        }
+        else
+        {
+            throw error(path, "expected a list of VLANs like [10, 20, 30-39]");
+        }
+        return vlans.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void addVlans(final Set<Integer> vlans, final String text, final String path, final String fallbackPath)
+    {
+        final String where = lines.containsKey(path) ? path : fallbackPath;
+        try
+        {
+            final int dash = text.indexOf('-');
+            final int from = Integer.parseInt(dash < 0 ? text : text.substring(0, dash).trim());
+            final int to = dash < 0 ? from : Integer.parseInt(text.substring(dash + 1).trim());
+            VlanRules.checkVid("VLAN", from);
+            VlanRules.checkVid("VLAN", to);
+            if (to < from)
+            {
+                throw new IllegalArgumentException("range " + text + " is backwards");
+            }
+            for (int v = from; v <= to; v++)
+            {
+                vlans.add(v);
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw error(where, "'" + text + "' is not a VLAN or range like 30-39");
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(where, ex.getMessage());
+        }
+    }
+
+    private long mac(final JsonNode node, final String path, final boolean required)
+    {
+        final String text = text(node, path, "mac", required ? null : "");
+        try
+        {
+            final long mac = MacAddresses.parse(text);
+            if ((mac & 0x0100_0000_0000L) != 0)
+            {
+                throw error(path + ".mac", "MAC " + text + " is a multicast address");
+            }
+            return mac;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path + ".mac", ex.getMessage());
+        }
+    }
+
+    private void requireObject(final JsonNode node, final String path, final Set<String> keys)
+    {
+        if (node == null || !node.isObject())
+        {
+            throw error(path, (path.isEmpty() ? "the top level" : "'" + path + "'") + " must be a mapping of keys");
+        }
+        final Iterator<String> fields = node.fieldNames();
+        while (fields.hasNext())
+        {
+            final String key = fields.next();
+            if (!keys.contains(key))
+            {
+                throw error(child(path, key), "unknown key '" + key + "' (expected one of " + new TreeSet<>(keys) + ")");
+            }
+        }
+    }
+
+    private void rejectKey(final JsonNode node, final String path, final String key, final String why)
+    {
+        if (node.has(key))
+        {
+            throw error(child(path, key), why);
+        }
+    }
+
+    private int intValue(final JsonNode node, final String path, final String key, final int defaultValue,
+        final int min, final int max)
+    {
+        final JsonNode value = node.get(key);
+        if (value == null || value.isNull())
+        {
+            return defaultValue;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt())
+        {
+            throw error(child(path, key), "'" + value.asText() + "' is not a whole number");
+        }
+        final int v = value.intValue();
+        if ((v < min || v > max) && !(v == defaultValue && defaultValue == 0))
+        {
+            throw error(child(path, key), v + " out of range " + min + ".." + max);
+        }
+        return v;
+    }
+
+    private boolean bool(final JsonNode node, final String path, final String key, final boolean defaultValue)
+    {
+        final JsonNode value = node.get(key);
+        if (value == null || value.isNull())
+        {
+            return defaultValue;
+        }
+        if (!value.isBoolean())
+        {
+            throw error(child(path, key), "'" + value.asText() + "' is not true or false");
+        }
+        return value.booleanValue();
+    }
+
+    private String text(final JsonNode node, final String path, final String key, final String defaultValue)
+    {
+        final JsonNode value = node.get(key);
+        if (value == null || value.isNull())
+        {
+            if (defaultValue == null)
+            {
+                throw error(path, "'" + key + "' is required");
+            }
+            return defaultValue;
+        }
+        if (!value.isValueNode())
+        {
+            throw error(child(path, key), "expected a single value");
+        }
+        return value.asText();
+    }
+
+    private static String child(final String path, final String key)
+    {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private ConfigException error(final String path, final String message)
+    {
+        return new ConfigException(source, lineOf(path), path.isEmpty() ? message : path + ": " + message);
+    }
+
+    private int lineOf(final String path)
+    {
+        String p = path;
+        while (true)
+        {
+            final Integer line = lines.get(p);
+            if (line != null)
+            {
+                return line;
+            }
+            final int cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+            if (cut <= 0)
+            {
+                return lines.getOrDefault("", 1);
+            }
+            p = p.substring(0, cut);
+        }
+    }
+
+    private void recordLines(final JsonParser parser, final JsonToken token, final String path) throws IOException
+    {
+        lines.putIfAbsent(path, parser.currentTokenLocation().getLineNr());
+        if (token == JsonToken.START_OBJECT)
+        {
+            while (parser.nextToken() == JsonToken.FIELD_NAME)
+            {
+                final String key = parser.currentName();
+                final String child = child(path, key);
+                lines.put(child, parser.currentTokenLocation().getLineNr());
+                recordLines(parser, parser.nextToken(), child);
+            }
+        }
+        else if (token == JsonToken.START_ARRAY)
+        {
+            int index = 0;
+            JsonToken next;
+            while ((next = parser.nextToken()) != JsonToken.END_ARRAY && next != null)
+            {
+                recordLines(parser, next, path + "[" + index++ + "]");
+            }
+        }
+    }
+}

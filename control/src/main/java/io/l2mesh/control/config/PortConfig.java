@@ -1,0 +1,14 @@
+package io.l2mesh.control.config;
+
+import io.l2mesh.switching.port.TapPortSpec;
+
+/**
+ * One port of the config file.
+ */
+public record PortConfig(String type, TapPortSpec tap)
+{
+    public String name()
+    {
+        return tap.name();
+    }
+}
