@@ -1,0 +1,158 @@
+package io.l2mesh.control.config;
+
+import io.l2mesh.switching.fdb.MacLimits;
+import io.l2mesh.switching.vlan.VlanMode;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigFileTest
+{
+    private static final String GOOD = """
+        switch:
+          loops: 2
+          burst: 32
+          ageing-time: 60
+          mac-limit: 1000
+        ports:
+          - name: a0
+            vlan: 10
+            mtu: 9000
+            mac: 02:00:00:00:00:01
+            mac-limit: 50
+          - name: t0
+            mode: trunk
+            allowed-vlans: [10, "20-22"]
+            native-vlan: 1
+            offloads: false
+            persistent: true
+        static-macs:
+          - mac: 02:00:00:00:00:99
+            vlan: 10
+            port: a0
+        """;
+
+    @Test
+    void shouldReadEverySetting()
+    {
+        final L2meshConfig config = ConfigFile.parse("good.yaml", GOOD);
+        assertThat(config.switchContext().loops()).isEqualTo(2);
+        assertThat(config.switchContext().burstSize()).isEqualTo(32);
+        assertThat(config.switchContext().ageingTimeNs()).isEqualTo(TimeUnit.SECONDS.toNanos(60));
+        assertThat(config.switchContext().macLimit()).isEqualTo(1000);
+        final var a0 = config.ports().get(0).tap();
+        assertThat(a0.vlanRules().mode()).isEqualTo(VlanMode.ACCESS);
+        assertThat(a0.vlanRules().accessVlan()).isEqualTo(10);
+        assertThat(a0.mtu()).isEqualTo(9000);
+        assertThat(a0.mac()).isEqualTo(0x0200_0000_0001L);
+        assertThat(a0.macLimit()).isEqualTo(50);
+        assertThat(a0.offloads()).isTrue();
+        final var t0 = config.ports().get(1).tap();
+        assertThat(t0.vlanRules().vlans()).containsExactly(1, 10, 20, 21, 22);
+        assertThat(t0.vlanRules().egressTagged(1)).isFalse();
+        assertThat(t0.offloads()).isFalse();
+        assertThat(t0.persistent()).isTrue();
+        assertThat(t0.macLimit()).isEqualTo(MacLimits.UNLIMITED);
+        assertThat(config.staticMacs()).singleElement()
+            .isEqualTo(new StaticMacConfig(0x0200_0000_0099L, 10, "a0"));
+    }
+
+    @Test
+    void shouldLoadEmbeddedDefaultWithTwoTapPorts()
+    {
+        final L2meshConfig config = ConfigFile.loadDefault();
+        assertThat(config.ports()).extracting(PortConfig::name).containsExactly("l2m0", "l2m1");
+        assertThat(config.switchContext().loops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    private static void assertRefused(final String yaml, final String message)
+    {
+        assertThatThrownBy(() -> ConfigFile.parse("bad.yaml", yaml))
+            .isInstanceOf(ConfigException.class)
+            .hasMessage(message);
+    }
+
+    @Test
+    void shouldRefuseOutOfRangeVlanWithLine()
+    {
+        assertRefused("""
+            ports:
+              - name: a0
+              - name: a1
+                vlan: 5000
+            """, "bad.yaml:4: ports[1].vlan: 5000 out of range 1..4094");
+    }
+
+    @Test
+    void shouldRefuseUnknownKeyWithLine()
+    {
+        assertRefused("""
+            ports:
+              - name: a0
+                vlna: 3
+            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, mac, mac-limit, " +
+            "mode, mtu, name, native-vlan, offloads, persistent, queues, type, vlan])");
+    }
+
+    @Test
+    void shouldRefuseBrokenYamlWithLine()
+    {
+        assertThatThrownBy(() -> ConfigFile.parse("bad.yaml", "ports:\n  - name: a0\n   vlan: [1\n"))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("bad.yaml:3: not valid YAML");
+    }
+
+    @Test
+    void shouldRefuseDuplicateKey()
+    {
+        assertThatThrownBy(() -> ConfigFile.parse("bad.yaml", "ports:\n  - name: a0\n    name: a1\n"))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("bad.yaml:3")
+            .hasMessageContaining("Duplicate field 'name'");
+    }
+
+    @Test
+    void shouldRefuseBadValues()
+    {
+        assertRefused("ports:\n  - name: a0\n    mtu: big\n", "bad.yaml:3: ports[0].mtu: 'big' is not a whole number");
+        assertRefused("ports:\n  - name: a0\n    mtu: 20\n", "bad.yaml:3: ports[0].mtu: 20 out of range 68..65521");
+        assertRefused("ports:\n  - name: a0\n    offloads: maybe\n",
+            "bad.yaml:3: ports[0].offloads: 'maybe' is not true or false");
+        assertRefused("ports:\n  - name: a0\n    mac: 01:00:5e:00:00:01\n",
+            "bad.yaml:3: ports[0].mac: MAC 01:00:5e:00:00:01 is a multicast address");
+        assertRefused("ports:\n  - name: a0\n    mac: 02:00\n",
+            "bad.yaml:3: ports[0].mac: invalid MAC '02:00' (expected aa:bb:cc:dd:ee:ff)");
+        assertRefused("ports:\n  - name: a-very-long-interface-name\n",
+            "bad.yaml:2: ports[0].name: interface name 'a-very-long-interface-name' is 26 characters, limit=15");
+        assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n", "bad.yaml:2: switch.burst: 0 out of range 1..1024");
+        assertRefused("ports:\n  - name: a0\n    type: vxlan\n",
+            "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap)");
+    }
+
+    @Test
+    void shouldRefuseInconsistentVlanSettings()
+    {
+        assertRefused("ports:\n  - name: a0\n    allowed-vlans: [2]\n",
+            "bad.yaml:3: ports[0].allowed-vlans: only trunk ports have allowed-vlans");
+        assertRefused("ports:\n  - name: t0\n    mode: trunk\n",
+            "bad.yaml:2: ports[0]: a trunk port needs allowed-vlans or a native-vlan");
+        assertRefused("ports:\n  - name: t0\n    mode: trunk\n    allowed-vlans: [10, 4095]\n",
+            "bad.yaml:4: ports[0].allowed-vlans[1]: VLAN=4095 out of range 1..4094");
+        assertRefused("ports:\n  - name: t0\n    mode: hybrid\n",
+            "bad.yaml:3: ports[0].mode: unknown mode 'hybrid' (expected access or trunk)");
+    }
+
+    @Test
+    void shouldRefuseMissingOrDuplicatePorts()
+    {
+        assertRefused("", "bad.yaml:1: the file is empty; it needs at least 'ports:'");
+        assertRefused("switch:\n  loops: 1\n", "bad.yaml:1: 'ports' must be a list with at least one port");
+        assertRefused("ports:\n  - name: a0\n  - name: a0\n", "bad.yaml:3: ports[1].name: port name 'a0' is used twice");
+        assertRefused("ports:\n  - vlan: 3\n", "bad.yaml:2: ports[0]: 'name' is required");
+        assertRefused("ports:\n  - name: a0\nstatic-macs:\n  - mac: 02:00:00:00:00:01\n    port: zz\n",
+            "bad.yaml:5: static-macs[0].port: no port named 'zz' (ports: [a0])");
+    }
+}
