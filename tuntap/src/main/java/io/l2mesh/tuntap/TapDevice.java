@@ -123,7 +123,14 @@ public final class TapDevice implements AutoCloseable
      */
     public static void ensureTunNode()
     {
-        final Path node = Path.of(Tun.DEVICE_PATH);
+        ensureTunNode(Path.of(Tun.DEVICE_PATH));
+    }
+
+    /**
+     * Creates the TUN character device node at {@code node} (and its directory) if it does not exist.
+     */
+    public static void ensureTunNode(final Path node)
+    {
         if (Files.exists(node))
         {
             return;
@@ -136,12 +143,21 @@ public final class TapDevice implements AutoCloseable
             {
                 throw new NativeError("mkdir", -mk, node.getParent().toString());
             }
-            final int rc = Libc.mknod(capture, arena.allocateFrom(Tun.DEVICE_PATH), Libc.S_IFCHR | 0666,
+            final int rc = Libc.mknod(capture, arena.allocateFrom(node.toString()), Libc.S_IFCHR | 0666,
                 Libc.makedev(Tun.MISC_MAJOR, Tun.TUN_MINOR));
             if (rc < 0 && -rc != Errno.EEXIST)
             {
-                throw new NativeError("mknod", -rc, Tun.DEVICE_PATH + " (char 10,200)");
+                throw new NativeError("mknod", -rc, node + " (char 10,200)");
             }
+        }
+        try
+        {
+            // mknod's mode passes through the umask; the node is world read-write like the one udev makes.
+            Files.setPosixFilePermissions(node, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException("chmod 0666 " + node + ": " + ex.getMessage(), ex);
         }
     }
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# End-to-end bench: the same workload between two namespaces through (1) the Linux kernel bridge and (2) l2mesh,
+# in one invocation, printing both and the ratio l2mesh / kernel bridge.
+#
+#   iperf3 TCP, 1 stream and 4 streams, DURATION s each
+#   iperf3 UDP, 64-byte payloads at full rate: packets/s received
+#   ping RTT p50/p99 over PINGS pings at 10 ms intervals
+#   l2mesh only: bytes allocated by the datapath threads during the UDP flood (JFR ThreadAllocationStatistics)
+#
+# usage: sudo bench/bridge.sh [DURATION_S=10] [PINGS=1000]     (build first: mvn -q -B -DskipTests package)
+# Results go to bench/results/bridge-<git sha>-<utc time>.txt as well as stdout.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+duration="${1:-10}"
+pings="${2:-1000}"
+id=$$
+ns_a=bench-a-$id ns_b=bench-b-$id ns_sw=bench-sw-$id
+tap_a=l2ba$id tap_b=l2bb$id
+addr_a=198.18.20.1 addr_b=198.18.20.2
+sha=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
+mkdir -p "$here/bench/results"
+out="$here/bench/results/bridge-$sha-$(date -u +%Y%m%dT%H%M%SZ).txt"
+work=$(mktemp -d)
+daemon=
+
+for tool in iperf3 ping python3 ip; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
+java_home=$(dirname "$(dirname "$(readlink -f /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)")")
+
+cleanup() {
+    [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
+    for ns in $ns_a $ns_b $ns_sw; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+hosts() { # fresh end hosts a and b
+    for ns in $ns_a $ns_b; do
+        ip netns add "$ns"; ip -n "$ns" link set lo up
+        ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1
+    done
+}
+unhost() { for ns in $ns_a $ns_b $ns_sw; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true; done; }
+
+tcp() { # streams -> Gbit/s
+    ip netns exec $ns_b iperf3 -s -1 -D -B $addr_b; sleep 0.3
+    ip netns exec $ns_a iperf3 -c $addr_b -t "$duration" -P "$1" -J > "$work/tcp.json"
+    python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/1e9))' "$work/tcp.json"
+}
+udp64() { # -> received packets/s
+    ip netns exec $ns_b iperf3 -s -1 -D -B $addr_b; sleep 0.3
+    ip netns exec $ns_a iperf3 -c $addr_b -u -b 0 -l 64 -t "$duration" -J > "$work/udp.json"
+    python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["end"]["sum"]
+print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))' "$work/udp.json"
+}
+rtt() { # -> "p50 p99" in microseconds
+    ip netns exec $ns_a ping -c "$pings" -i 0.01 $addr_b > "$work/ping.txt"
+    python3 -c '
+import re, sys
+v = sorted(float(x) * 1000 for x in re.findall(r"time=([0-9.]+) ms", open(sys.argv[1]).read()))
+print("%.0f %.0f" % (v[len(v) // 2], v[min(len(v) - 1, int(len(v) * 0.99))]))' "$work/ping.txt"
+}
+measure() { # label
+    ip netns exec $ns_a ping -c 3 -i 0.2 -W 1 $addr_b >/dev/null
+    local t1 t4 u r
+    t1=$(tcp 1); t4=$(tcp 4); u=$(udp64); r=$(rtt)
+    echo "$1 $t1 $t4 $u $r" >> "$work/results"
+}
+
+echo "bench: $(nproc) cores, $(uname -r), l2mesh $sha, ${duration}s per iperf3 run, $pings pings" | tee "$out"
+
+# 1. Kernel bridge in a namespace of its own, hosts on veth pairs.
+hosts
+ip netns add $ns_sw
+ip -n $ns_sw link add br0 type bridge; ip -n $ns_sw link set br0 up
+for side in a b; do
+    ns_var=ns_$side addr_var=addr_$side
+    ip link add v$side$id type veth peer name s$side$id
+    ip link set v$side$id netns ${!ns_var}; ip link set s$side$id netns $ns_sw
+    ip -n $ns_sw link set s$side$id master br0; ip -n $ns_sw link set s$side$id up
+    ip -n ${!ns_var} addr add ${!addr_var}/24 dev v$side$id; ip -n ${!ns_var} link set v$side$id up
+done
+measure kernel-bridge
+unhost
+
+# 2. l2mesh with two TAP ports, hosts on the TAPs.
+cat > "$work/l2mesh.yaml" <<YAML
+ports:
+  - name: $tap_a
+  - name: $tap_b
+YAML
+"$here/bin/l2mesh" run -c "$work/l2mesh.yaml" > "$work/daemon.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do grep -q "l2mesh: ready" "$work/daemon.log" && break; sleep 0.1; done
+grep -q "l2mesh: ready" "$work/daemon.log" || { cat "$work/daemon.log"; exit 1; }
+hosts
+ip link set $tap_a netns $ns_a; ip -n $ns_a addr add $addr_a/24 dev $tap_a; ip -n $ns_a link set $tap_a up
+ip link set $tap_b netns $ns_b; ip -n $ns_b addr add $addr_b/24 dev $tap_b; ip -n $ns_b link set $tap_b up
+measure l2mesh
+
+# Allocation during a 64-byte UDP flood, per datapath thread, from JFR's ThreadAllocationStatistics
+# (the JVM's exact per-thread allocated-bytes counter, sampled at the start and end of the recording).
+"$java_home/bin/jcmd" $daemon JFR.start name=alloc settings=profile > /dev/null
+udp_pps=$(udp64)
+"$java_home/bin/jcmd" $daemon JFR.stop name=alloc filename="$work/alloc.jfr" > /dev/null
+"$java_home/bin/jfr" print --events jdk.ThreadAllocationStatistics "$work/alloc.jfr" > "$work/alloc.txt"
+alloc=$(python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+per = {}
+for block in text.split("jdk.ThreadAllocationStatistics")[1:]:
+    m = re.search(r"allocated = ([0-9.]+) ?([kMG]?B)", block); t = re.search(r"thread = \"(l2mesh-dp-[0-9]+)\"", block)
+    if m and t:
+        scale = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)]
+        per.setdefault(t.group(1), []).append(float(m.group(1)) * scale)
+total = sum(max(v) - min(v) for v in per.values())
+frames = float(sys.argv[2]) * float(sys.argv[3])
+print("%.0f %.4f %d" % (total, total / frames if frames else 0, len(per)))' "$work/alloc.txt" "$udp_pps" "$duration")
+
+python3 - "$work/results" "$alloc" "$duration" <<'PY' | tee -a "$out"
+import sys
+rows = {line.split()[0]: line.split()[1:] for line in open(sys.argv[1])}
+k, l = rows["kernel-bridge"], rows["l2mesh"]
+names = ["TCP 1 stream Gbit/s", "TCP 4 streams Gbit/s", "UDP 64 B received pkt/s", "ping RTT p50 us", "ping RTT p99 us"]
+print("%-26s %14s %14s %8s" % ("metric", "kernel bridge", "l2mesh", "ratio"))
+for i, name in enumerate(names):
+    kv, lv = float(k[i]), float(l[i])
+    print("%-26s %14s %14s %8.2f" % (name, k[i], l[i], lv / kv if kv else 0))
+total, per_frame, threads = sys.argv[2].split()
+print("l2mesh datapath allocation during a %ss 64 B UDP flood: %s bytes in %s threads = %s bytes/frame" %
+      (sys.argv[3], total, threads, per_frame))
+PY
+echo "bench: results in ${out#$here/}"

@@ -1,0 +1,113 @@
+package io.l2mesh.control;
+
+import io.l2mesh.testkit.Cmd;
+import io.l2mesh.testkit.Netns;
+import io.l2mesh.tuntap.Libc;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The daemon as users run it: {@code bin/l2mesh} from the shaded jar, in a process of its own. Needs root.
+ */
+@Timeout(120)
+class DaemonIT
+{
+    private static final String LAUNCHER = Path.of("..", "bin", "l2mesh").toAbsolutePath().normalize().toString();
+
+    @Test
+    void shouldRefuseConfigWithErrorNamingFileAndLine(@TempDir final Path dir) throws Exception
+    {
+        final Path config = dir.resolve("broken.yaml");
+        Files.writeString(config, """
+            ports:
+              - name: l2ok0
+              - name: l2ok1
+                vlan: 5000
+            """);
+
+        final Cmd.Result result = Cmd.run(60_000, LAUNCHER, "run", "-c", config.toString());
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.output()).contains("l2mesh: config refused: " + config + ":4: ports[1].vlan: 5000 out of " +
+            "range 1..4094");
+        assertThat(Libc.ifNameToIndex("l2ok0")).as("nothing was started").isZero();
+    }
+
+    @Test
+    void shouldRemoveItsTapsOnSigterm(@TempDir final Path dir) throws Exception
+    {
+        final String tap0 = Netns.uniqueLinkName("d");
+        final String tap1 = Netns.uniqueLinkName("d");
+        final Path config = dir.resolve("two.yaml");
+        Files.writeString(config, """
+            switch:
+              loops: 2
+            ports:
+              - name: %s
+                vlan: 7
+              - name: %s
+                mode: trunk
+                allowed-vlans: [7, 8]
+            """.formatted(tap0, tap1));
+        final Process daemon = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString())
+            .redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(
+            new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8)))
+        {
+            final StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("l2mesh: ready"))
+            {
+                seen.append(line).append('\n');
+            }
+            assertThat(line).as("daemon output:\n%s", seen).isNotNull();
+            assertThat(Libc.ifNameToIndex(tap0)).isPositive();
+            assertThat(Libc.ifNameToIndex(tap1)).isPositive();
+            assertThat(Cmd.check("ip", "link", "show", tap0)).contains("UP");
+
+            Cmd.check("kill", "-TERM", Long.toString(daemon.pid()));
+            while ((line = out.readLine()) != null)
+            {
+                seen.append(line).append('\n');
+            }
+            assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(seen.toString()).contains("l2mesh: stopped");
+        }
+        finally
+        {
+            daemon.destroyForcibly();
+        }
+        assertThat(Libc.ifNameToIndex(tap0)).as("TAP removed").isZero();
+        assertThat(Libc.ifNameToIndex(tap1)).as("TAP removed").isZero();
+    }
+
+    @Test
+    void shouldRunDemoAndCleanUp()
+    {
+        final Cmd.Result result = Cmd.run(60_000, LAUNCHER, "demo");
+
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains(" 0% packet loss", "MAC table", "rx_packets", "cleaning up");
+        assertThat(Cmd.check("ip", "netns", "list")).doesNotContain("l2demo-");
+    }
+
+    @Test
+    void shouldPrintEmbeddedDefaultConfigThatChecksOk(@TempDir final Path dir) throws Exception
+    {
+        final Cmd.Result printed = Cmd.run(30_000, LAUNCHER, "default-config").check();
+        final Path file = dir.resolve("default.yaml");
+        Files.writeString(file, printed.output());
+        assertThat(Cmd.run(30_000, LAUNCHER, "check-config", "-c", file.toString()).check().output())
+            .contains("ok (2 ports)");
+    }
+}
