@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end bench: the same workload between two namespaces through (1) the Linux kernel bridge and (2) l2mesh,
-# in one invocation, printing both and the ratio l2mesh / kernel bridge.
+# End-to-end bench: the same workload between two namespaces through (1) the Linux kernel bridge, (2) a minimal
+# C TAP forwarder (bench/reference/tapfwd.c: what the TAP path itself allows) and (3) l2mesh, in one invocation,
+# printing all three and the ratios of l2mesh to each reference.
 #
 #   iperf3 TCP, 1 stream and 4 streams, DURATION s each
 #   iperf3 UDP, 64-byte payloads at full rate: packets/s received
@@ -23,7 +24,7 @@ out="$here/bench/results/bridge-$sha-$(date -u +%Y%m%dT%H%M%SZ).txt"
 work=$(mktemp -d)
 daemon=
 
-for tool in iperf3 ping python3 ip; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
+for tool in iperf3 ping python3 ip gcc; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
 java_home=$(dirname "$(dirname "$(readlink -f /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)")")
 
 cleanup() {
@@ -89,7 +90,19 @@ done
 measure kernel-bridge
 unhost
 
-# 2. l2mesh with two TAP ports, hosts on the TAPs.
+# 2. The C reference forwarder on two TAPs.
+gcc -O2 -pthread -o "$work/tapfwd" "$here/bench/reference/tapfwd.c"
+"$work/tapfwd" $tap_a $tap_b > "$work/tapfwd.log" 2>&1 &
+daemon=$!
+for _ in $(seq 50); do grep -q ready "$work/tapfwd.log" && break; sleep 0.1; done
+hosts
+ip link set $tap_a netns $ns_a; ip -n $ns_a addr add $addr_a/24 dev $tap_a; ip -n $ns_a link set $tap_a up
+ip link set $tap_b netns $ns_b; ip -n $ns_b addr add $addr_b/24 dev $tap_b; ip -n $ns_b link set $tap_b up
+measure c-tapfwd
+kill -TERM $daemon; wait $daemon 2>/dev/null || true; daemon=
+unhost
+
+# 3. l2mesh with two TAP ports, hosts on the TAPs.
 cat > "$work/l2mesh.yaml" <<YAML
 ports:
   - name: $tap_a
@@ -104,36 +117,39 @@ ip link set $tap_a netns $ns_a; ip -n $ns_a addr add $addr_a/24 dev $tap_a; ip -
 ip link set $tap_b netns $ns_b; ip -n $ns_b addr add $addr_b/24 dev $tap_b; ip -n $ns_b link set $tap_b up
 measure l2mesh
 
-# Allocation during a 64-byte UDP flood, per datapath thread, from JFR's ThreadAllocationStatistics
-# (the JVM's exact per-thread allocated-bytes counter, sampled at the start and end of the recording).
+# Allocation during a 64-byte UDP flood, per datapath thread, from JFR's ThreadAllocationStatistics: the JVM's
+# exact per-thread allocated-bytes counter, sampled when the recording starts and ends (read as JSON: the text
+# form rounds to 0.1 MB). The TCP and UDP runs above have warmed the JIT up.
 "$java_home/bin/jcmd" $daemon JFR.start name=alloc settings=profile > /dev/null
 udp_pps=$(udp64)
 "$java_home/bin/jcmd" $daemon JFR.stop name=alloc filename="$work/alloc.jfr" > /dev/null
-"$java_home/bin/jfr" print --events jdk.ThreadAllocationStatistics "$work/alloc.jfr" > "$work/alloc.txt"
+"$java_home/bin/jfr" print --json --events jdk.ThreadAllocationStatistics "$work/alloc.jfr" > "$work/alloc.json"
 alloc=$(python3 -c '
-import re, sys
-text = open(sys.argv[1]).read()
+import json, sys
 per = {}
-for block in text.split("jdk.ThreadAllocationStatistics")[1:]:
-    m = re.search(r"allocated = ([0-9.]+) ?([kMG]?B)", block); t = re.search(r"thread = \"(l2mesh-dp-[0-9]+)\"", block)
-    if m and t:
-        scale = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)]
-        per.setdefault(t.group(1), []).append(float(m.group(1)) * scale)
-total = sum(max(v) - min(v) for v in per.values())
-frames = float(sys.argv[2]) * float(sys.argv[3])
-print("%.0f %.4f %d" % (total, total / frames if frames else 0, len(per)))' "$work/alloc.txt" "$udp_pps" "$duration")
+for event in json.load(open(sys.argv[1]))["recording"]["events"]:
+    thread = (event["values"].get("thread") or {}).get("javaName") or ""
+    if thread.startswith("l2mesh-dp-"):
+        per.setdefault(thread, []).append(event["values"]["allocated"])
+samples = min((len(v) for v in per.values()), default=0)
+if samples < 2:
+    print("n/a n/a 0")  # a delta needs a sample at both ends of the recording
+else:
+    total = sum(max(v) - min(v) for v in per.values())
+    frames = float(sys.argv[2]) * float(sys.argv[3])
+    print("%d %.4f %d/%d" % (total, total / frames if frames else 0, len(per), samples))' "$work/alloc.json" "$udp_pps" "$duration")
 
 python3 - "$work/results" "$alloc" "$duration" <<'PY' | tee -a "$out"
 import sys
 rows = {line.split()[0]: line.split()[1:] for line in open(sys.argv[1])}
-k, l = rows["kernel-bridge"], rows["l2mesh"]
+k, c, l = rows["kernel-bridge"], rows["c-tapfwd"], rows["l2mesh"]
 names = ["TCP 1 stream Gbit/s", "TCP 4 streams Gbit/s", "UDP 64 B received pkt/s", "ping RTT p50 us", "ping RTT p99 us"]
-print("%-26s %14s %14s %8s" % ("metric", "kernel bridge", "l2mesh", "ratio"))
+print("%-24s %13s %10s %10s %10s %10s" % ("metric", "kernel bridge", "C tapfwd", "l2mesh", "l2m/bridge", "l2m/C"))
 for i, name in enumerate(names):
-    kv, lv = float(k[i]), float(l[i])
-    print("%-26s %14s %14s %8.2f" % (name, k[i], l[i], lv / kv if kv else 0))
+    kv, cv, lv = float(k[i]), float(c[i]), float(l[i])
+    print("%-24s %13s %10s %10s %10.2f %10.2f" % (name, k[i], c[i], l[i], lv / kv if kv else 0, lv / cv if cv else 0))
 total, per_frame, threads = sys.argv[2].split()
-print("l2mesh datapath allocation during a %ss 64 B UDP flood: %s bytes in %s threads = %s bytes/frame" %
+print("l2mesh datapath allocation during a %ss 64 B UDP flood: %s bytes in %s threads/samples each = %s bytes/frame" %
       (sys.argv[3], total, threads, per_frame))
 PY
 echo "bench: results in ${out#$here/}"

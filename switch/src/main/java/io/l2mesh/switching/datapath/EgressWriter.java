@@ -122,56 +122,49 @@ public final class EgressWriter implements GsoSegmenter.Sink
     {
         final long frame = header + VirtioNetHeader.LENGTH;
         final long scratch = memory.smallScratch();
-        iovCount = 0;
         if (!tagged && patchOffset < 0)
         {
-            // Common case: the slot holds exactly what goes out, as one contiguous iovec.
-            if (port.acceptsOffloads())
+            // Common case: the slot holds exactly what goes out, one write() with no iovecs.
+            return port.acceptsOffloads() ?
+                sendContiguous(port, counters, header, VirtioNetHeader.LENGTH + length, length) :
+                sendContiguous(port, counters, frame, length, length);
+        }
+        iovCount = 0;
+        if (port.acceptsOffloads())
+        {
+            if (tagged)
             {
-                addIov(header, VirtioNetHeader.LENGTH + length);
+                MemorySegment.copy(segment, header, segment, scratch, VirtioNetHeader.LENGTH);
+                VirtioNetHeader.shift(segment, scratch, EthernetFlyweight.VLAN_TAG_LENGTH);
+                addIov(scratch, VirtioNetHeader.LENGTH);
             }
             else
             {
-                addIov(frame, length);
+                addIov(header, VirtioNetHeader.LENGTH);
             }
         }
-        else
+        int position = 0;
+        if (tagged)
         {
-            if (port.acceptsOffloads())
-            {
-                if (tagged)
-                {
-                    MemorySegment.copy(segment, header, segment, scratch, VirtioNetHeader.LENGTH);
-                    VirtioNetHeader.shift(segment, scratch, EthernetFlyweight.VLAN_TAG_LENGTH);
-                    addIov(scratch, VirtioNetHeader.LENGTH);
-                }
-                else
-                {
-                    addIov(header, VirtioNetHeader.LENGTH);
-                }
-            }
-            int position = 0;
-            if (tagged)
-            {
-                addIov(frame, EthernetFlyweight.MAC_PAIR_LENGTH);
-                segment.set(EthernetFlyweight.INT_BE, scratch + TAG_SCRATCH,
-                    (EthernetFlyweight.TPID_8021Q << 16) | (vlan & EthernetFlyweight.VID_MASK));
-                addIov(scratch + TAG_SCRATCH, EthernetFlyweight.VLAN_TAG_LENGTH);
-                position = EthernetFlyweight.MAC_PAIR_LENGTH;
-            }
-            if (patchOffset >= 0)
-            {
-                addIov(frame + position, patchOffset - position);
-                segment.set(EthernetFlyweight.SHORT_BE, scratch + CSUM_SCRATCH, (short)patchValue);
-                addIov(scratch + CSUM_SCRATCH, 2);
-                position = patchOffset + 2;
-            }
-            if (position < length)
-            {
-                addIov(frame + position, length - position);
-            }
+            addIov(frame, EthernetFlyweight.MAC_PAIR_LENGTH);
+            segment.set(EthernetFlyweight.INT_BE, scratch + TAG_SCRATCH,
+                (EthernetFlyweight.TPID_8021Q << 16) | (vlan & EthernetFlyweight.VID_MASK));
+            addIov(scratch + TAG_SCRATCH, EthernetFlyweight.VLAN_TAG_LENGTH);
+            position = EthernetFlyweight.MAC_PAIR_LENGTH;
         }
-        return sendGathered(port, counters, length + (tagged ? EthernetFlyweight.VLAN_TAG_LENGTH : 0));
+        if (patchOffset >= 0)
+        {
+            addIov(frame + position, patchOffset - position);
+            segment.set(EthernetFlyweight.SHORT_BE, scratch + CSUM_SCRATCH, (short)patchValue);
+            addIov(scratch + CSUM_SCRATCH, 2);
+            position = patchOffset + 2;
+        }
+        if (position < length)
+        {
+            addIov(frame + position, length - position);
+        }
+        return count(counters, port.sendv(loopId, base + memory.iovecs(), iovCount, errnoCapture),
+            length + (tagged ? EthernetFlyweight.VLAN_TAG_LENGTH : 0));
     }
 
     /**
@@ -181,14 +174,11 @@ public final class EgressWriter implements GsoSegmenter.Sink
     public boolean sendContiguous(final Port port, final long[] counters, final long offset, final int length,
         final int frameLength)
     {
-        iovCount = 0;
-        addIov(offset, length);
-        return sendGathered(port, counters, frameLength);
+        return count(counters, port.send(loopId, base + offset, length, errnoCapture), frameLength);
     }
 
-    private boolean sendGathered(final Port port, final long[] counters, final int frameLength)
+    private static boolean count(final long[] counters, final long sent, final int frameLength)
     {
-        final long sent = port.send(loopId, base + memory.iovecs(), iovCount, errnoCapture);
         if (sent > 0)
         {
             PortCounters.add(counters, PortCounters.TX_PACKETS, 1);

@@ -72,7 +72,14 @@ public class MemoryPort extends Port
     }
 
     @Override
-    public synchronized long send(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
+    public synchronized long send(final int loopId, final long address, final int length, final MemorySegment errno)
+    {
+        sent.add(MemorySegment.ofAddress(address).reinterpret(length).toArray(ValueLayout.JAVA_BYTE));
+        return length;
+    }
+
+    @Override
+    public synchronized long sendv(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
     {
         final MemorySegment iov = MemorySegment.ofAddress(iovAddress).reinterpret(16L * iovCount);
         long total = 0;

@@ -123,12 +123,20 @@ public abstract class Port
     public abstract int receive(int loopId, LoopMemory memory, FrameBatch batch, MemorySegment errnoCapture);
 
     /**
+     * Sends one frame of {@code length} contiguous bytes at absolute address {@code address}. When
+     * {@link #acceptsOffloads} the first bytes are a virtio-net header.
+     *
+     * @return bytes sent, 0 if the port would block, or {@code -errno}.
+     */
+    public abstract long send(int loopId, long address, int length, MemorySegment errnoCapture);
+
+    /**
      * Sends one frame gathered from {@code iovCount} {@code struct iovec}s at absolute address {@code iovAddress}.
      * When {@link #acceptsOffloads} the first bytes are a virtio-net header.
      *
      * @return bytes sent, 0 if the port would block, or {@code -errno}.
      */
-    public abstract long send(int loopId, long iovAddress, int iovCount, MemorySegment errnoCapture);
+    public abstract long sendv(int loopId, long iovAddress, int iovCount, MemorySegment errnoCapture);
 
     /**
      * Releases the port's resources once no loop uses it any more.

@@ -8,7 +8,6 @@ import io.l2mesh.tuntap.TapDevice;
 import io.l2mesh.tuntap.TapQueue;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * A port on a TAP device. Loop {@code i} reads and writes through queue {@code i} of a multi-queue device, so
@@ -92,15 +91,15 @@ public final class TapPort extends Port
     }
 
     @Override
-    public long send(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
+    public long send(final int loopId, final long address, final int length, final MemorySegment errno)
     {
-        final TapQueue queue = queue(loopId);
-        if (iovCount == 1)
-        {
-            final MemorySegment iov = MemorySegment.ofAddress(iovAddress).reinterpret(16);
-            return queue.write(errno, iov.get(ValueLayout.JAVA_LONG, 0), iov.get(ValueLayout.JAVA_LONG, 8));
-        }
-        return queue.writev(errno, iovAddress, iovCount);
+        return queue(loopId).write(errno, address, length);
+    }
+
+    @Override
+    public long sendv(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
+    {
+        return queue(loopId).writev(errno, iovAddress, iovCount);
     }
 
     @Override
