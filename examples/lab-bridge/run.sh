@@ -42,12 +42,18 @@ try "red -> blue  (both VLAN 10)" $ns_red 198.18.10.2
 try "red -> green (VLAN 10 -> 20)" $ns_red 198.18.10.3
 try "green -> blue (VLAN 20 -> 10)" $ns_green 198.18.10.2
 
-echo "== trunk"
+echo "== trunk (VLANs 10 and 20 tagged)"
+trunk_mac=$(cat /sys/class/net/lab-trunk/address 2>/dev/null || ip netns exec $ns_trunk cat /sys/class/net/lab-trunk/address)
 if ip -n $ns_trunk link add link lab-trunk name lab-trunk.10 type vlan id 10 2>/dev/null; then
     ip -n $ns_trunk addr add 198.18.10.9/24 dev lab-trunk.10
     ip -n $ns_trunk link set lab-trunk.10 up
     try "trunk VLAN 10 subinterface -> red" $ns_trunk 198.18.10.1
 else
-    echo "  (this kernel has no 802.1Q subinterfaces; a VM or a VLAN-aware host on lab-trunk sees VLANs 10 and 20 tagged)"
-    ip netns exec $ns_trunk timeout 3 cat /sys/class/net/lab-trunk/operstate | sed 's/^/  lab-trunk is /'
+    # Kernels built without 802.1Q subinterfaces: a raw socket plays the VLAN-aware host.
+    answered=$(ip netns exec $ns_trunk python3 "$here/vlan_arp_probe.py" lab-trunk "$trunk_mac" \
+        10,198.18.10.9,198.18.10.1 20,198.18.10.9,198.18.10.3 10,198.18.10.9,198.18.10.3)
+    for probe in "0 red in VLAN 10" "1 green in VLAN 20" "2 green asked in VLAN 10"; do
+        index=${probe%% *}
+        if [[ " $answered " == *" $index "* ]]; then echo "  trunk -> ${probe#* }: answered, tagged"; else echo "  trunk -> ${probe#* }: no answer"; fi
+    done
 fi
