@@ -1,0 +1,17 @@
+package io.l2mesh.fec;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The inner loop of the codec: {@code outputs[o] = Σ_i rows[o][i] · inputs[i]} over {@code length} bytes starting
+ * at {@code offset} of every shard. Implementations differ only in speed, and must give identical bytes.
+ * Inputs and outputs are ranges of caller-owned arrays, so a call allocates nothing.
+ */
+public interface CodingLoop
+{
+    void code(
+        byte[][] rows, MemorySegment[] inputs, int inputFrom, int inputCount, MemorySegment[] outputs,
+        int outputFrom, int outputCount, long offset, int length);
+
+    String name();
+}
