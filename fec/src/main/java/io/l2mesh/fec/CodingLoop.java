@@ -13,5 +13,11 @@ public interface CodingLoop
         byte[][] rows, MemorySegment[] inputs, int inputFrom, int inputCount, MemorySegment[] outputs,
         int outputFrom, int outputCount, long offset, int length);
 
+    /**
+     * {@code out[outOffset..+length) ^= coefficient · in[inOffset..+length)}: folds one shard into a running parity.
+     */
+    void multiplyAccumulate(int coefficient, MemorySegment in, long inOffset, MemorySegment out, long outOffset,
+        int length);
+
     String name();
 }

@@ -58,6 +58,25 @@ public final class TableCodingLoop implements CodingLoop
         }
     }
 
+    @Override
+    public void multiplyAccumulate(
+        final int coefficient, final MemorySegment in, final long inOffset, final MemorySegment out,
+        final long outOffset, final int length)
+    {
+        final byte[] table = Gf256.MUL_TABLE[coefficient & 0xff];
+        final int length8 = length & ~7;
+        int p = 0;
+        for (; p < length8; p += 8)
+        {
+            out.set(LONG, outOffset + p, out.get(LONG, outOffset + p) ^ multiply8(table, in.get(LONG, inOffset + p)));
+        }
+        for (; p < length; p++)
+        {
+            out.set(ValueLayout.JAVA_BYTE, outOffset + p, (byte)(out.get(ValueLayout.JAVA_BYTE, outOffset + p) ^
+                table[in.get(ValueLayout.JAVA_BYTE, inOffset + p) & 0xff]));
+        }
+    }
+
     private static long multiply8(final byte[] table, final long x)
     {
         return (table[(int)x & 0xff] & 0xffL) |

@@ -70,6 +70,28 @@ public final class VectorCodingLoop implements CodingLoop
         }
     }
 
+    @Override
+    public void multiplyAccumulate(
+        final int coefficient, final MemorySegment in, final long inOffset, final MemorySegment out,
+        final long outOffset, final int length)
+    {
+        final int lanes = species.length();
+        final int vectorLength = length - length % lanes;
+        final ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+        final int c = coefficient & 0xff;
+        for (int p = 0; p < vectorLength; p += lanes)
+        {
+            multiply(ByteVector.fromMemorySegment(species, in, inOffset + p, order), c)
+                .lanewise(VectorOperators.XOR, ByteVector.fromMemorySegment(species, out, outOffset + p, order))
+                .intoMemorySegment(out, outOffset + p, order);
+        }
+        if (vectorLength < length)
+        {
+            TableCodingLoop.INSTANCE.multiplyAccumulate(c, in, inOffset + vectorLength, out, outOffset + vectorLength,
+                length - vectorLength);
+        }
+    }
+
     /**
      * {@code coefficient · x}: two 16-entry table lookups, one per nibble.
      */

@@ -1,0 +1,297 @@
+package io.l2mesh.fec.stream;
+
+import io.l2mesh.fec.CodingLoop;
+import io.l2mesh.fec.ReedSolomon;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Packet-stream FEC receiver for one peer.
+ * <p>
+ * <b>What it does.</b> Takes shards in any order, with duplicates and losses. A data shard's frame is delivered
+ * the moment it arrives, so FEC adds no latency to what was not lost. A block's missing frames are rebuilt as
+ * soon as it has k shards (counting the zero shards of a block closed early) and delivered at once. Every frame
+ * is delivered exactly once.
+ * <p>
+ * <b>Complications.</b> Memory is bounded whatever the input: blocks live in a window of {@code windowBlocks}
+ * slots by block id (serial-number order, so ids may wrap); a newer id evicts the oldest, counting what it still
+ * missed as unrecoverable; shards of blocks older than the window are stale. Every header field is checked
+ * before use (k and m within the configured maxima, index within k + m, lengths matching the shard, one coded
+ * length and one count per block); anything inconsistent is a counted malformed drop, never an exception.
+ * <p>
+ * <b>Threading.</b> Single owner: one datapath thread. Copies each body once into slot memory (needed to decode
+ * later); allocates only when a slot is first used and when a new (k, m) is first seen.
+ */
+public final class FecDecoder implements AutoCloseable
+{
+    public static final int WINDOW_BLOCKS_DEFAULT = 16;
+    public static final int MAX_K_DEFAULT = 64;
+    public static final int MAX_M_DEFAULT = 32;
+
+    private final FrameSink sink;
+    private final CodecCache codecs;
+    private final int maxK;
+    private final int maxM;
+    private final int maxFrameLength;
+    private final int windowMask;
+    private final Arena arena = Arena.ofShared();
+    private final BlockSlot[] slots;
+    private final boolean[] decodePresent = new boolean[ReedSolomon.MAX_TOTAL_SHARDS];
+    private final FecCounters counters = new FecCounters();
+    private boolean started;
+    private int newestBlockId;
+
+    public FecDecoder(final int windowBlocks, final int maxK, final int maxM, final int maxFrameLength,
+        final CodingLoop loop, final FrameSink sink)
+    {
+        if (windowBlocks < 1 || Integer.bitCount(windowBlocks) != 1 || windowBlocks > 1024)
+        {
+            throw new IllegalArgumentException("window " + windowBlocks + " must be a power of two in 1..1024");
+        }
+        ReedSolomon.checkShape(maxK, maxM);
+        if (maxFrameLength < 1 || maxFrameLength > 65_533)
+        {
+            throw new IllegalArgumentException("max frame length " + maxFrameLength + " out of range 1..65533");
+        }
+        this.maxK = maxK;
+        this.maxM = maxM;
+        this.maxFrameLength = maxFrameLength;
+        this.windowMask = windowBlocks - 1;
+        this.codecs = new CodecCache(loop);
+        this.sink = sink;
+        final int stride = FecEncoder.align8(ShardHeaderFlyweight.FRAME_LENGTH_FIELD + maxFrameLength);
+        this.slots = new BlockSlot[windowBlocks];
+        for (int i = 0; i < windowBlocks; i++)
+        {
+            slots[i] = new BlockSlot(arena, maxK + maxM, stride);
+        }
+    }
+
+    public FecCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Takes one shard (header and body) of {@code length} bytes at {@code offset}.
+     */
+    public void onShard(final MemorySegment segment, final long offset, final int length)
+    {
+        if (length < ShardHeaderFlyweight.LENGTH)
+        {
+            counters.increment(FecCounters.MALFORMED);
+            return;
+        }
+        final int blockId = ShardHeaderFlyweight.blockId(segment, offset);
+        final int index = ShardHeaderFlyweight.index(segment, offset);
+        final int k = ShardHeaderFlyweight.k(segment, offset);
+        final int m = ShardHeaderFlyweight.m(segment, offset);
+        final int count = ShardHeaderFlyweight.count(segment, offset);
+        final long body = offset + ShardHeaderFlyweight.LENGTH;
+        final int bodyLength = length - ShardHeaderFlyweight.LENGTH;
+        if (k < 1 || k > maxK || m < 1 || m > maxM || index >= k + m)
+        {
+            counters.increment(FecCounters.MALFORMED);
+            return;
+        }
+        final boolean data = index < k;
+        if (data)
+        {
+            if (count != 0 || bodyLength < ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
+                ShardHeaderFlyweight.frameLength(segment, body) != bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
+                bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD > maxFrameLength)
+            {
+                counters.increment(FecCounters.MALFORMED);
+                return;
+            }
+        }
+        else if (count < 1 || count > k || bodyLength < ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
+            bodyLength > ShardHeaderFlyweight.FRAME_LENGTH_FIELD + maxFrameLength)
+        {
+            counters.increment(FecCounters.MALFORMED);
+            return;
+        }
+
+        final BlockSlot slot = slotFor(blockId, k, m);
+        if (slot == null)
+        {
+            counters.increment(FecCounters.STALE);
+            return;
+        }
+        if (slot.k != k || slot.m != m || (data && slot.count != 0 && index >= slot.count) ||
+            (!data && ((slot.codedLength != 0 && slot.codedLength != bodyLength) ||
+                (slot.count != 0 && slot.count != count))))
+        {
+            counters.increment(FecCounters.MALFORMED);
+            return;
+        }
+        if (slot.present[index])
+        {
+            counters.increment(FecCounters.DUPLICATE);
+            return;
+        }
+        MemorySegment.copy(segment, body, slot.shards[index], 0, bodyLength);
+        slot.present[index] = true;
+        slot.bodyLength[index] = bodyLength;
+        if (data)
+        {
+            slot.presentData++;
+            slot.highestDataIndex = Math.max(slot.highestDataIndex, index);
+            if (!slot.delivered[index])
+            {
+                slot.delivered[index] = true;
+                slot.deliveredCount++;
+                counters.increment(FecCounters.RECEIVED);
+                sink.onFrame(segment, body + ShardHeaderFlyweight.FRAME_LENGTH_FIELD,
+                    bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD, false);
+            }
+        }
+        else
+        {
+            slot.presentParity++;
+            slot.codedLength = bodyLength;
+            slot.count = count;
+            counters.increment(FecCounters.PARITY_RECEIVED);
+            if (slot.highestDataIndex >= count)
+            {
+                // Data shards beyond the count the parity claims: the block is inconsistent, stop decoding it.
+                slot.finished = true;
+                counters.increment(FecCounters.MALFORMED);
+                return;
+            }
+        }
+        tryRecover(slot);
+    }
+
+    private BlockSlot slotFor(final int blockId, final int k, final int m)
+    {
+        if (!started)
+        {
+            started = true;
+            newestBlockId = blockId - 1;
+        }
+        final int ahead = blockId - newestBlockId; // serial-number arithmetic: ids may wrap
+        if (ahead > 0)
+        {
+            final int steps = Math.min(ahead, slots.length);
+            for (int s = 1; s <= steps; s++)
+            {
+                evict(slots[(blockId - steps + s) & windowMask]);
+            }
+            newestBlockId = blockId;
+        }
+        else if (ahead <= -slots.length)
+        {
+            return null;
+        }
+        final BlockSlot slot = slots[blockId & windowMask];
+        if (!slot.inUse)
+        {
+            slot.open(blockId, k, m);
+        }
+        else if (slot.blockId != blockId)
+        {
+            return null;
+        }
+        return slot;
+    }
+
+    private void evict(final BlockSlot slot)
+    {
+        if (slot.inUse)
+        {
+            if (!slot.finished)
+            {
+                counters.add(FecCounters.UNRECOVERABLE, slot.undelivered());
+            }
+            slot.inUse = false;
+        }
+    }
+
+    private void tryRecover(final BlockSlot slot)
+    {
+        final int count = slot.count;
+        if (slot.finished || count == 0)
+        {
+            return;
+        }
+        if (slot.deliveredCount == count)
+        {
+            slot.finished = true;
+            return;
+        }
+        final int k = slot.k;
+        final int zeroShards = k - count;
+        if (slot.presentData + zeroShards + slot.presentParity < k)
+        {
+            return;
+        }
+        final int codedLength = slot.codedLength;
+        final boolean[] present = decodePresent;
+        for (int i = 0; i < k; i++)
+        {
+            if (i >= count)
+            {
+                FecEncoder.zero(slot.shards[i], 0, codedLength);
+                present[i] = true;
+            }
+            else if (slot.present[i])
+            {
+                if (slot.bodyLength[i] > codedLength)
+                {
+                    slot.finished = true; // a body longer than the block's coded length: inconsistent
+                    counters.increment(FecCounters.MALFORMED);
+                    counters.add(FecCounters.UNRECOVERABLE, count - slot.deliveredCount);
+                    return;
+                }
+                FecEncoder.zero(slot.shards[i], slot.bodyLength[i], codedLength - slot.bodyLength[i]);
+                present[i] = true;
+            }
+            else
+            {
+                present[i] = false;
+            }
+        }
+        for (int j = 0; j < slot.m; j++)
+        {
+            present[k + j] = slot.present[k + j];
+        }
+        codecs.get(k, slot.m).reconstructData(slot.shards, present, 0, codedLength);
+        for (int i = 0; i < count; i++)
+        {
+            if (!slot.delivered[i])
+            {
+                final int frameLength = ShardHeaderFlyweight.frameLength(slot.shards[i], 0);
+                slot.delivered[i] = true;
+                slot.deliveredCount++;
+                if (frameLength > codedLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD)
+                {
+                    counters.increment(FecCounters.UNRECOVERABLE); // parity did not describe this frame
+                    continue;
+                }
+                counters.increment(FecCounters.RECOVERED);
+                sink.onFrame(slot.shards[i], ShardHeaderFlyweight.FRAME_LENGTH_FIELD, frameLength, true);
+            }
+        }
+        slot.finished = true;
+    }
+
+    /**
+     * Counts what the blocks still in the window miss as unrecoverable and forgets them (end of a test or of a
+     * peer).
+     */
+    public void flush()
+    {
+        for (final BlockSlot slot : slots)
+        {
+            evict(slot);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        arena.close();
+    }
+}
