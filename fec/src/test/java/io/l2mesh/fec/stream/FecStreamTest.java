@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -147,12 +146,22 @@ class FecStreamTest
                 }
             }
             final List<byte[]> survivors = new ArrayList<>(new java.util.LinkedHashSet<>(channel));
-            for (int i = 0; i < channel.size(); i++) // displace each shard by up to 30 positions
+            // Reorder: each shard moves by fewer than 30 positions (sort by position + random offset), well
+            // inside the decoder's window of 16 blocks.
+            final List<Integer> order = new ArrayList<>();
+            final double[] keys = new double[channel.size()];
+            for (int i = 0; i < channel.size(); i++)
             {
-                final int j = Math.min(channel.size() - 1, i + random.nextInt(30));
-                Collections.swap(channel, i, j);
+                order.add(i);
+                keys[i] = i + random.nextInt(30) + random.nextDouble();
             }
-            h.deliver(channel);
+            order.sort((a, b) -> Double.compare(keys[a], keys[b]));
+            final List<byte[]> reordered = new ArrayList<>();
+            for (final int i : order)
+            {
+                reordered.add(channel.get(i));
+            }
+            h.deliver(reordered);
             assertExactlyExpected(h, survivors);
             assertThat(h.decoder.counters().duplicate()).isPositive();
         }
