@@ -25,39 +25,37 @@ final class DemoCommand implements Callable<Integer>
         final String[] taps = {"l2da" + id, "l2db" + id};
         final String[] addresses = {"198.18.0.1", "198.18.0.2"};
         step("starting a switch with two TAP ports (" + taps[0] + ", " + taps[1] + ") in VLAN 1");
-        try (Switch sw = Switch.start(new SwitchContext()))
+        final Switch sw = Switch.start(new SwitchContext());
+        try
         {
-            try
+            for (int i = 0; i < 2; i++)
             {
-                for (int i = 0; i < 2; i++)
-                {
-                    sw.addTap(TapPortSpec.access(taps[i], 1));
-                    Shell.check("ip", "netns", "add", ns[i]);
-                    Shell.check("ip", "link", "set", taps[i], "netns", ns[i]);
-                    Shell.check("ip", "-n", ns[i], "addr", "add", addresses[i] + "/24", "dev", taps[i]);
-                    Shell.check("ip", "-n", ns[i], "link", "set", taps[i], "up");
-                    Shell.check("ip", "-n", ns[i], "link", "set", "lo", "up");
-                    step("namespace " + ns[i] + " is host " + addresses[i] + " behind port " + taps[i]);
-                }
-                step("ping " + addresses[1] + " from " + ns[0]);
-                final Shell.Result ping = Shell.run(15_000, "ip", "netns", "exec", ns[0], "ping", "-c", "5", "-i",
-                    "0.2", "-W", "2", addresses[1]);
-                System.out.print(ping.output());
-                step("MAC table");
-                System.out.print(SwitchReport.macTable(sw, System.nanoTime()));
-                step("port counters");
-                System.out.print(SwitchReport.counters(sw));
-                step(ping.exitCode() == 0 ? "the switch bridged the two namespaces; cleaning up" :
-                    "ping failed; cleaning up");
-                return ping.exitCode() == 0 ? Daemon.EXIT_OK : Daemon.EXIT_FAILURE;
+                sw.addTap(TapPortSpec.access(taps[i], 1));
+                Shell.check("ip", "netns", "add", ns[i]);
+                Shell.check("ip", "link", "set", taps[i], "netns", ns[i]);
+                Shell.check("ip", "-n", ns[i], "addr", "add", addresses[i] + "/24", "dev", taps[i]);
+                Shell.check("ip", "-n", ns[i], "link", "set", taps[i], "up");
+                Shell.check("ip", "-n", ns[i], "link", "set", "lo", "up");
+                step("namespace " + ns[i] + " is host " + addresses[i] + " behind port " + taps[i]);
             }
-            finally
+            step("ping " + addresses[1] + " from " + ns[0]);
+            final Shell.Result ping = Shell.run(15_000, "ip", "netns", "exec", ns[0], "ping", "-c", "5", "-i",
+                "0.2", "-W", "2", addresses[1]);
+            System.out.print(ping.output());
+            step("MAC table");
+            System.out.print(SwitchReport.macTable(sw, System.nanoTime()));
+            step("port counters");
+            System.out.print(SwitchReport.counters(sw));
+            step(ping.exitCode() == 0 ? "the switch bridged the two namespaces; cleaning up" :
+                "ping failed; cleaning up");
+            return ping.exitCode() == 0 ? Daemon.EXIT_OK : Daemon.EXIT_FAILURE;
+        }
+        finally
+        {
+            sw.close(); // removes the TAPs first, wherever they are, then the namespaces go
+            for (final String name : ns)
             {
-                sw.close(); // closes the TAPs first, wherever they are
-                for (final String name : ns)
-                {
-                    Shell.run(10_000, "ip", "netns", "del", name);
-                }
+                Shell.run(10_000, "ip", "netns", "del", name);
             }
         }
     }

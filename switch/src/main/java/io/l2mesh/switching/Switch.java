@@ -218,21 +218,6 @@ public final class Switch implements AutoCloseable
         macTable.limits().portLimit(requirePort(name).id(), limit);
     }
 
-    /**
-     * Runs one burst of {@code port} on loop 0 now: for ports without an fd, such as memory ports.
-     */
-    public void poll(final Port port)
-    {
-        runOnAllLoops(loop ->
-        {
-            if (loop.loopId() == 0)
-            {
-                loop.poll(port);
-            }
-            return CompletableFuture.completedFuture(null);
-        });
-    }
-
     private Port requirePort(final String name)
     {
         final Port port = portTable.get().byName(name);
@@ -296,7 +281,7 @@ public final class Switch implements AutoCloseable
         }
         try
         {
-            CompletableFuture.allOf(results.toArray(new CompletableFuture[0]))
+            CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0]))
                 .get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException ex)

@@ -74,6 +74,7 @@ class TapDeviceIT
         try (TapDevice tap = TapDevice.open(new TapOptions(name, 1, false, true, false));
              RtnlLink link = new RtnlLink())
         {
+            assertThat(tap.vnetHdr()).isTrue();
             link.setMtu(name, 9000);
             link.setMac(name, new byte[] {2, 0, 0, 0, 0x12, 0x34});
             link.setUp(name, true);

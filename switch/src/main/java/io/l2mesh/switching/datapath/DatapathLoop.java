@@ -184,15 +184,6 @@ public final class DatapathLoop
     }
 
     /**
-     * Reads and forwards one burst from {@code port} now, as if its fd were readable. Loop thread only; for
-     * ports without an fd (memory ports) and for tracing.
-     */
-    public void poll(final Port port)
-    {
-        onReadable(new IngressHandle(this, port, -1));
-    }
-
-    /**
      * Frees the loop's memory; only after its event loop has terminated.
      */
     public void release()

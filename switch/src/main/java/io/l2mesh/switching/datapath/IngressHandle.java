@@ -22,7 +22,7 @@ final class IngressHandle implements EpollIoHandle
     {
         this.loop = loop;
         this.port = port;
-        this.fd = fd < 0 ? null : new FileDescriptor(fd); // -1: polled directly, never registered
+        this.fd = new FileDescriptor(fd);
     }
 
     Port port()

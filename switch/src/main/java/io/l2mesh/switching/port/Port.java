@@ -31,6 +31,7 @@ public abstract class Port
     private final TxBatch[] txBatches;
     private volatile VlanRules vlanRules;
 
+    @SuppressWarnings("this-escape") // the TxBatches only keep the reference; they use it after construction
     protected Port(
         final int id, final String name, final VlanRules vlanRules, final int mtu, final boolean acceptsOffloads,
         final int loopCount, final int burstSize)

@@ -35,14 +35,6 @@ public final class TapPort extends Port
         return device;
     }
 
-    /**
-     * @return how many loops read from this port (one per queue).
-     */
-    public int ingressLoopCount()
-    {
-        return device.queueCount();
-    }
-
     public TapQueue queue(final int loopId)
     {
         return device.queue(loopId % device.queueCount());

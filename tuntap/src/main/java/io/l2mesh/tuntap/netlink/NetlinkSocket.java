@@ -5,7 +5,6 @@ import io.l2mesh.tuntap.NativeError;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -166,11 +165,6 @@ public final class NetlinkSocket implements AutoCloseable
     static int align(final int length)
     {
         return (length + 3) & ~3;
-    }
-
-    static boolean nativeIsLittleEndian()
-    {
-        return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     }
 
     @Override
