@@ -107,6 +107,8 @@ cat > "$work/l2mesh.yaml" <<YAML
 ports:
   - name: $tap_a
   - name: $tap_b
+control:
+  socket: $work/ctl.sock
 YAML
 "$here/bin/l2mesh" run -c "$work/l2mesh.yaml" > "$work/daemon.log" 2>&1 &
 daemon=$!

@@ -4,6 +4,8 @@ import io.l2mesh.control.cli.SwitchReport;
 import io.l2mesh.control.config.ConfigException;
 import io.l2mesh.control.config.ConfigFile;
 import io.l2mesh.control.config.L2meshConfig;
+import io.l2mesh.control.server.Authorizer;
+import io.l2mesh.control.server.ControlServer;
 import io.l2mesh.switching.Switch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "l2mesh", mixinStandardHelpOptions = true, version = "l2mesh 0.1.0",
     description = "Userspace virtual switch and tunnel appliance.",
-    subcommands = {Daemon.Run.class, DemoCommand.class, Daemon.CheckConfig.class, Daemon.DefaultConfig.class})
+    subcommands = {Daemon.Run.class, io.l2mesh.control.cli.CtlCommand.class, DemoCommand.class, Daemon.CheckConfig.class,
+        Daemon.DefaultConfig.class})
 public final class Daemon
 {
     public static final int EXIT_OK = 0;
@@ -67,17 +70,29 @@ public final class Daemon
         {
             final L2meshConfig loaded = loadConfig(config);
             final Switch sw = SwitchBuilder.start(loaded);
+            final ControlServer control;
+            try
+            {
+                control = ControlServer.start(loaded.control().socket(), loaded.control().mode(),
+                    Authorizer.system(loaded.control().group()), sw, () -> System.exit(EXIT_OK));
+            }
+            catch (final RuntimeException ex)
+            {
+                sw.close();
+                throw ex;
+            }
             final CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() ->
             {
                 System.out.println("l2mesh: stopping, removing ports");
+                control.close();
                 sw.close();
                 System.out.println("l2mesh: stopped");
                 System.out.flush();
                 stopped.countDown();
             }, "l2mesh-shutdown"));
             System.out.println("l2mesh: running " + loaded.source() + " with " + sw.loopCount() +
-                " datapath loop(s)");
+                " datapath loop(s), control socket " + control.path());
             System.out.print(SwitchReport.ports(sw));
             System.out.println("l2mesh: ready");
             System.out.flush();

@@ -58,7 +58,9 @@ class DaemonIT
               - name: %s
                 mode: trunk
                 allowed-vlans: [7, 8]
-            """.formatted(tap0, tap1));
+            control:
+              socket: %s
+            """.formatted(tap0, tap1, dir.resolve("ctl.sock")));
         final Process daemon = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString())
             .redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(

@@ -29,6 +29,9 @@ public final class Errno
     public static final int EADDRINUSE = 98;
     public static final int ENOBUFS = 105;
     public static final int EMSGSIZE = 90;
+    public static final int ECONNREFUSED = 111;
+    public static final int EPIPE = 32;
+    public static final int ECONNRESET = 104;
 
     private Errno()
     {
@@ -61,6 +64,9 @@ public final class Errno
             case EADDRINUSE -> "EADDRINUSE";
             case ENOBUFS -> "ENOBUFS";
             case EMSGSIZE -> "EMSGSIZE";
+            case ECONNREFUSED -> "ECONNREFUSED";
+            case EPIPE -> "EPIPE";
+            case ECONNRESET -> "ECONNRESET";
             default -> "errno " + errno;
         };
     }
@@ -84,6 +90,7 @@ public final class Errno
             case ENOMEM, ENOBUFS -> "the kernel is out of memory or buffers";
             case ERANGE -> "value out of range for this device";
             case EOPNOTSUPP -> "not supported by this kernel or device";
+            case ECONNREFUSED -> "nothing is listening there (is the daemon running?)";
             default -> "";
         };
     }

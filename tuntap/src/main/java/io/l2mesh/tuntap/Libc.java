@@ -63,6 +63,16 @@ public final class Libc
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
         FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle LISTEN = downcall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = downcall("accept4",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT = downcall("connect",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle CHMOD = downcall("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CHOWN = downcall("chown",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     private Libc()
     {
@@ -246,6 +256,82 @@ public final class Libc
         try
         {
             return check(capture, (int)SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int)value.byteSize()));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int listen(final MemorySegment capture, final int fd, final int backlog)
+    {
+        try
+        {
+            return check(capture, (int)LISTEN.invokeExact(capture, fd, backlog));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int accept4(final MemorySegment capture, final int fd, final int flags)
+    {
+        try
+        {
+            return check(capture, (int)ACCEPT4.invokeExact(capture, fd, MemorySegment.NULL, MemorySegment.NULL, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int connect(final MemorySegment capture, final int fd, final MemorySegment address, final int length)
+    {
+        try
+        {
+            return check(capture, (int)CONNECT.invokeExact(capture, fd, address, length));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @param length in: size of {@code value}; out: bytes written (a 4-byte int segment).
+     */
+    public static int getsockopt(final MemorySegment capture, final int fd, final int level, final int name,
+        final MemorySegment value, final MemorySegment length)
+    {
+        try
+        {
+            return check(capture, (int)GETSOCKOPT.invokeExact(capture, fd, level, name, value, length));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int chmod(final MemorySegment capture, final MemorySegment path, final int mode)
+    {
+        try
+        {
+            return check(capture, (int)CHMOD.invokeExact(capture, path, mode));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int chown(final MemorySegment capture, final MemorySegment path, final int uid, final int gid)
+    {
+        try
+        {
+            return check(capture, (int)CHOWN.invokeExact(capture, path, uid, gid));
         }
         catch (final Throwable t)
         {

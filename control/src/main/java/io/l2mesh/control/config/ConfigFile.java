@@ -40,7 +40,8 @@ public final class ConfigFile
 {
     public static final String DEFAULT_RESOURCE = "/l2mesh-default.yaml";
 
-    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs");
+    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control");
+    private static final Set<String> CONTROL_KEYS = Set.of("socket", "mode", "group");
     private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
         "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues");
@@ -191,7 +192,37 @@ public final class ConfigFile
                 staticMacs.add(new StaticMacConfig(mac, vlan, port));
             }
         }
-        return new L2meshConfig(source, context, List.copyOf(ports), List.copyOf(staticMacs));
+        return new L2meshConfig(source, context, List.copyOf(ports), List.copyOf(staticMacs), control(root.get("control")));
+    }
+
+    private ControlConfig control(final JsonNode node)
+    {
+        if (node == null)
+        {
+            return ControlConfig.defaults();
+        }
+        requireObject(node, "control", CONTROL_KEYS);
+        final String socket = text(node, "control", "socket", ControlConfig.SOCKET_DEFAULT.toString());
+        if (!socket.startsWith("/") || socket.length() > 107)
+        {
+            throw error("control.socket", "'" + socket + "' must be an absolute path of at most 107 bytes");
+        }
+        final String modeText = text(node, "control", "mode", "0660");
+        final int mode;
+        try
+        {
+            mode = Integer.parseInt(modeText, 8);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw error("control.mode", "'" + modeText + "' is not an octal file mode like \"0660\"");
+        }
+        if (mode < 0 || mode > 0777 || (mode & 0600) != 0600)
+        {
+            throw error("control.mode", modeText + " must be 0600..0777 and let the owner read and write");
+        }
+        final String group = text(node, "control", "group", "");
+        return new ControlConfig(java.nio.file.Path.of(socket), mode, group.isEmpty() ? null : group);
     }
 
     private PortConfig port(final JsonNode node, final String path)

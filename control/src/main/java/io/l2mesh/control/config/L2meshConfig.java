@@ -8,6 +8,6 @@ import java.util.List;
  * A checked config: the switch settings, its ports and static MACs.
  */
 public record L2meshConfig(String source, SwitchContext switchContext, List<PortConfig> ports,
-    List<StaticMacConfig> staticMacs)
+    List<StaticMacConfig> staticMacs, ControlConfig control)
 {
 }

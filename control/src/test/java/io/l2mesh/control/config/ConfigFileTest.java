@@ -146,6 +146,21 @@ class ConfigFileTest
     }
 
     @Test
+    void shouldReadControlSocketSettings()
+    {
+        final L2meshConfig config = ConfigFile.parse("c.yaml",
+            "ports:\n  - name: a0\ncontrol:\n  socket: /tmp/x/l2.sock\n  mode: \"0600\"\n  group: adm\n");
+        assertThat(config.control()).isEqualTo(new ControlConfig(java.nio.file.Path.of("/tmp/x/l2.sock"), 0600, "adm"));
+        assertThat(ConfigFile.parse("c.yaml", "ports:\n  - name: a0\n").control()).isEqualTo(ControlConfig.defaults());
+        assertRefused("ports:\n  - name: a0\ncontrol:\n  mode: \"rw\"\n",
+            "bad.yaml:4: control.mode: 'rw' is not an octal file mode like \"0660\"");
+        assertRefused("ports:\n  - name: a0\ncontrol:\n  mode: \"0400\"\n",
+            "bad.yaml:4: control.mode: 0400 must be 0600..0777 and let the owner read and write");
+        assertRefused("ports:\n  - name: a0\ncontrol:\n  socket: relative.sock\n",
+            "bad.yaml:4: control.socket: 'relative.sock' must be an absolute path of at most 107 bytes");
+    }
+
+    @Test
     void shouldRefuseMissingOrDuplicatePorts()
     {
         assertRefused("", "bad.yaml:1: the file is empty; it needs at least 'ports:'");

@@ -1,0 +1,256 @@
+package io.l2mesh.control;
+
+import io.l2mesh.tuntap.Errno;
+import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.NativeError;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An {@code AF_UNIX}/{@code SOCK_SEQPACKET} socket through FFM (Netty has no SEQPACKET): record boundaries are
+ * kept, so one message is one request or one response. A zero-length record reads like end-of-file, so no side
+ * ever sends an empty message.
+ * <p>
+ * Server sockets and accepted ones are non-blocking (the control loop polls them); client sockets block.
+ * One thread at a time per socket.
+ */
+public final class SeqpacketSocket implements AutoCloseable
+{
+    static final int AF_UNIX = 1;
+    static final int SOCK_SEQPACKET = 5;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_PEERCRED = 17;
+    static final int MSG_TRUNC = 0x20;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_NOSIGNAL = 0x4000;
+    static final int SUN_PATH_MAX = 108;
+
+    private final int fd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment capture = Libc.newErrnoCapture(arena);
+    private boolean closed;
+
+    private SeqpacketSocket(final int fd)
+    {
+        this.fd = fd;
+    }
+
+    /**
+     * Binds and listens on {@code path}, replacing a stale socket file but refusing to take over a live one.
+     *
+     * @param mode file mode of the socket (e.g. 0660).
+     * @param gid  group to give the socket file, or -1 to keep ours.
+     */
+    public static SeqpacketSocket listen(final Path path, final int mode, final int gid, final int backlog)
+    {
+        try
+        {
+            Files.createDirectories(path.toAbsolutePath().getParent());
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot create " + path.getParent() + ": " + ex.getMessage(), ex);
+        }
+        if (Files.exists(path))
+        {
+            try (SeqpacketSocket probe = connect(path))
+            {
+                throw new IllegalStateException("another daemon is listening on " + path + " (pid " +
+                    probe.peerCred().pid() + ")");
+            }
+            catch (final NativeError ex)
+            {
+                try
+                {
+                    Files.delete(path); // nobody answers: a stale socket from a killed daemon
+                }
+                catch (final IOException io)
+                {
+                    throw new IllegalStateException("cannot remove stale socket " + path + ": " + io.getMessage(), io);
+                }
+            }
+        }
+        final SeqpacketSocket socket = open(SOCK_NONBLOCK);
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment address = address(local, path);
+            int rc = Libc.bind(socket.capture, socket.fd, address, (int)address.byteSize());
+            if (rc < 0)
+            {
+                throw new NativeError("bind", -rc, path.toString());
+            }
+            final MemorySegment cPath = local.allocateFrom(path.toString());
+            rc = Libc.chmod(socket.capture, cPath, mode);
+            if (rc < 0)
+            {
+                throw new NativeError("chmod", -rc, path.toString());
+            }
+            if (gid >= 0)
+            {
+                rc = Libc.chown(socket.capture, cPath, -1, gid);
+                if (rc < 0)
+                {
+                    throw new NativeError("chown", -rc, path + " to gid " + gid);
+                }
+            }
+            rc = Libc.listen(socket.capture, socket.fd, backlog);
+            if (rc < 0)
+            {
+                throw new NativeError("listen", -rc, path.toString());
+            }
+            return socket;
+        }
+        catch (final RuntimeException ex)
+        {
+            socket.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Connects a blocking client socket.
+     *
+     * @throws NativeError ENOENT/ECONNREFUSED when no daemon listens, EACCES when the socket's mode refuses us.
+     */
+    public static SeqpacketSocket connect(final Path path)
+    {
+        final SeqpacketSocket socket = open(0);
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment address = address(local, path);
+            final int rc = Libc.connect(socket.capture, socket.fd, address, (int)address.byteSize());
+            if (rc < 0)
+            {
+                throw new NativeError("connect", -rc, path.toString());
+            }
+            return socket;
+        }
+        catch (final RuntimeException ex)
+        {
+            socket.close();
+            throw ex;
+        }
+    }
+
+    private static SeqpacketSocket open(final int flags)
+    {
+        try (Arena local = Arena.ofConfined())
+        {
+            final int fd = Libc.socket(Libc.newErrnoCapture(local), AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | flags, 0);
+            if (fd < 0)
+            {
+                throw new NativeError("socket(AF_UNIX, SOCK_SEQPACKET)", -fd);
+            }
+            return new SeqpacketSocket(fd);
+        }
+    }
+
+    private static MemorySegment address(final Arena arena, final Path path)
+    {
+        final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length >= SUN_PATH_MAX)
+        {
+            throw new IllegalArgumentException("socket path " + path + " is " + bytes.length + " bytes, limit=" +
+                (SUN_PATH_MAX - 1));
+        }
+        final MemorySegment address = arena.allocate(2 + SUN_PATH_MAX);
+        address.set(ValueLayout.JAVA_SHORT, 0, (short)AF_UNIX);
+        MemorySegment.copy(bytes, 0, address, ValueLayout.JAVA_BYTE, 2, bytes.length);
+        return address;
+    }
+
+    public int fd()
+    {
+        return fd;
+    }
+
+    /**
+     * @return the next pending connection (non-blocking), or null if there is none.
+     */
+    public SeqpacketSocket accept()
+    {
+        final int client = Libc.accept4(capture, fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (client == -Errno.EAGAIN)
+        {
+            return null;
+        }
+        if (client < 0)
+        {
+            throw new NativeError("accept4", -client);
+        }
+        return new SeqpacketSocket(client);
+    }
+
+    public PeerCred peerCred()
+    {
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment cred = local.allocate(12);
+            final MemorySegment length = local.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, 12);
+            final int rc = Libc.getsockopt(capture, fd, SOL_SOCKET, SO_PEERCRED, cred, length);
+            if (rc < 0)
+            {
+                throw new NativeError("getsockopt(SO_PEERCRED)", -rc);
+            }
+            return new PeerCred(cred.get(ValueLayout.JAVA_INT, 0), cred.get(ValueLayout.JAVA_INT, 4),
+                cred.get(ValueLayout.JAVA_INT, 8));
+        }
+    }
+
+    /**
+     * Receives one message into {@code buffer}.
+     *
+     * @return the message's full length (larger than the buffer if it was truncated), 0 at end-of-file, or
+     * {@code -errno} ({@code -EAGAIN} when nothing is waiting on a non-blocking socket).
+     */
+    public long receive(final MemorySegment buffer)
+    {
+        return Libc.recv(capture, fd, buffer, buffer.byteSize(), MSG_TRUNC);
+    }
+
+    /**
+     * Sends one message; never blocks on a non-blocking socket and never raises SIGPIPE.
+     *
+     * @return bytes sent, or {@code -errno} ({@code -EAGAIN}: the peer is not reading).
+     */
+    public long send(final MemorySegment message)
+    {
+        if (message.byteSize() == 0)
+        {
+            throw new IllegalArgumentException("a SEQPACKET message must not be empty (it reads as end-of-file)");
+        }
+        return Libc.send(capture, fd, message, message.byteSize(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+
+    /**
+     * Sends one message and waits for room if needed (client side).
+     */
+    public long sendBlocking(final MemorySegment message)
+    {
+        if (message.byteSize() == 0)
+        {
+            throw new IllegalArgumentException("a SEQPACKET message must not be empty (it reads as end-of-file)");
+        }
+        return Libc.send(capture, fd, message, message.byteSize(), MSG_NOSIGNAL);
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            Libc.close(capture, fd);
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.l2mesh.control.server;
+
+import io.l2mesh.control.SeqpacketSocket;
+import io.l2mesh.switching.Switch;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The control socket server: a {@code SOCK_SEQPACKET} listener and its clients on one Netty epoll loop of their
+ * own ({@code l2mesh-ctl}), never on a datapath loop. Every socket is non-blocking: a client that sends slowly
+ * costs nothing, and one that does not read its answers is dropped, so no client can block the daemon.
+ */
+public final class ControlServer implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    private static final int BACKLOG = 64;
+
+    private final Path path;
+    private final SeqpacketSocket listener;
+    private final Authorizer authorizer;
+    private final MultiThreadIoEventLoopGroup group;
+    private final IoEventLoop loop;
+    private final CommandHandler commands;
+    private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+
+    private ControlServer(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
+        final Runnable shutdown)
+    {
+        this.path = path;
+        this.authorizer = authorizer;
+        this.listener = SeqpacketSocket.listen(path, mode, authorizer.gid(), BACKLOG);
+        this.group = new MultiThreadIoEventLoopGroup(1, r ->
+        {
+            final Thread thread = new Thread(r, "l2mesh-ctl");
+            thread.setDaemon(true);
+            return thread;
+        }, EpollIoHandler.newFactory());
+        this.loop = (IoEventLoop)group.next();
+        this.commands = new CommandHandler(sw, this, shutdown);
+    }
+
+    /**
+     * Listens on {@code path} and serves requests until {@link #close()}.
+     */
+    public static ControlServer start(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
+        final Runnable shutdown)
+    {
+        final ControlServer server = new ControlServer(path, mode, authorizer, sw, shutdown);
+        try
+        {
+            server.register(new ListenHandle(server)).get(5, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            server.close();
+            throw new IllegalStateException("cannot serve the control socket: " + ex, ex);
+        }
+        LOG.info("control socket {} (mode {})", path, Integer.toOctalString(mode));
+        return server;
+    }
+
+    IoEventLoop loop()
+    {
+        return loop;
+    }
+
+    CommandHandler commands()
+    {
+        return commands;
+    }
+
+    public Path path()
+    {
+        return path;
+    }
+
+    public long refusedCount()
+    {
+        return refused.get();
+    }
+
+    public long droppedCount()
+    {
+        return dropped.get();
+    }
+
+    public long requestCount()
+    {
+        return requests.get();
+    }
+
+    public int connectionCount()
+    {
+        return connections.size();
+    }
+
+    void onRequest()
+    {
+        requests.incrementAndGet();
+    }
+
+    void onDropped(final ControlConnection connection, final String why)
+    {
+        dropped.incrementAndGet();
+        LOG.debug("control client dropped: {}", why);
+        connection.close();
+    }
+
+    void forget(final ControlConnection connection)
+    {
+        connections.remove(connection);
+    }
+
+    io.netty.util.concurrent.Future<IoRegistration> register(final RegisteredHandle handle)
+    {
+        final io.netty.util.concurrent.Future<IoRegistration> registered = loop.register(handle);
+        registered.addListener(f ->
+        {
+            if (registered.isSuccess())
+            {
+                handle.registration(registered.getNow());
+                registered.getNow().submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP));
+            }
+            else
+            {
+                handle.close();
+            }
+        });
+        return registered;
+    }
+
+    private void onAcceptable()
+    {
+        SeqpacketSocket client;
+        while ((client = listener.accept()) != null)
+        {
+            final io.l2mesh.control.PeerCred peer = client.peerCred();
+            final ControlConnection connection = new ControlConnection(this, client, peer);
+            if (!authorizer.allows(peer))
+            {
+                refused.incrementAndGet();
+                connection.refuse(authorizer.refusal(peer));
+                continue;
+            }
+            connections.add(connection);
+            register(connection);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        for (final ControlConnection connection : connections)
+        {
+            loop.execute(connection::close);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        listener.close();
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("cannot remove {}: {}", path, ex.toString());
+        }
+    }
+
+    /**
+     * An fd on the control loop's epoll set.
+     */
+    abstract static class RegisteredHandle implements EpollIoHandle
+    {
+        private final FileDescriptor fd;
+        private IoRegistration registration;
+
+        RegisteredHandle(final int fd)
+        {
+            this.fd = new FileDescriptor(fd);
+        }
+
+        void registration(final IoRegistration registration)
+        {
+            this.registration = registration;
+        }
+
+        void cancel()
+        {
+            if (registration != null)
+            {
+                registration.cancel();
+            }
+        }
+
+        @Override
+        public FileDescriptor fd()
+        {
+            return fd;
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    }
+
+    private static final class ListenHandle extends RegisteredHandle
+    {
+        private final ControlServer server;
+
+        ListenHandle(final ControlServer server)
+        {
+            super(server.listener.fd());
+            this.server = server;
+        }
+
+        @Override
+        public void handle(final IoRegistration registration, final IoEvent event)
+        {
+            try
+            {
+                server.onAcceptable();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("accept on the control socket: {}", ex.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package io.l2mesh.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.l2mesh.control.protocol.ControlCodec;
+import io.l2mesh.testkit.Cmd;
+import io.l2mesh.testkit.Netns;
+import io.l2mesh.tuntap.Libc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code l2mesh ctl} against a running daemon process, end to end. Needs root.
+ */
+@Timeout(120)
+class ControlIT
+{
+    private static final String LAUNCHER = Path.of("..", "bin", "l2mesh").toAbsolutePath().normalize().toString();
+
+    private Path dir;
+    private Path socket;
+    private Process daemon;
+    private final List<Netns> namespaces = new ArrayList<>();
+    private String tapA;
+    private String tapB;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        dir = Files.createTempDirectory("l2mesh-ctl");
+        socket = dir.resolve("l2mesh.sock");
+        tapA = Netns.uniqueLinkName("c");
+        tapB = Netns.uniqueLinkName("c");
+        final Path config = dir.resolve("ctl.yaml");
+        Files.writeString(config, """
+            switch:
+              loops: 2
+            ports:
+              - name: %s
+              - name: %s
+            control:
+              socket: %s
+            """.formatted(tapA, tapB, socket));
+        daemon = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString()).redirectErrorStream(true).start();
+        final BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(),
+            StandardCharsets.UTF_8));
+        final StringBuilder seen = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null && !line.contains("l2mesh: ready"))
+        {
+            seen.append(line).append('\n');
+        }
+        assertThat(line).as("daemon output:\n%s", seen).isNotNull();
+        Thread.ofVirtual().start(() -> drain(out));
+        final Netns a = Netns.create("a");
+        namespaces.add(a);
+        a.adopt(tapA, "198.18.50.1/24");
+        final Netns b = Netns.create("b");
+        namespaces.add(b);
+        b.adopt(tapB, "198.18.50.2/24");
+    }
+
+    private static void drain(final BufferedReader out)
+    {
+        try
+        {
+            while (out.readLine() != null)
+            {
+                // keep the daemon's pipe from filling up
+            }
+        }
+        catch (final java.io.IOException ignored)
+        {
+            // the daemon exited
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        try
+        {
+            if (daemon.isAlive())
+            {
+                Cmd.run(5_000, "kill", "-TERM", Long.toString(daemon.pid()));
+                if (!daemon.waitFor(20, TimeUnit.SECONDS))
+                {
+                    daemon.destroyForcibly();
+                }
+            }
+        }
+        finally
+        {
+            for (final Netns ns : namespaces)
+            {
+                ns.close();
+            }
+        }
+    }
+
+    private Cmd.Result ctl(final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(LAUNCHER, "ctl", "--socket", socket.toString()));
+        command.addAll(List.of(args));
+        return Cmd.run(30_000, command);
+    }
+
+    private JsonNode json(final String... args) throws Exception
+    {
+        final List<String> all = new ArrayList<>(List.of(args));
+        all.add("--json");
+        return ControlCodec.JSON.readTree(ctl(all.toArray(new String[0])).check().output());
+    }
+
+    @Test
+    void shouldShowPortsMacsAndMovingCountersThenFlush() throws Exception
+    {
+        assertThat(json("port", "list")).extracting(p -> p.path("name").asText()).containsExactly(tapA, tapB);
+        assertThat(ctl("port", "list").check().output()).startsWith("port ").contains(tapA, "access vlan 1");
+
+        assertThat(namespaces.get(0).ping("198.18.50.2", 3)).isTrue();
+
+        final JsonNode fdb = json("fdb", "show");
+        assertThat(fdb).extracting(e -> e.path("mac").asText()).contains(namespaces.get(0).mac(tapA),
+            namespaces.get(1).mac(tapB));
+        assertThat(json("fdb", "show", "--port", tapB)).singleElement()
+            .satisfies(e -> assertThat(e.path("port").asText()).isEqualTo(tapB));
+        final JsonNode stats = json("stats");
+        assertThat(stats.get(0).path("rx_packets").asLong()).isPositive();
+        assertThat(stats.get(1).path("tx_packets").asLong()).isPositive();
+
+        final String watched = ctl("stats", "--watch", "--interval", "100", "--count", "3", "--json").check().output();
+        assertThat(watched.strip().split("\n")).hasSize(3).allSatisfy(l ->
+            assertThat(ControlCodec.JSON.readTree(l).path("ports").get(0).has("rx_pps")).isTrue());
+
+        assertThat(ctl("fdb", "flush").check().output()).isEqualTo("removed 2 entries\n");
+        assertThat(json("fdb", "show")).isEmpty();
+        assertThat(json("status").path("ports").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldAnswerErrorsWithCodesAndExitStatus()
+    {
+        final Cmd.Result notFound = ctl("fdb", "show", "--port", "nope");
+        assertThat(notFound.exitCode()).isEqualTo(1);
+        assertThat(notFound.output()).contains("NOT_FOUND: no port named 'nope'");
+        final Cmd.Result nobody = Cmd.run(30_000, LAUNCHER, "ctl", "--socket", dir.resolve("none.sock").toString(),
+            "status");
+        assertThat(nobody.exitCode()).isEqualTo(3);
+        assertThat(nobody.output()).contains("no daemon is listening there");
+    }
+
+    @Test
+    void shouldRefuseUnprivilegedClients() throws Exception
+    {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        final Cmd.Result byMode = Cmd.run(30_000, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            LAUNCHER, "ctl", "--socket", socket.toString(), "status");
+        assertThat(byMode.exitCode()).isEqualTo(3);
+        assertThat(byMode.output()).contains("permission denied");
+
+        // With the file mode opened up, SO_PEERCRED still refuses.
+        Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        final Cmd.Result byCred = Cmd.run(30_000, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            LAUNCHER, "ctl", "--socket", socket.toString(), "status");
+        assertThat(byCred.exitCode()).isEqualTo(3);
+        assertThat(byCred.output()).contains("PERMISSION_DENIED: uid 65534 may not use the control socket");
+        assertThat(json("status").path("control_refused").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldSurviveHostileClientsAndKeepForwarding() throws Exception
+    {
+        try (SeqpacketSocket raw = SeqpacketSocket.connect(socket); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = arena.allocate(128 * 1024);
+            assertThat(exchange(raw, buffer, arena, "{not json")).contains("\"BAD_REQUEST\"", "not valid JSON");
+            assertThat(exchange(raw, buffer, arena, "[1,2]")).contains("a request must be a JSON object");
+            assertThat(exchange(raw, buffer, arena, "{\"v\":1,\"cmd\":\"reboot\"}")).contains("\"UNKNOWN_COMMAND\"");
+            assertThat(exchange(raw, buffer, arena, "{\"v\":9,\"cmd\":\"status\"}")).contains("\"UNSUPPORTED_VERSION\"");
+            assertThat(exchange(raw, buffer, arena, "{\"cmd\":\"fdb.show\",\"args\":{\"vlan\":\"ten\"}}"))
+                .contains("\"BAD_REQUEST\"", "args.vlan must be a whole number");
+            assertThat(exchange(raw, buffer, arena, "{\"cmd\":\"stats.watch\",\"args\":{\"interval_ms\":1}}"))
+                .contains("args.interval_ms=1 out of range 100..60000");
+            assertThat(exchange(raw, buffer, arena, "{\"cmd\":\"status\"," + "\"pad\":\"" + "x".repeat(70_000) + "\"}"))
+                .contains("\"MESSAGE_TOO_LARGE\"");
+            assertThat(exchange(raw, buffer, arena, "{\"cmd\":\"status\"}")).contains("\"ok\":true");
+        }
+
+        // A client that starts a stream and vanishes, and one that sends an empty record (end-of-file).
+        try (SeqpacketSocket watcher = SeqpacketSocket.connect(socket); Arena arena = Arena.ofConfined())
+        {
+            watcher.sendBlocking(arena.allocateFrom(ValueLayout.JAVA_BYTE,
+                ControlCodec.request("stats.watch", ControlCodec.JSON.createObjectNode().put("interval_ms", 100))));
+            assertThat(watcher.receive(arena.allocate(65536))).isPositive();
+        }
+        try (SeqpacketSocket empty = SeqpacketSocket.connect(socket); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment capture = Libc.newErrnoCapture(arena);
+            Libc.send(capture, empty.fd(), arena.allocate(1), 0, 0);
+        }
+
+        assertThat(namespaces.get(0).ping("198.18.50.2", 2)).as("forwarding goes on").isTrue();
+        final JsonNode status = json("status");
+        assertThat(status.path("datapath_errors").asLong()).isZero();
+        assertThat(status.path("control_requests").asLong()).isGreaterThanOrEqualTo(9);
+    }
+
+    private static String exchange(final SeqpacketSocket socket, final MemorySegment buffer, final Arena arena,
+        final String request)
+    {
+        assertThat(socket.sendBlocking(arena.allocateFrom(ValueLayout.JAVA_BYTE,
+            request.getBytes(StandardCharsets.UTF_8)))).isPositive();
+        final long n = socket.receive(buffer);
+        assertThat(n).isPositive();
+        return new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldStopOnShutdownCommandAndRemoveSocketAndTaps() throws Exception
+    {
+        assertThat(ctl("shutdown").check().output()).contains("stopping");
+        assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.exists(socket)).isFalse();
+        assertThat(namespaces.get(0).run(5_000, "ip", "link", "show", tapA).exitCode())
+            .as("the TAP the daemon created is gone from the host namespace it was moved to").isNotZero();
+    }
+}
