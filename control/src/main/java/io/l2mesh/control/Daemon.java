@@ -74,7 +74,8 @@ public final class Daemon
             try
             {
                 control = ControlServer.start(loaded.control().socket(), loaded.control().mode(),
-                    Authorizer.system(loaded.control().group()), sw, () -> System.exit(EXIT_OK));
+                    Authorizer.system(loaded.control().group()), sw,
+                    new io.l2mesh.control.config.ConfigStore(config, loaded), () -> System.exit(EXIT_OK));
             }
             catch (final RuntimeException ex)
             {

@@ -23,6 +23,10 @@ public final class SwitchBuilder
             for (final PortConfig port : config.ports())
             {
                 sw.addTap(port.tap());
+                if (!port.enabled())
+                {
+                    sw.setAdminUp(port.name(), false);
+                }
             }
             for (final StaticMacConfig entry : config.staticMacs())
             {

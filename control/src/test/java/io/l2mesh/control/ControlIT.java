@@ -56,6 +56,20 @@ class ControlIT
             control:
               socket: %s
             """.formatted(tapA, tapB, socket));
+        this.config = config;
+        startDaemon();
+        final Netns a = Netns.create("a");
+        namespaces.add(a);
+        a.adopt(tapA, "198.18.50.1/24");
+        final Netns b = Netns.create("b");
+        namespaces.add(b);
+        b.adopt(tapB, "198.18.50.2/24");
+    }
+
+    private Path config;
+
+    private void startDaemon() throws Exception
+    {
         daemon = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString()).redirectErrorStream(true).start();
         final BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(),
             StandardCharsets.UTF_8));
@@ -67,12 +81,6 @@ class ControlIT
         }
         assertThat(line).as("daemon output:\n%s", seen).isNotNull();
         Thread.ofVirtual().start(() -> drain(out));
-        final Netns a = Netns.create("a");
-        namespaces.add(a);
-        a.adopt(tapA, "198.18.50.1/24");
-        final Netns b = Netns.create("b");
-        namespaces.add(b);
-        b.adopt(tapB, "198.18.50.2/24");
     }
 
     private static void drain(final BufferedReader out)
@@ -229,6 +237,56 @@ class ControlIT
         final long n = socket.receive(buffer);
         assertThat(n).isPositive();
         return new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldKeepEveryAcknowledgedChangeAcrossKillNine() throws Exception
+    {
+        final String added = Netns.uniqueLinkName("p");
+        ctl("port", "add", added, "--vlan", "30", "--mac-limit", "7").check();
+        ctl("port", "set", tapB, "--trunk", "1,40").check();
+        ctl("fdb", "add", "02:00:00:00:00:77", "--vlan", "30", "--port", added).check();
+        assertThat(Files.readString(config)).contains(added, "allowed-vlans", "02:00:00:00:00:77");
+
+        daemon.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        startDaemon();
+
+        final JsonNode ports = json("port", "list");
+        assertThat(ports).extracting(p -> p.path("name").asText()).contains(added);
+        assertThat(ports).filteredOn(p -> p.path("name").asText().equals(added)).singleElement()
+            .satisfies(p -> assertThat(p.path("mac_limit").asInt()).isEqualTo(7));
+        // tapB lives in namespace b, where the restarted daemon cannot see it, so it made a new tapB in its own.
+        assertThat(ports).filteredOn(p -> p.path("name").asText().equals(tapB)).singleElement()
+            .satisfies(p -> assertThat(p.path("vlans").asText()).isEqualTo("trunk allowed 1,40"));
+        assertThat(json("fdb", "show", "--vlan", "30")).filteredOn(e -> e.path("static").asBoolean())
+            .singleElement().satisfies(e -> assertThat(e.path("mac").asText()).isEqualTo("02:00:00:00:00:77"));
+    }
+
+    @Test
+    void shouldReloadOnlyTheDifferenceAndRefuseABrokenFile() throws Exception
+    {
+        assertThat(namespaces.get(0).ping("198.18.50.2", 2)).isTrue();
+        final String macA = namespaces.get(0).mac(tapA);
+        final String added = Netns.uniqueLinkName("r");
+        final String original = Files.readString(config);
+
+        Files.writeString(config, original + "broken: [\n");
+        final Cmd.Result broken = ctl("config", "reload");
+        assertThat(broken.exitCode()).isEqualTo(1);
+        assertThat(broken.output()).contains("config refused, nothing changed: " + config + ":");
+
+        final String oldEntry = "  - name: " + tapB + "\n";
+        final String newEntries = "  - name: " + tapB + "\n    vlan: 9\n  - name: " + added + "\n    vlan: 9\n";
+        assertThat(original).contains(oldEntry);
+        Files.writeString(config, original.replace(oldEntry, newEntries));
+        final String report = ctl("config", "reload").check().output();
+        assertThat(report).contains("set port " + tapB + " access vlan 9", "add port " + added);
+
+        assertThat(json("port", "list")).extracting(p -> p.path("name").asText()).containsExactly(tapA, tapB, added);
+        assertThat(json("fdb", "show", "--port", tapA)).extracting(e -> e.path("mac").asText())
+            .as("the unaffected port kept its MACs").contains(macA);
+        assertThat(namespaces.get(0).ping("198.18.50.2", 2)).as("a (VLAN 1) and b (now VLAN 9) are apart").isFalse();
     }
 
     @Test

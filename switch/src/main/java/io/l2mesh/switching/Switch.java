@@ -213,6 +213,20 @@ public final class Switch implements AutoCloseable
         macTable.flush(port.id(), 0, false);
     }
 
+    /**
+     * Takes a port administratively down (no frames in or out, its MACs forgotten) or up again.
+     */
+    public synchronized void setAdminUp(final String name, final boolean up)
+    {
+        final Port port = requirePort(name);
+        port.adminUp(up);
+        portTable.set(portTable.get().rebuilt());
+        if (!up)
+        {
+            macTable.flush(port.id(), 0, false);
+        }
+    }
+
     public synchronized void setMacLimit(final String name, final int limit)
     {
         macTable.limits().portLimit(requirePort(name).id(), limit);

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
  * are printed), 2 usage, 3 the daemon cannot be reached or may not be used by this user.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true, description = "Control a running l2mesh daemon.",
-    subcommands = {CtlCommand.Status.class, CtlCommand.PortCmd.class, CtlCommand.Fdb.class, CtlCommand.Stats.class,
-        CtlCommand.Shutdown.class})
+    subcommands = {CtlCommand.Status.class, CtlCommand.PortCmd.class, CtlCommand.Fdb.class, CtlCommand.Vlan.class,
+        CtlCommand.Stats.class, CtlCommand.ConfigCmd.class, CtlCommand.Shutdown.class})
 public final class CtlCommand
 {
     public static final int EXIT_REFUSED = 1;
@@ -86,6 +86,100 @@ public final class CtlCommand
         return ControlCodec.JSON.createObjectNode();
     }
 
+    /**
+     * Runs a command that changes the config and prints what changed.
+     */
+    int change(final String command, final ObjectNode args)
+    {
+        return call((client, out) ->
+        {
+            final JsonNode result = client.call(command, args);
+            if (json)
+            {
+                out.println(pretty(result));
+                return 0;
+            }
+            for (final JsonNode change : result.path("changes"))
+            {
+                out.println(change.asText());
+            }
+            if (result.path("changes").isEmpty())
+            {
+                out.println("no change");
+            }
+            for (final JsonNode note : result.path("notes"))
+            {
+                out.println("note: " + note.asText());
+            }
+            if (!result.path("saved").isNull() && !result.path("saved").isMissingNode())
+            {
+                out.println("saved " + result.path("saved").asText());
+            }
+            return 0;
+        });
+    }
+
+    /**
+     * Port settings shared by {@code port add} and {@code port set}; only the options given are sent.
+     */
+    static class PortOptions
+    {
+        @Option(names = "--vlan", paramLabel = "VID", description = "access port in this VLAN")
+        Integer vlan;
+
+        @Option(names = "--trunk", paramLabel = "VIDS", description = "trunk carrying these VLANs, e.g. 10,20,30-39")
+        String trunk;
+
+        @Option(names = "--native", paramLabel = "VID", description = "native (untagged) VLAN of a trunk")
+        Integer nativeVlan;
+
+        @Option(names = "--mtu", paramLabel = "BYTES", description = "MTU")
+        Integer mtu;
+
+        @Option(names = "--mac", paramLabel = "MAC", description = "interface MAC")
+        String mac;
+
+        @Option(names = "--offloads", paramLabel = "BOOL", description = "vnet_hdr offloads (true/false)")
+        Boolean offloads;
+
+        @Option(names = "--mac-limit", paramLabel = "N", description = "most MACs learned on the port")
+        Integer macLimit;
+
+        void into(final ObjectNode args)
+        {
+            if (vlan != null)
+            {
+                args.put("mode", "access");
+                args.put("vlan", vlan);
+            }
+            if (trunk != null)
+            {
+                args.put("mode", "trunk");
+                args.put("allowed-vlans", trunk);
+            }
+            if (nativeVlan != null)
+            {
+                args.put("native-vlan", nativeVlan);
+            }
+            if (mtu != null)
+            {
+                args.put("mtu", mtu);
+            }
+            if (mac != null)
+            {
+                args.put("mac", mac);
+            }
+            if (offloads != null)
+            {
+                args.put("offloads", offloads);
+            }
+            if (macLimit != null)
+            {
+                args.put("mac-limit", macLimit);
+            }
+        }
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Daemon version, uptime, ports, MACs.")
     static final class Status implements Callable<Integer>
     {
@@ -115,11 +209,87 @@ public final class CtlCommand
     }
 
     @Command(name = "port", mixinStandardHelpOptions = true, description = "Ports.",
-        subcommands = {PortCmd.ListPorts.class})
+        subcommands = {PortCmd.ListPorts.class, PortCmd.Add.class, PortCmd.Del.class, PortCmd.Set.class})
     static final class PortCmd
     {
         @ParentCommand
         CtlCommand ctl;
+
+        @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add a TAP port (created, or attached if it exists); saved to the config file.")
+        static final class Add extends PortOptions implements Callable<Integer>
+        {
+            @ParentCommand
+            PortCmd port;
+
+            @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "interface name")
+            String name;
+
+            @Option(names = "--persistent", description = "keep the TAP after the daemon stops")
+            boolean persistent;
+
+            @Override
+            public Integer call()
+            {
+                final ObjectNode args = args();
+                args.put("name", name);
+                into(args);
+                if (persistent)
+                {
+                    args.put("persistent", true);
+                }
+                return port.ctl.change("port.add", args);
+            }
+        }
+
+        @Command(name = "del", mixinStandardHelpOptions = true,
+            description = "Remove a port (a TAP l2mesh created goes away); saved to the config file.")
+        static final class Del implements Callable<Integer>
+        {
+            @ParentCommand
+            PortCmd port;
+
+            @picocli.CommandLine.Parameters(paramLabel = "NAME")
+            String name;
+
+            @Override
+            public Integer call()
+            {
+                final ObjectNode args = args();
+                args.put("name", name);
+                return port.ctl.change("port.del", args);
+            }
+        }
+
+        @Command(name = "set", mixinStandardHelpOptions = true,
+            description = "Change a port: up/down, VLANs, MAC limit (in place) or device settings (re-created).")
+        static final class Set extends PortOptions implements Callable<Integer>
+        {
+            @ParentCommand
+            PortCmd port;
+
+            @picocli.CommandLine.Parameters(paramLabel = "NAME")
+            String name;
+
+            @Option(names = "--up", description = "take the port up")
+            boolean up;
+
+            @Option(names = "--down", description = "take the port down: no frames in or out")
+            boolean down;
+
+            @Override
+            public Integer call()
+            {
+                final ObjectNode args = args();
+                args.put("name", name);
+                into(args);
+                if (up || down)
+                {
+                    args.put("enabled", up);
+                }
+                return port.ctl.change("port.set", args);
+            }
+        }
 
         @Command(name = "list", mixinStandardHelpOptions = true, description = "List the ports.")
         static final class ListPorts implements Callable<Integer>
@@ -156,7 +326,7 @@ public final class CtlCommand
     }
 
     @Command(name = "fdb", mixinStandardHelpOptions = true, description = "The MAC table.",
-        subcommands = {Fdb.Show.class, Fdb.Flush.class})
+        subcommands = {Fdb.Show.class, Fdb.Flush.class, Fdb.Add.class, Fdb.Del.class})
     static final class Fdb
     {
         @ParentCommand
@@ -214,6 +384,44 @@ public final class CtlCommand
             }
         }
 
+        @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Add a static entry (never aged or moved); saved to the config file.")
+        static final class Add implements Callable<Integer>
+        {
+            @ParentCommand
+            Fdb fdb;
+
+            @picocli.CommandLine.Parameters(paramLabel = "MAC")
+            String mac;
+
+            @Override
+            public Integer call()
+            {
+                final ObjectNode args = fdb.filter();
+                args.put("mac", mac);
+                return fdb.ctl.change("fdb.add", args);
+            }
+        }
+
+        @Command(name = "del", mixinStandardHelpOptions = true,
+            description = "Remove an entry (a static one is removed from the config file too).")
+        static final class Del implements Callable<Integer>
+        {
+            @ParentCommand
+            Fdb fdb;
+
+            @picocli.CommandLine.Parameters(paramLabel = "MAC")
+            String mac;
+
+            @Override
+            public Integer call()
+            {
+                final ObjectNode args = fdb.filter();
+                args.put("mac", mac);
+                return fdb.ctl.change("fdb.del", args);
+            }
+        }
+
         @Command(name = "flush", mixinStandardHelpOptions = true, description = "Forget learned MACs.")
         static final class Flush implements Callable<Integer>
         {
@@ -230,6 +438,97 @@ public final class CtlCommand
                     out.println(ctl.json ? pretty(result) : "removed " + result.path("removed").asLong() + " entries");
                     return 0;
                 });
+            }
+        }
+    }
+
+    @Command(name = "vlan", mixinStandardHelpOptions = true, description = "VLANs and the ports that carry them.")
+    static final class Vlan implements Callable<Integer>
+    {
+        @ParentCommand
+        CtlCommand ctl;
+
+        @Override
+        public Integer call()
+        {
+            return ctl.call((client, out) ->
+            {
+                final JsonNode result = client.call("vlan.show", args());
+                if (ctl.json)
+                {
+                    out.println(pretty(result));
+                    return 0;
+                }
+                final TableRenderer table = new TableRenderer("vlan", "port", "egress", "state");
+                for (final JsonNode v : result)
+                {
+                    for (final JsonNode p : v.path("ports"))
+                    {
+                        table.row(v.path("vlan").asInt(), p.path("port").asText(),
+                            p.path("tagged").asBoolean() ? "tagged" : "untagged", p.path("up").asBoolean() ? "up" : "down");
+                    }
+                }
+                out.print(table.render());
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "config", mixinStandardHelpOptions = true, description = "The running config.",
+        subcommands = {ConfigCmd.Show.class, ConfigCmd.Save.class, ConfigCmd.Reload.class})
+    static final class ConfigCmd
+    {
+        @ParentCommand
+        CtlCommand ctl;
+
+        @Command(name = "show", mixinStandardHelpOptions = true, description = "Print the running config as YAML.")
+        static final class Show implements Callable<Integer>
+        {
+            @ParentCommand
+            ConfigCmd config;
+
+            @Override
+            public Integer call()
+            {
+                return config.ctl.call((client, out) ->
+                {
+                    final JsonNode result = client.call("config.show", args());
+                    out.print(config.ctl.json ? pretty(result) + "\n" : result.path("yaml").asText());
+                    return 0;
+                });
+            }
+        }
+
+        @Command(name = "save", mixinStandardHelpOptions = true,
+            description = "Write the running config to the config file (atomically).")
+        static final class Save implements Callable<Integer>
+        {
+            @ParentCommand
+            ConfigCmd config;
+
+            @Override
+            public Integer call()
+            {
+                return config.ctl.call((client, out) ->
+                {
+                    final JsonNode result = client.call("config.save", args());
+                    out.println(config.ctl.json ? pretty(result) : "saved " + result.path("saved").asText());
+                    return 0;
+                });
+            }
+        }
+
+        @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = "Re-read the config file and apply only what changed; a broken file changes nothing.")
+        static final class Reload implements Callable<Integer>
+        {
+            @ParentCommand
+            ConfigCmd config;
+
+            @Override
+            public Integer call()
+            {
+                return config.ctl.change("config.reload", args());
             }
         }
     }

@@ -44,7 +44,7 @@ public final class ConfigFile
     private static final Set<String> CONTROL_KEYS = Set.of("socket", "mode", "group");
     private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
-        "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues");
+        "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private final String source;
@@ -138,10 +138,12 @@ public final class ConfigFile
 
         final SwitchContext context = new SwitchContext();
         final JsonNode sw = root.get("switch");
+        int loopsSetting = SwitchContext.LOOPS_DEFAULT;
         if (sw != null)
         {
             requireObject(sw, "switch", SWITCH_KEYS);
-            context.loops(intValue(sw, "switch", "loops", 0, 0, SwitchContext.MAX_LOOPS));
+            loopsSetting = intValue(sw, "switch", "loops", 0, 0, SwitchContext.MAX_LOOPS);
+            context.loops(loopsSetting);
             context.burstSize(intValue(sw, "switch", "burst", SwitchContext.BURST_SIZE_DEFAULT, 1,
                 SwitchContext.MAX_BURST_SIZE));
             context.ageingTimeNs(TimeUnit.SECONDS.toNanos(intValue(sw, "switch", "ageing-time",
@@ -192,7 +194,8 @@ public final class ConfigFile
                 staticMacs.add(new StaticMacConfig(mac, vlan, port));
             }
         }
-        return new L2meshConfig(source, context, List.copyOf(ports), List.copyOf(staticMacs), control(root.get("control")));
+        return new L2meshConfig(source, context, loopsSetting, List.copyOf(ports), List.copyOf(staticMacs),
+            control(root.get("control")));
     }
 
     private ControlConfig control(final JsonNode node)
@@ -273,7 +276,19 @@ public final class ConfigFile
         final boolean persistent = bool(node, path, "persistent", false);
         final int macLimit = intValue(node, path, "mac-limit", MacLimits.UNLIMITED, 1, SwitchContext.MAX_MAC_LIMIT);
         final int queues = intValue(node, path, "queues", 0, 0, SwitchContext.MAX_LOOPS);
-        return new PortConfig(type, new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues));
+        final boolean enabled = bool(node, path, "enabled", true);
+        return new PortConfig(type, new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues),
+            enabled);
+    }
+
+    /**
+     * Checks one port given as a JSON object (a control request's arguments) with the config file's rules.
+     *
+     * @throws ConfigException naming {@code what.key} and what is wrong.
+     */
+    public static PortConfig parsePort(final String what, final JsonNode node)
+    {
+        return new ConfigFile("request").port(node, what);
     }
 
     private int[] vlanList(final JsonNode node, final String path)

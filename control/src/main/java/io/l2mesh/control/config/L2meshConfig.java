@@ -7,7 +7,28 @@ import java.util.List;
 /**
  * A checked config: the switch settings, its ports and static MACs.
  */
-public record L2meshConfig(String source, SwitchContext switchContext, List<PortConfig> ports,
+public record L2meshConfig(String source, SwitchContext switchContext, int loopsSetting, List<PortConfig> ports,
     List<StaticMacConfig> staticMacs, ControlConfig control)
 {
+    public PortConfig port(final String name)
+    {
+        for (final PortConfig port : ports)
+        {
+            if (port.name().equals(name))
+            {
+                return port;
+            }
+        }
+        return null;
+    }
+
+    public L2meshConfig withPorts(final List<PortConfig> newPorts)
+    {
+        return new L2meshConfig(source, switchContext, loopsSetting, List.copyOf(newPorts), staticMacs, control);
+    }
+
+    public L2meshConfig withStaticMacs(final List<StaticMacConfig> newStaticMacs)
+    {
+        return new L2meshConfig(source, switchContext, loopsSetting, ports, List.copyOf(newStaticMacs), control);
+    }
 }

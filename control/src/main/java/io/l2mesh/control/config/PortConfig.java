@@ -5,7 +5,7 @@ import io.l2mesh.switching.port.TapPortSpec;
 /**
  * One port of the config file.
  */
-public record PortConfig(String type, TapPortSpec tap)
+public record PortConfig(String type, TapPortSpec tap, boolean enabled)
 {
     public String name()
     {

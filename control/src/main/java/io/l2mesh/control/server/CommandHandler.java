@@ -7,6 +7,15 @@ import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.control.protocol.ControlException;
 import io.l2mesh.control.protocol.ErrorCode;
 import io.l2mesh.control.protocol.Request;
+import io.l2mesh.control.config.ConfigDiff;
+import io.l2mesh.control.config.ConfigException;
+import io.l2mesh.control.config.ConfigFile;
+import io.l2mesh.control.config.ConfigStore;
+import io.l2mesh.control.config.ConfigWriter;
+import io.l2mesh.control.config.L2meshConfig;
+import io.l2mesh.control.config.PortConfig;
+import io.l2mesh.control.config.StaticMacConfig;
+import io.l2mesh.switching.frame.EthernetFlyweight;
 import io.l2mesh.switching.Switch;
 import io.l2mesh.switching.fdb.MacEntry;
 import io.l2mesh.switching.fdb.MacTable;
@@ -16,6 +25,7 @@ import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortStats;
 import io.l2mesh.switching.vlan.VlanRules;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -29,18 +39,23 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class CommandHandler
 {
+    static final List<String> COMMANDS = List.of("status", "port.list", "port.add", "port.del", "port.set",
+        "fdb.show", "fdb.flush", "fdb.add", "fdb.del", "vlan.show", "stats", "stats.watch", "config.show",
+        "config.save", "config.reload", "shutdown");
     static final long MIN_WATCH_INTERVAL_MS = 100;
     static final long MAX_WATCH_INTERVAL_MS = 60_000;
 
     private final Switch sw;
     private final ControlServer server;
+    private final ConfigStore store;
     private final Runnable shutdown;
     private final long startedMs = System.currentTimeMillis();
 
-    CommandHandler(final Switch sw, final ControlServer server, final Runnable shutdown)
+    CommandHandler(final Switch sw, final ControlServer server, final ConfigStore store, final Runnable shutdown)
     {
         this.sw = sw;
         this.server = server;
+        this.store = store;
         this.shutdown = shutdown;
     }
 
@@ -54,6 +69,15 @@ final class CommandHandler
             case "fdb.flush" -> connection.send(ControlCodec.result(fdbFlush(request)));
             case "stats" -> connection.send(ControlCodec.result(stats(request)));
             case "stats.watch" -> statsWatch(request, connection);
+            case "port.add" -> connection.send(ControlCodec.result(portAdd(request)));
+            case "port.del" -> connection.send(ControlCodec.result(portDel(request)));
+            case "port.set" -> connection.send(ControlCodec.result(portSet(request)));
+            case "fdb.add" -> connection.send(ControlCodec.result(fdbAdd(request)));
+            case "fdb.del" -> connection.send(ControlCodec.result(fdbDel(request)));
+            case "vlan.show" -> connection.send(ControlCodec.result(vlanShow()));
+            case "config.show" -> connection.send(ControlCodec.result(configShow()));
+            case "config.save" -> connection.send(ControlCodec.result(configSave()));
+            case "config.reload" -> connection.send(ControlCodec.result(configReload()));
             case "shutdown" ->
             {
                 final ObjectNode result = ControlCodec.JSON.createObjectNode();
@@ -64,7 +88,7 @@ final class CommandHandler
                 stopper.start();
             }
             default -> throw new ControlException(ErrorCode.UNKNOWN_COMMAND, "unknown command '" + request.command() +
-                "' (commands: status, port.list, fdb.show, fdb.flush, stats, stats.watch, shutdown)");
+                "' (commands: " + String.join(", ", COMMANDS) + ")");
         }
     }
 
@@ -243,5 +267,256 @@ final class CommandHandler
                 connection.endStream();
             }
         }, intervalMs, intervalMs, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * The one way the running config changes: work out the difference, apply it to the switch (all or nothing),
+     * save the file atomically, and only then acknowledge. If saving fails the switch is put back.
+     */
+    private JsonNode mutate(final L2meshConfig next)
+    {
+        try
+        {
+            store.requireFile();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        final L2meshConfig previous = store.current();
+        final ConfigDiff diff = ConfigDiff.between(sw, previous, next);
+        try
+        {
+            diff.apply();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        try
+        {
+            store.save(next);
+        }
+        catch (final IllegalStateException ex)
+        {
+            ConfigDiff.between(sw, next, previous).apply();
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage() + " (the change was undone)");
+        }
+        return changeReport(diff);
+    }
+
+    private JsonNode changeReport(final ConfigDiff diff)
+    {
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        final ArrayNode changes = result.putArray("changes");
+        diff.changes().forEach(changes::add);
+        final ArrayNode notes = result.putArray("notes");
+        diff.notes().forEach(notes::add);
+        result.put("saved", store.file() == null ? null : store.file().toString());
+        return result;
+    }
+
+    private PortConfig parsePort(final JsonNode args)
+    {
+        try
+        {
+            return ConfigFile.parsePort("args", args);
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, ex.getMessage().replaceFirst("^request(:[0-9]+)?: ", ""));
+        }
+    }
+
+    private PortConfig existingPort(final Request request)
+    {
+        final String name = request.text("name", null);
+        if (name == null)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.name is required");
+        }
+        final PortConfig port = store.current().port(name);
+        if (port == null)
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no port named '" + name + "'");
+        }
+        return port;
+    }
+
+    private JsonNode portAdd(final Request request)
+    {
+        final PortConfig port = parsePort(request.args());
+        if (store.current().port(port.name()) != null || sw.ports().byName(port.name()) != null)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "port '" + port.name() + "' exists already");
+        }
+        final List<PortConfig> ports = new ArrayList<>(store.current().ports());
+        ports.add(port);
+        return mutate(store.current().withPorts(ports));
+    }
+
+    private JsonNode portDel(final Request request)
+    {
+        final PortConfig port = existingPort(request);
+        final List<PortConfig> ports = new ArrayList<>(store.current().ports());
+        ports.remove(port);
+        final List<StaticMacConfig> statics = store.current().staticMacs().stream()
+            .filter(e -> !e.port().equals(port.name())).toList();
+        return mutate(store.current().withPorts(ports).withStaticMacs(statics));
+    }
+
+    private JsonNode portSet(final Request request)
+    {
+        final PortConfig port = existingPort(request);
+        final ObjectNode merged = ConfigWriter.port(port);
+        final JsonNode mode = request.args().get("mode");
+        if (mode != null && mode.isTextual() && !mode.textValue().equals(merged.path("mode").asText()))
+        {
+            merged.remove(List.of("vlan", "allowed-vlans", "native-vlan"));
+        }
+        request.args().fields().forEachRemaining(field -> merged.set(field.getKey(), field.getValue()));
+        final PortConfig next = parsePort(merged);
+        final List<PortConfig> ports = new ArrayList<>();
+        for (final PortConfig p : store.current().ports())
+        {
+            ports.add(p.name().equals(port.name()) ? next : p);
+        }
+        return mutate(store.current().withPorts(ports));
+    }
+
+    private StaticMacConfig staticEntry(final Request request, final boolean needPort)
+    {
+        final long mac;
+        try
+        {
+            mac = MacAddresses.parse(request.text("mac", ""));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.mac: " + ex.getMessage());
+        }
+        if (EthernetFlyweight.isMulticast(mac))
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.mac: " + MacAddresses.format(mac) +
+                " is a multicast address");
+        }
+        final int vlan = (int)request.number("vlan", VlanRules.DEFAULT_VLAN, VlanRules.MIN_VID, VlanRules.MAX_VID);
+        final String port = request.text("port", null);
+        if (needPort && (port == null || store.current().port(port) == null))
+        {
+            throw new ControlException(port == null ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND,
+                port == null ? "args.port is required" : "no port named '" + port + "'");
+        }
+        return new StaticMacConfig(mac, vlan, port);
+    }
+
+    private JsonNode fdbAdd(final Request request)
+    {
+        final StaticMacConfig entry = staticEntry(request, true);
+        final List<StaticMacConfig> statics = new ArrayList<>(store.current().staticMacs().stream()
+            .filter(e -> e.mac() != entry.mac() || e.vlan() != entry.vlan()).toList());
+        statics.add(entry);
+        return mutate(store.current().withStaticMacs(statics));
+    }
+
+    private JsonNode fdbDel(final Request request)
+    {
+        final StaticMacConfig key = staticEntry(request, false);
+        final List<StaticMacConfig> statics = store.current().staticMacs().stream()
+            .filter(e -> e.mac() != key.mac() || e.vlan() != key.vlan()).toList();
+        if (statics.size() != store.current().staticMacs().size())
+        {
+            return mutate(store.current().withStaticMacs(statics));
+        }
+        if (!sw.macTable().remove(key.vlan(), key.mac()))
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no entry for " + MacAddresses.format(key.mac()) +
+                " in VLAN " + key.vlan());
+        }
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("removed", 1);
+        return result;
+    }
+
+    private JsonNode vlanShow()
+    {
+        final java.util.TreeMap<Integer, ArrayNode> byVlan = new java.util.TreeMap<>();
+        for (final Port port : sw.ports().ports())
+        {
+            for (final int vlan : port.vlanRules().vlans())
+            {
+                final ObjectNode member = byVlan.computeIfAbsent(vlan, v -> ControlCodec.JSON.createArrayNode())
+                    .addObject();
+                member.put("port", port.name());
+                member.put("tagged", port.vlanRules().egressTagged(vlan));
+                member.put("up", port.adminUp());
+            }
+        }
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        byVlan.forEach((vlan, members) ->
+        {
+            final ObjectNode v = result.addObject();
+            v.put("vlan", vlan);
+            v.set("ports", members);
+        });
+        return result;
+    }
+
+    private JsonNode configShow()
+    {
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("file", store.file() == null ? null : store.file().toString());
+        result.put("yaml", ConfigWriter.toYaml(store.current()));
+        return result;
+    }
+
+    private JsonNode configSave()
+    {
+        try
+        {
+            store.save(store.current());
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("saved", store.file().toString());
+        return result;
+    }
+
+    /**
+     * Re-reads the config file and applies only the difference; a broken file changes nothing.
+     */
+    private JsonNode configReload()
+    {
+        try
+        {
+            store.requireFile();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        final L2meshConfig loaded;
+        try
+        {
+            loaded = ConfigFile.load(store.file());
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "config refused, nothing changed: " + ex.getMessage());
+        }
+        final ConfigDiff diff = ConfigDiff.between(sw, store.current(), loaded);
+        try
+        {
+            diff.apply();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        store.adopt(loaded);
+        return changeReport(diff);
     }
 }

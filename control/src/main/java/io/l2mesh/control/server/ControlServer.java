@@ -43,7 +43,7 @@ public final class ControlServer implements AutoCloseable
     private final AtomicLong requests = new AtomicLong();
 
     private ControlServer(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
-        final Runnable shutdown)
+        final io.l2mesh.control.config.ConfigStore store, final Runnable shutdown)
     {
         this.path = path;
         this.authorizer = authorizer;
@@ -55,16 +55,16 @@ public final class ControlServer implements AutoCloseable
             return thread;
         }, EpollIoHandler.newFactory());
         this.loop = (IoEventLoop)group.next();
-        this.commands = new CommandHandler(sw, this, shutdown);
+        this.commands = new CommandHandler(sw, this, store, shutdown);
     }
 
     /**
      * Listens on {@code path} and serves requests until {@link #close()}.
      */
     public static ControlServer start(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
-        final Runnable shutdown)
+        final io.l2mesh.control.config.ConfigStore store, final Runnable shutdown)
     {
-        final ControlServer server = new ControlServer(path, mode, authorizer, sw, shutdown);
+        final ControlServer server = new ControlServer(path, mode, authorizer, sw, store, shutdown);
         try
         {
             server.register(new ListenHandle(server)).get(5, TimeUnit.SECONDS);

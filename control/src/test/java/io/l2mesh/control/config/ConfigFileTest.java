@@ -93,8 +93,8 @@ class ConfigFileTest
             ports:
               - name: a0
                 vlna: 3
-            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, mac, mac-limit, " +
-            "mode, mtu, name, native-vlan, offloads, persistent, queues, type, vlan])");
+            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, mac, " +
+            "mac-limit, mode, mtu, name, native-vlan, offloads, persistent, queues, type, vlan])");
     }
 
     @Test

@@ -64,6 +64,16 @@ public final class Forwarder
         final int ingressId = ingress.id();
         final int maxFrameLength = ingress.mtu() + EthernetFlyweight.HEADER_LENGTH + EthernetFlyweight.VLAN_TAG_LENGTH;
         final MemorySegment segment = this.segment;
+        if (!ingress.adminUp())
+        {
+            for (int i = 0, count = batch.count(); i < count; i++)
+            {
+                PortCounters.add(rx, PortCounters.RX_PACKETS, 1);
+                PortCounters.add(rx, PortCounters.RX_BYTES, batch.frameLength(i));
+                PortCounters.drop(rx, DropReason.PORT_DOWN);
+            }
+            return;
+        }
 
         for (int i = 0, count = batch.count(); i < count; i++)
         {
@@ -130,6 +140,10 @@ public final class Forwarder
             else if (!egress.vlanRules().carries(vlan))
             {
                 PortCounters.drop(rx, DropReason.VLAN);
+            }
+            else if (!egress.adminUp())
+            {
+                PortCounters.drop(rx, DropReason.PORT_DOWN);
             }
             else
             {

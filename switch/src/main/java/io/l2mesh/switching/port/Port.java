@@ -30,6 +30,7 @@ public abstract class Port
     private final PortCounters counters;
     private final TxBatch[] txBatches;
     private volatile VlanRules vlanRules;
+    private volatile boolean adminUp = true;
 
     @SuppressWarnings("this-escape") // the TxBatches only keep the reference; they use it after construction
     protected Port(
@@ -84,6 +85,19 @@ public abstract class Port
     public final void vlanRules(final VlanRules rules)
     {
         vlanRules = rules;
+    }
+
+    /**
+     * False when an operator took the port down: it takes no frames and is sent none.
+     */
+    public final boolean adminUp()
+    {
+        return adminUp;
+    }
+
+    public final void adminUp(final boolean up)
+    {
+        adminUp = up;
     }
 
     public final PortCounters counters()

@@ -33,7 +33,7 @@ public final class PortTable
             final List<Port> group = new ArrayList<>();
             for (final Port port : ports)
             {
-                if (port.vlanRules().carries(vlan))
+                if (port.adminUp() && port.vlanRules().carries(vlan))
                 {
                     group.add(port);
                 }
@@ -56,7 +56,7 @@ public final class PortTable
     }
 
     /**
-     * @return every port carrying {@code vlan} (1..4094), ingress included; never null.
+     * @return every port that is up and carries {@code vlan} (1..4094), ingress included; never null.
      */
     public Port[] floodGroup(final int vlan)
     {

@@ -18,7 +18,9 @@ public enum DropReason
     /** Longer than the egress port's MTU and not segmentable. */
     MTU("mtu"),
     /** The egress device returned an error (down, gone). */
-    TX_ERROR("tx_error");
+    TX_ERROR("tx_error"),
+    /** The ingress or egress port is administratively down. */
+    PORT_DOWN("port_down");
 
     private static final DropReason[] VALUES = values();
 

@@ -222,6 +222,28 @@ class ForwarderTest
     }
 
     @Test
+    void shouldNeitherTakeNorSendFramesOnAdminDownPort()
+    {
+        final MemoryPort p0 = harness.port("p0", VlanRules.access(1));
+        final MemoryPort p1 = harness.port("p1", VlanRules.access(1));
+        final MemoryPort p2 = harness.port("p2", VlanRules.access(1));
+        harness.receive(p2, Frames.ethernet(Frames.BROADCAST, C, 0x0806, 28)); // C learned on p2
+        p0.clearSent();
+        p1.clearSent();
+        p2.adminUp(false);
+        harness.add(new MemoryPort(9, "rebuild", VlanRules.access(99), 1500, false, 1, 64)); // republish the table
+
+        harness.receive(p2, Frames.ethernet(Frames.BROADCAST, B, 0x0806, 28));
+        harness.receive(p0, Frames.ethernet(Frames.BROADCAST, A, 0x0806, 28), Frames.ethernet(C, A, 0x0800, 46));
+
+        assertThat(p0.sent()).as("nothing in from the down port").isEmpty();
+        assertThat(p2.sent()).as("nothing out to the down port").isEmpty();
+        assertThat(p1.sent()).hasSize(1);
+        assertThat(p2.counters().drops(DropReason.PORT_DOWN)).isEqualTo(1);
+        assertThat(p0.counters().drops(DropReason.PORT_DOWN)).as("unicast to C behind the down port").isEqualTo(1);
+    }
+
+    @Test
     void shouldReceiveNothingFromEmptyMemoryPort()
     {
         final MemoryPort p0 = harness.port("p0", VlanRules.access(1));

@@ -1,0 +1,229 @@
+package io.l2mesh.control.config;
+
+import io.l2mesh.switching.Switch;
+import io.l2mesh.switching.port.Port;
+import io.l2mesh.switching.port.TapPortSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Applies the difference between two configs to a running switch, touching only what changed: a port whose VLAN
+ * rules, MAC limit or admin state changed is updated in place; one whose device settings changed (MTU, MAC,
+ * offloads, persistence, queues) is re-created; other ports keep running undisturbed, learned MACs included.
+ * <p>
+ * Every step carries its undo. If a step fails (the kernel refuses a new TAP, say) the steps already done are
+ * undone in reverse, so the switch is left as it was and the error names the failing step.
+ * Switch settings that only take effect at start (loops, burst, ageing, control socket) are reported, not applied.
+ */
+public final class ConfigDiff
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigDiff.class);
+
+    private interface Step
+    {
+        void run();
+    }
+
+    private record Change(String description, Step apply, Step undo)
+    {
+    }
+
+    private final List<Change> changes = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private ConfigDiff()
+    {
+    }
+
+    /**
+     * Works out the changes from {@code from} to {@code to}.
+     */
+    public static ConfigDiff between(final Switch sw, final L2meshConfig from, final L2meshConfig to)
+    {
+        final ConfigDiff diff = new ConfigDiff();
+        diff.planSwitch(sw, from, to);
+        diff.planPorts(sw, from, to);
+        diff.planStaticMacs(sw, from, to);
+        return diff;
+    }
+
+    /**
+     * @return what will change, one line each.
+     */
+    public List<String> changes()
+    {
+        return changes.stream().map(Change::description).toList();
+    }
+
+    /**
+     * @return settings that differ but need a restart.
+     */
+    public List<String> notes()
+    {
+        return notes;
+    }
+
+    /**
+     * Applies every change, or none.
+     *
+     * @throws IllegalStateException naming the step that failed, after undoing the others.
+     */
+    public void apply()
+    {
+        final Deque<Change> done = new ArrayDeque<>();
+        for (final Change change : changes)
+        {
+            try
+            {
+                change.apply().run();
+                done.push(change);
+            }
+            catch (final RuntimeException ex)
+            {
+                while (!done.isEmpty())
+                {
+                    final Change undo = done.pop();
+                    try
+                    {
+                        undo.undo().run();
+                    }
+                    catch (final RuntimeException undoFailure)
+                    {
+                        LOG.error("could not undo '{}': {}", undo.description(), undoFailure.toString());
+                    }
+                }
+                throw new IllegalStateException(change.description() + " failed: " + ex.getMessage() +
+                    (changes.size() > 1 ? " (nothing was changed)" : ""), ex);
+            }
+        }
+    }
+
+    private void planSwitch(final Switch sw, final L2meshConfig from, final L2meshConfig to)
+    {
+        final int oldLimit = from.switchContext().macLimit();
+        final int newLimit = to.switchContext().macLimit();
+        if (oldLimit != newLimit)
+        {
+            changes.add(new Change("set switch mac-limit " + newLimit,
+                () -> sw.macTable().limits().globalLimit(newLimit), () -> sw.macTable().limits().globalLimit(oldLimit)));
+        }
+        if (from.loopsSetting() != to.loopsSetting() || from.switchContext().burstSize() != to.switchContext().burstSize() ||
+            from.switchContext().ageingTimeNs() != to.switchContext().ageingTimeNs())
+        {
+            notes.add("switch loops, burst and ageing-time take effect at the next start");
+        }
+        if (!from.control().equals(to.control()))
+        {
+            notes.add("control socket settings take effect at the next start");
+        }
+    }
+
+    private void planPorts(final Switch sw, final L2meshConfig from, final L2meshConfig to)
+    {
+        for (final PortConfig old : from.ports())
+        {
+            if (to.port(old.name()) == null)
+            {
+                changes.add(new Change("remove port " + old.name(), () -> sw.removePort(old.name()),
+                    () -> addPort(sw, old)));
+            }
+        }
+        for (final PortConfig next : to.ports())
+        {
+            final PortConfig old = from.port(next.name());
+            if (old == null)
+            {
+                changes.add(new Change("add port " + next.name(), () -> addPort(sw, next),
+                    () -> sw.removePort(next.name())));
+            }
+            else if (!sameDevice(old.tap(), next.tap()))
+            {
+                changes.add(new Change("re-create port " + next.name(), () ->
+                {
+                    sw.removePort(old.name());
+                    addPort(sw, next);
+                }, () ->
+                {
+                    sw.removePort(next.name());
+                    addPort(sw, old);
+                }));
+            }
+            else
+            {
+                if (!old.tap().vlanRules().equals(next.tap().vlanRules()))
+                {
+                    changes.add(new Change("set port " + next.name() + " " + next.tap().vlanRules(),
+                        () -> sw.setVlanRules(next.name(), next.tap().vlanRules()),
+                        () -> sw.setVlanRules(old.name(), old.tap().vlanRules())));
+                }
+                if (old.tap().macLimit() != next.tap().macLimit())
+                {
+                    changes.add(new Change("set port " + next.name() + " mac-limit " + next.tap().macLimit(),
+                        () -> sw.setMacLimit(next.name(), next.tap().macLimit()),
+                        () -> sw.setMacLimit(old.name(), old.tap().macLimit())));
+                }
+                if (old.enabled() != next.enabled())
+                {
+                    changes.add(new Change("set port " + next.name() + (next.enabled() ? " up" : " down"),
+                        () -> sw.setAdminUp(next.name(), next.enabled()),
+                        () -> sw.setAdminUp(old.name(), old.enabled())));
+                }
+            }
+        }
+    }
+
+    private void planStaticMacs(final Switch sw, final L2meshConfig from, final L2meshConfig to)
+    {
+        final Set<StaticMacConfig> before = new HashSet<>(from.staticMacs());
+        final Set<StaticMacConfig> after = new HashSet<>(to.staticMacs());
+        for (final StaticMacConfig entry : from.staticMacs())
+        {
+            if (!after.contains(entry))
+            {
+                changes.add(new Change("remove static mac " + io.l2mesh.switching.frame.MacAddresses.format(entry.mac()),
+                    () -> sw.macTable().remove(entry.vlan(), entry.mac()), () -> addStatic(sw, entry)));
+            }
+        }
+        for (final StaticMacConfig entry : to.staticMacs())
+        {
+            if (!before.contains(entry))
+            {
+                changes.add(new Change("add static mac " + io.l2mesh.switching.frame.MacAddresses.format(entry.mac()),
+                    () -> addStatic(sw, entry), () -> sw.macTable().remove(entry.vlan(), entry.mac())));
+            }
+        }
+    }
+
+    static void addPort(final Switch sw, final PortConfig port)
+    {
+        sw.addTap(port.tap());
+        if (!port.enabled())
+        {
+            sw.setAdminUp(port.name(), false);
+        }
+    }
+
+    private static void addStatic(final Switch sw, final StaticMacConfig entry)
+    {
+        final Port port = sw.ports().byName(entry.port());
+        if (port == null)
+        {
+            throw new IllegalArgumentException("no port named '" + entry.port() + "'");
+        }
+        sw.macTable().addStatic(entry.vlan(), entry.mac(), port.id());
+    }
+
+    private static boolean sameDevice(final TapPortSpec a, final TapPortSpec b)
+    {
+        return a.mtu() == b.mtu() && a.mac() == b.mac() && a.offloads() == b.offloads() &&
+            a.persistent() == b.persistent() && a.queues() == b.queues() && Objects.equals(a.name(), b.name());
+    }
+}

@@ -1,0 +1,128 @@
+package io.l2mesh.control.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.l2mesh.switching.fdb.MacLimits;
+import io.l2mesh.switching.frame.MacAddresses;
+import io.l2mesh.switching.port.TapPortSpec;
+import io.l2mesh.switching.vlan.VlanMode;
+import io.l2mesh.switching.vlan.VlanRules;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes a config back as YAML that {@link ConfigFile} reads to the same config (canonical form: comments and
+ * key order of a hand-written file are not kept; defaults are left out).
+ */
+public final class ConfigWriter
+{
+    private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory()
+        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+    private ConfigWriter()
+    {
+    }
+
+    public static String toYaml(final L2meshConfig config)
+    {
+        final ObjectNode root = YAML.createObjectNode();
+        final ObjectNode sw = root.putObject("switch");
+        sw.put("loops", config.loopsSetting());
+        sw.put("burst", config.switchContext().burstSize());
+        sw.put("ageing-time", TimeUnit.NANOSECONDS.toSeconds(config.switchContext().ageingTimeNs()));
+        sw.put("mac-limit", config.switchContext().macLimit());
+        final ObjectNode control = root.putObject("control");
+        control.put("socket", config.control().socket().toString());
+        control.put("mode", String.format("0%o", config.control().mode()));
+        if (config.control().group() != null)
+        {
+            control.put("group", config.control().group());
+        }
+        final ArrayNode ports = root.putArray("ports");
+        for (final PortConfig port : config.ports())
+        {
+            ports.add(port(port));
+        }
+        if (!config.staticMacs().isEmpty())
+        {
+            final ArrayNode statics = root.putArray("static-macs");
+            for (final StaticMacConfig entry : config.staticMacs())
+            {
+                final ObjectNode e = statics.addObject();
+                e.put("mac", MacAddresses.format(entry.mac()));
+                e.put("vlan", entry.vlan());
+                e.put("port", entry.port());
+            }
+        }
+        try
+        {
+            return "# l2mesh config, written by l2mesh (runtime changes are saved here)\n" +
+                YAML.writeValueAsString(root);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * One port as the object {@link ConfigFile#parsePort} reads.
+     */
+    public static ObjectNode port(final PortConfig port)
+    {
+        final TapPortSpec spec = port.tap();
+        final ObjectNode p = YAML.createObjectNode();
+        p.put("name", spec.name());
+        p.put("type", port.type());
+        final VlanRules rules = spec.vlanRules();
+        if (rules.mode() == VlanMode.ACCESS)
+        {
+            p.put("mode", "access");
+            p.put("vlan", rules.accessVlan());
+        }
+        else
+        {
+            p.put("mode", "trunk");
+            final ArrayNode allowed = p.putArray("allowed-vlans");
+            for (final int vlan : rules.allowedVlans())
+            {
+                allowed.add(vlan);
+            }
+            if (rules.nativeVlan() != VlanRules.NONE)
+            {
+                p.put("native-vlan", rules.nativeVlan());
+            }
+        }
+        if (spec.mtu() != 0)
+        {
+            p.put("mtu", spec.mtu());
+        }
+        if (spec.mac() >= 0)
+        {
+            p.put("mac", MacAddresses.format(spec.mac()));
+        }
+        p.put("offloads", spec.offloads());
+        if (spec.persistent())
+        {
+            p.put("persistent", true);
+        }
+        if (spec.macLimit() != MacLimits.UNLIMITED)
+        {
+            p.put("mac-limit", spec.macLimit());
+        }
+        if (spec.queues() != 0)
+        {
+            p.put("queues", spec.queues());
+        }
+        if (!port.enabled())
+        {
+            p.put("enabled", false);
+        }
+        return p;
+    }
+}
