@@ -131,7 +131,8 @@ class BridgeIT
         final String trunkMac = trunk.ns().mac(trunk.link());
 
         // The trunk namespace speaks 802.1Q through a raw socket: tagged ARP requests out, tagged replies in.
-        final String answered = trunk.ns().run(20_000, "python3", EXAMPLES.resolve("lab-bridge/vlan_arp_probe.py").toString(),
+        final String probe = EXAMPLES.resolve("lab-bridge/vlan_arp_probe.py").toString();
+        final String answered = trunk.ns().run(20_000, "python3", probe,
             trunk.link(), trunkMac, "10,198.18.6.2,198.18.6.1", "20,198.18.7.2,198.18.7.1",
             "20,198.18.6.2,198.18.6.1", "10,198.18.7.2,198.18.7.1").check().output().strip();
 

@@ -200,7 +200,8 @@ class ControlIT
             assertThat(exchange(raw, buffer, arena, "{not json")).contains("\"BAD_REQUEST\"", "not valid JSON");
             assertThat(exchange(raw, buffer, arena, "[1,2]")).contains("a request must be a JSON object");
             assertThat(exchange(raw, buffer, arena, "{\"v\":1,\"cmd\":\"reboot\"}")).contains("\"UNKNOWN_COMMAND\"");
-            assertThat(exchange(raw, buffer, arena, "{\"v\":9,\"cmd\":\"status\"}")).contains("\"UNSUPPORTED_VERSION\"");
+            assertThat(exchange(raw, buffer, arena, "{\"v\":9,\"cmd\":\"status\"}"))
+                .contains("\"UNSUPPORTED_VERSION\"");
             assertThat(exchange(raw, buffer, arena, "{\"cmd\":\"fdb.show\",\"args\":{\"vlan\":\"ten\"}}"))
                 .contains("\"BAD_REQUEST\"", "args.vlan must be a whole number");
             assertThat(exchange(raw, buffer, arena, "{\"cmd\":\"stats.watch\",\"args\":{\"interval_ms\":1}}"))

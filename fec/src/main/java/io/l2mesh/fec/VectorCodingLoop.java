@@ -58,7 +58,8 @@ public final class VectorCodingLoop implements CodingLoop
                 for (int i = 1; i < inputCount; i++)
                 {
                     sum = sum.lanewise(VectorOperators.XOR,
-                        multiply(ByteVector.fromMemorySegment(species, inputs[inputFrom + i], p, order), row[i] & 0xff));
+                        multiply(ByteVector.fromMemorySegment(species, inputs[inputFrom + i], p, order),
+                            row[i] & 0xff));
                 }
                 sum.intoMemorySegment(outputs[outputFrom + o], p, order);
             }

@@ -65,7 +65,8 @@ final class IfReq
             final char c = name.charAt(i);
             if (c <= ' ' || c == '/' || c == ':' || c > '~')
             {
-                throw new IllegalArgumentException("interface name '" + name + "' has an invalid character '" + c + "'");
+                throw new IllegalArgumentException(
+                    "interface name '" + name + "' has an invalid character '" + c + "'");
             }
         }
     }

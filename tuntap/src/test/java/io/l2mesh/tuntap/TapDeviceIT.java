@@ -122,7 +122,8 @@ class TapDeviceIT
     }
 
     @Test
-    void shouldRecreateMissingTunNodeAsCharDevice10And200(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+    void shouldRecreateMissingTunNodeAsCharDevice10And200(
+        @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
         throws Exception
     {
         final java.nio.file.Path node = dir.resolve("net").resolve("tun");

@@ -315,7 +315,8 @@ public final class CtlCommand
                     {
                         table.row(p.path("name").asText(), p.path("id").asInt(), p.path("kind").asText(),
                             p.path("mtu").asInt(), p.path("offloads").asBoolean() ? "yes" : "no",
-                            p.path("macs").asInt(), p.path("mac_limit").asInt() == 0 ? "-" : p.path("mac_limit").asText(),
+                            p.path("macs").asInt(),
+                            p.path("mac_limit").asInt() == 0 ? "-" : p.path("mac_limit").asText(),
                             p.path("vlans").asText());
                     }
                     out.print(table.render());
@@ -465,7 +466,8 @@ public final class CtlCommand
                     for (final JsonNode p : v.path("ports"))
                     {
                         table.row(v.path("vlan").asInt(), p.path("port").asText(),
-                            p.path("tagged").asBoolean() ? "tagged" : "untagged", p.path("up").asBoolean() ? "up" : "down");
+                            p.path("tagged").asBoolean() ? "tagged" : "untagged",
+                            p.path("up").asBoolean() ? "up" : "down");
                     }
                 }
                 out.print(table.render());

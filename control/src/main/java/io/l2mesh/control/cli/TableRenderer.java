@@ -53,7 +53,8 @@ public final class TableRenderer
         return sb.toString();
     }
 
-    private static void append(final StringBuilder sb, final String[] cells, final int[] widths, final boolean[] numeric)
+    private static void append(
+        final StringBuilder sb, final String[] cells, final int[] widths, final boolean[] numeric)
     {
         final StringBuilder line = new StringBuilder();
         for (int i = 0; i < cells.length; i++)

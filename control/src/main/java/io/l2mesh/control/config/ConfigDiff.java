@@ -1,6 +1,7 @@
 package io.l2mesh.control.config;
 
 import io.l2mesh.switching.Switch;
+import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.TapPortSpec;
 import org.slf4j.Logger;
@@ -113,9 +114,11 @@ public final class ConfigDiff
         if (oldLimit != newLimit)
         {
             changes.add(new Change("set switch mac-limit " + newLimit,
-                () -> sw.macTable().limits().globalLimit(newLimit), () -> sw.macTable().limits().globalLimit(oldLimit)));
+                () -> sw.macTable().limits().globalLimit(newLimit),
+                () -> sw.macTable().limits().globalLimit(oldLimit)));
         }
-        if (from.loopsSetting() != to.loopsSetting() || from.switchContext().burstSize() != to.switchContext().burstSize() ||
+        if (from.loopsSetting() != to.loopsSetting() ||
+            from.switchContext().burstSize() != to.switchContext().burstSize() ||
             from.switchContext().ageingTimeNs() != to.switchContext().ageingTimeNs())
         {
             notes.add("switch loops, burst and ageing-time take effect at the next start");
@@ -188,7 +191,7 @@ public final class ConfigDiff
         {
             if (!after.contains(entry))
             {
-                changes.add(new Change("remove static mac " + io.l2mesh.switching.frame.MacAddresses.format(entry.mac()),
+                changes.add(new Change("remove static mac " + MacAddresses.format(entry.mac()),
                     () -> sw.macTable().remove(entry.vlan(), entry.mac()), () -> addStatic(sw, entry)));
             }
         }
@@ -196,7 +199,7 @@ public final class ConfigDiff
         {
             if (!before.contains(entry))
             {
-                changes.add(new Change("add static mac " + io.l2mesh.switching.frame.MacAddresses.format(entry.mac()),
+                changes.add(new Change("add static mac " + MacAddresses.format(entry.mac()),
                     () -> addStatic(sw, entry), () -> sw.macTable().remove(entry.vlan(), entry.mac())));
             }
         }

@@ -77,7 +77,8 @@ public final class ConfigFile
             {
                 throw new IllegalStateException("embedded default config " + DEFAULT_RESOURCE + " is missing");
             }
-            return parse("(embedded default)" + DEFAULT_RESOURCE, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return parse("(embedded default)" + DEFAULT_RESOURCE,
+                new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         catch (final IOException ex)
         {
@@ -378,7 +379,8 @@ public final class ConfigFile
             final String key = fields.next();
             if (!keys.contains(key))
             {
-                throw error(child(path, key), "unknown key '" + key + "' (expected one of " + new TreeSet<>(keys) + ")");
+                throw error(child(path, key),
+                    "unknown key '" + key + "' (expected one of " + new TreeSet<>(keys) + ")");
             }
         }
     }

@@ -127,7 +127,8 @@ class ConfigFileTest
             "bad.yaml:3: ports[0].mac: invalid MAC '02:00' (expected aa:bb:cc:dd:ee:ff)");
         assertRefused("ports:\n  - name: a-very-long-interface-name\n",
             "bad.yaml:2: ports[0].name: interface name 'a-very-long-interface-name' is 26 characters, limit=15");
-        assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n", "bad.yaml:2: switch.burst: 0 out of range 1..1024");
+        assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n",
+            "bad.yaml:2: switch.burst: 0 out of range 1..1024");
         assertRefused("ports:\n  - name: a0\n    type: vxlan\n",
             "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap)");
     }
@@ -165,7 +166,8 @@ class ConfigFileTest
     {
         assertRefused("", "bad.yaml:1: the file is empty; it needs at least 'ports:'");
         assertRefused("switch:\n  loops: 1\n", "bad.yaml:1: 'ports' must be a list with at least one port");
-        assertRefused("ports:\n  - name: a0\n  - name: a0\n", "bad.yaml:3: ports[1].name: port name 'a0' is used twice");
+        assertRefused("ports:\n  - name: a0\n  - name: a0\n",
+            "bad.yaml:3: ports[1].name: port name 'a0' is used twice");
         assertRefused("ports:\n  - vlan: 3\n", "bad.yaml:2: ports[0]: 'name' is required");
         assertRefused("ports:\n  - name: a0\nstatic-macs:\n  - mac: 02:00:00:00:00:01\n    port: zz\n",
             "bad.yaml:5: static-macs[0].port: no port named 'zz' (ports: [a0])");

@@ -60,7 +60,8 @@ class ControlCodecTest
         final JsonNode error = ControlCodec.JSON.readTree(ControlCodec.error(ErrorCode.NOT_FOUND, "no port named 'x'"));
         assertThat(error.toString())
             .isEqualTo("{\"v\":1,\"ok\":false,\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no port named 'x'\"}}");
-        assertThat(new String(ControlCodec.streamEnd(), StandardCharsets.UTF_8)).isEqualTo("{\"v\":1,\"ok\":true,\"end\":true}");
+        assertThat(new String(ControlCodec.streamEnd(), StandardCharsets.UTF_8))
+            .isEqualTo("{\"v\":1,\"ok\":true,\"end\":true}");
         assertThat(new String(ControlCodec.result(ControlCodec.JSON.createArrayNode()), StandardCharsets.UTF_8))
             .isEqualTo("{\"v\":1,\"ok\":true,\"result\":[]}");
     }

@@ -99,7 +99,8 @@ public final class FecDecoder implements AutoCloseable
         if (data)
         {
             if (count != 0 || bodyLength < ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
-                ShardHeaderFlyweight.frameLength(segment, body) != bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
+                ShardHeaderFlyweight.frameLength(segment, body) !=
+                    bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
                 bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD > maxFrameLength)
             {
                 counters.increment(FecCounters.MALFORMED);

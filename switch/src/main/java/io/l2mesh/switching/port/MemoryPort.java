@@ -79,7 +79,8 @@ public class MemoryPort extends Port
     }
 
     @Override
-    public synchronized long sendv(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
+    public synchronized long sendv(
+        final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
     {
         final MemorySegment iov = MemorySegment.ofAddress(iovAddress).reinterpret(16L * iovCount);
         long total = 0;

@@ -52,7 +52,8 @@ public final class RtnlLink implements AutoCloseable
     {
         final int index = indexOf(name);
         socket.request("RTM_SETLINK mtu=" + mtu + " on " + name,
-            new NetlinkMessageBuilder(RTM_SETLINK, NetlinkSocket.NLM_F_ACK).ifInfo(index, 0, 0).attribute(IFLA_MTU, mtu));
+            new NetlinkMessageBuilder(RTM_SETLINK, NetlinkSocket.NLM_F_ACK).ifInfo(index, 0, 0)
+                .attribute(IFLA_MTU, mtu));
     }
 
     public void setMac(final String name, final byte[] mac)
@@ -73,7 +74,8 @@ public final class RtnlLink implements AutoCloseable
     public LinkInfo get(final String name)
     {
         final MemorySegment reply = socket.request("RTM_GETLINK " + name,
-            new NetlinkMessageBuilder(RTM_GETLINK, NetlinkSocket.NLM_F_ACK).ifInfo(0, 0, 0).attribute(IFLA_IFNAME, name));
+            new NetlinkMessageBuilder(RTM_GETLINK, NetlinkSocket.NLM_F_ACK).ifInfo(0, 0, 0)
+                .attribute(IFLA_IFNAME, name));
         if (reply == null || (reply.get(JAVA_SHORT, 4) & 0xffff) != RTM_NEWLINK)
         {
             throw new NetlinkError("RTM_GETLINK " + name, Errno.ENODEV, "no link in reply");
