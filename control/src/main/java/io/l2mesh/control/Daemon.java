@@ -82,9 +82,11 @@ public final class Daemon
                 sw.close();
                 throw ex;
             }
+            final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
             final CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() ->
             {
+                systemd.notify("STOPPING=1\nSTATUS=stopping");
                 System.out.println("l2mesh: stopping, removing ports");
                 control.close();
                 sw.close();
@@ -97,6 +99,8 @@ public final class Daemon
             System.out.print(SwitchReport.ports(sw));
             System.out.println("l2mesh: ready");
             System.out.flush();
+            systemd.notify("READY=1\nSTATUS=switching " + sw.ports().ports().size() + " ports, control socket " +
+                control.path() + "\nMAINPID=" + ProcessHandle.current().pid());
             stopped.await();
             return EXIT_OK;
         }

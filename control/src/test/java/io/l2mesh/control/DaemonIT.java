@@ -9,6 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,9 +64,13 @@ class DaemonIT
             control:
               socket: %s
             """.formatted(tap0, tap1, dir.resolve("ctl.sock")));
-        final Process daemon = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString())
-            .redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(
+        final Arena arena = Arena.ofConfined();
+        final int notify = notifySocket(arena, dir.resolve("notify.sock"));
+        final ProcessBuilder builder = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString())
+            .redirectErrorStream(true);
+        builder.environment().put("NOTIFY_SOCKET", dir.resolve("notify.sock").toString());
+        final Process daemon = builder.start();
+        try (arena; BufferedReader out = new BufferedReader(
             new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8)))
         {
             final StringBuilder seen = new StringBuilder();
@@ -76,6 +83,8 @@ class DaemonIT
             assertThat(Libc.ifNameToIndex(tap0)).isPositive();
             assertThat(Libc.ifNameToIndex(tap1)).isPositive();
             assertThat(Cmd.check("ip", "link", "show", tap0)).contains("UP");
+            assertThat(awaitNotification(arena, notify)).as("sd_notify readiness")
+                .contains("READY=1", "STATUS=switching 2 ports", "MAINPID=" + daemon.pid());
 
             Cmd.check("kill", "-TERM", Long.toString(daemon.pid()));
             while ((line = out.readLine()) != null)
@@ -84,6 +93,8 @@ class DaemonIT
             }
             assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(seen.toString()).contains("l2mesh: stopped");
+            assertThat(awaitNotification(arena, notify)).contains("STOPPING=1");
+            Libc.close(Libc.newErrnoCapture(arena), notify);
         }
         finally
         {
@@ -111,5 +122,38 @@ class DaemonIT
         Files.writeString(file, printed.output());
         assertThat(Cmd.run(30_000, LAUNCHER, "check-config", "-c", file.toString()).check().output())
             .contains("ok (2 ports)");
+    }
+
+    /**
+     * A non-blocking unix datagram socket bound at {@code path}, standing in for systemd's NOTIFY_SOCKET.
+     */
+    private static int notifySocket(final Arena arena, final Path path)
+    {
+        final MemorySegment capture = Libc.newErrnoCapture(arena);
+        final int fd = Libc.socket(capture, 1, 2 | 0x800 | 0x80000, 0); // AF_UNIX, SOCK_DGRAM|NONBLOCK|CLOEXEC
+        assertThat(fd).isPositive();
+        final MemorySegment address = arena.allocate(110);
+        address.set(ValueLayout.JAVA_SHORT, 0, (short)1);
+        final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
+        MemorySegment.copy(bytes, 0, address, ValueLayout.JAVA_BYTE, 2, bytes.length);
+        assertThat(Libc.bind(capture, fd, address, 110)).isZero();
+        return fd;
+    }
+
+    private static String awaitNotification(final Arena arena, final int fd) throws InterruptedException
+    {
+        final MemorySegment capture = Libc.newErrnoCapture(arena);
+        final MemorySegment buffer = arena.allocate(4096);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline)
+        {
+            final long n = Libc.recv(capture, fd, buffer, 4096, 0);
+            if (n > 0)
+            {
+                return new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+            Thread.sleep(20);
+        }
+        return "";
     }
 }

@@ -63,6 +63,8 @@ public final class Libc
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
         FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SENDTO = downcall("sendto",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LISTEN = downcall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle ACCEPT4 = downcall("accept4",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
@@ -256,6 +258,19 @@ public final class Libc
         try
         {
             return check(capture, (int)SETSOCKOPT.invokeExact(capture, fd, level, name, value, (int)value.byteSize()));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static long sendto(final MemorySegment capture, final int fd, final MemorySegment buffer,
+        final long length, final int flags, final MemorySegment address, final int addressLength)
+    {
+        try
+        {
+            return check(capture, (long)SENDTO.invokeExact(capture, fd, buffer, length, flags, address, addressLength));
         }
         catch (final Throwable t)
         {
