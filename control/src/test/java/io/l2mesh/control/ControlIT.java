@@ -291,6 +291,23 @@ class ControlIT
     }
 
     @Test
+    void shouldCaptureAPingThatTsharkReads() throws Exception
+    {
+        final Path pcap = dir.resolve("ping.pcap");
+        final Thread ping = Thread.ofVirtual().start(() -> namespaces.get(0).ping("198.18.50.2", 6));
+        final Cmd.Result capture = ctl("capture", "start", tapB, pcap.toString(), "--count", "6", "--wait");
+        ping.join(20_000);
+        assertThat(capture.check().output()).contains("6 frames, 0 dropped, done");
+
+        final Cmd.Result read = Cmd.run(30_000, "tshark", "-r", pcap.toString(), "-Y", "icmp", "-T", "fields",
+            "-e", "icmp.type", "-e", "ip.src", "-e", "ip.dst").check();
+        final List<String> packets = read.output().lines().filter(l -> !l.isBlank()).toList();
+        assertThat(packets).as(read.output()).contains("8\t198.18.50.1\t198.18.50.2", "0\t198.18.50.2\t198.18.50.1");
+        assertThat(json("capture", "list")).isEmpty();
+        assertThat(ctl("capture", "stop", tapB).exitCode()).as("nothing left to stop").isEqualTo(1);
+    }
+
+    @Test
     void shouldStopOnShutdownCommandAndRemoveSocketAndTaps() throws Exception
     {
         assertThat(ctl("shutdown").check().output()).contains("stopping");

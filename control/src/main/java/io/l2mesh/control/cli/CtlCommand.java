@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true, description = "Control a running l2mesh daemon.",
     subcommands = {CtlCommand.Status.class, CtlCommand.PortCmd.class, CtlCommand.Fdb.class, CtlCommand.Vlan.class,
-        CtlCommand.Stats.class, CtlCommand.ConfigCmd.class, CtlCommand.Shutdown.class})
+        CtlCommand.Stats.class, CtlCommand.Capture.class, CtlCommand.ConfigCmd.class, CtlCommand.Shutdown.class})
 public final class CtlCommand
 {
     public static final int EXIT_REFUSED = 1;
@@ -473,6 +473,137 @@ public final class CtlCommand
                 out.print(table.render());
                 return 0;
             });
+        }
+    }
+
+    @Command(name = "capture", mixinStandardHelpOptions = true,
+        description = "Capture a port's frames to a pcap file (nanosecond timestamps, Ethernet).",
+        subcommands = {Capture.Start.class, Capture.Stop.class, Capture.ListCaptures.class})
+    static final class Capture
+    {
+        @ParentCommand
+        CtlCommand ctl;
+
+        static String describe(final JsonNode c)
+        {
+            return c.path("port").asText() + " -> " + c.path("file").asText() + ": " + c.path("frames").asLong() +
+                " frames, " + c.path("dropped").asLong() + " dropped" + (c.path("done").asBoolean() ? ", done" : "") +
+                (c.has("error") ? ", error: " + c.path("error").asText() : "");
+        }
+
+        @Command(name = "start", mixinStandardHelpOptions = true, description = "Start capturing a port.")
+        static final class Start implements Callable<Integer>
+        {
+            @ParentCommand
+            Capture capture;
+
+            @picocli.CommandLine.Parameters(index = "0", paramLabel = "PORT")
+            String port;
+
+            @picocli.CommandLine.Parameters(index = "1", paramLabel = "FILE.pcap")
+            Path file;
+
+            @Option(names = "--count", paramLabel = "N", description = "stop after N frames")
+            long count;
+
+            @Option(names = "--duration", paramLabel = "S", description = "stop after S seconds")
+            long duration;
+
+            @Option(names = "--snaplen", paramLabel = "BYTES", description = "bytes kept per frame (default 9216)")
+            Integer snaplen;
+
+            @Option(names = "--wait", description = "show progress until the capture ends")
+            boolean waitForEnd;
+
+            @Override
+            public Integer call()
+            {
+                final CtlCommand ctl = capture.ctl;
+                return ctl.call((client, out) ->
+                {
+                    final ObjectNode args = args();
+                    args.put("port", port);
+                    args.put("file", file.toAbsolutePath().toString());
+                    args.put("count", count);
+                    args.put("duration_s", duration);
+                    if (snaplen != null)
+                    {
+                        args.put("snaplen", snaplen);
+                    }
+                    if (!waitForEnd)
+                    {
+                        final JsonNode result = client.call("capture.start", args);
+                        out.println(ctl.json ? pretty(result) : "capturing " + describe(result));
+                        return 0;
+                    }
+                    args.put("wait", true);
+                    client.stream("capture.start", args, progress ->
+                    {
+                        try
+                        {
+                            out.println(ctl.json ? ControlCodec.JSON.writeValueAsString(progress) : describe(progress));
+                        }
+                        catch (final JsonProcessingException ex)
+                        {
+                            return false;
+                        }
+                        out.flush();
+                        return !out.checkError();
+                    });
+                    return 0;
+                });
+            }
+        }
+
+        @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a capture; the file is complete.")
+        static final class Stop implements Callable<Integer>
+        {
+            @ParentCommand
+            Capture capture;
+
+            @picocli.CommandLine.Parameters(paramLabel = "PORT")
+            String port;
+
+            @Override
+            public Integer call()
+            {
+                final CtlCommand ctl = capture.ctl;
+                return ctl.call((client, out) ->
+                {
+                    final ObjectNode args = args();
+                    args.put("port", port);
+                    final JsonNode result = client.call("capture.stop", args);
+                    out.println(ctl.json ? pretty(result) : describe(result));
+                    return 0;
+                });
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "Running captures.")
+        static final class ListCaptures implements Callable<Integer>
+        {
+            @ParentCommand
+            Capture capture;
+
+            @Override
+            public Integer call()
+            {
+                final CtlCommand ctl = capture.ctl;
+                return ctl.call((client, out) ->
+                {
+                    final JsonNode result = client.call("capture.list", args());
+                    if (ctl.json)
+                    {
+                        out.println(pretty(result));
+                        return 0;
+                    }
+                    for (final JsonNode c : result)
+                    {
+                        out.println(describe(c));
+                    }
+                    return 0;
+                });
+            }
         }
     }
 

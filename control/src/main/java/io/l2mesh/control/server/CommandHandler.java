@@ -7,6 +7,7 @@ import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.control.protocol.ControlException;
 import io.l2mesh.control.protocol.ErrorCode;
 import io.l2mesh.control.protocol.Request;
+import io.l2mesh.control.capture.CaptureSession;
 import io.l2mesh.control.config.ConfigDiff;
 import io.l2mesh.control.config.ConfigException;
 import io.l2mesh.control.config.ConfigFile;
@@ -41,7 +42,8 @@ final class CommandHandler
 {
     static final List<String> COMMANDS = List.of("status", "port.list", "port.add", "port.del", "port.set",
         "fdb.show", "fdb.flush", "fdb.add", "fdb.del", "vlan.show", "stats", "stats.watch", "config.show",
-        "config.save", "config.reload", "shutdown");
+        "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "shutdown");
+    static final int MAX_SNAPLEN = 65_535;
     static final long MIN_WATCH_INTERVAL_MS = 100;
     static final long MAX_WATCH_INTERVAL_MS = 60_000;
 
@@ -50,6 +52,8 @@ final class CommandHandler
     private final ConfigStore store;
     private final Runnable shutdown;
     private final long startedMs = System.currentTimeMillis();
+    private final java.util.concurrent.ConcurrentHashMap<String, CaptureSession> captures =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     CommandHandler(final Switch sw, final ControlServer server, final ConfigStore store, final Runnable shutdown)
     {
@@ -78,6 +82,9 @@ final class CommandHandler
             case "config.show" -> connection.send(ControlCodec.result(configShow()));
             case "config.save" -> connection.send(ControlCodec.result(configSave()));
             case "config.reload" -> connection.send(ControlCodec.result(configReload()));
+            case "capture.start" -> captureStart(request, connection);
+            case "capture.stop" -> connection.send(ControlCodec.result(captureStop(request)));
+            case "capture.list" -> connection.send(ControlCodec.result(captureList()));
             case "shutdown" ->
             {
                 final ObjectNode result = ControlCodec.JSON.createObjectNode();
@@ -518,5 +525,130 @@ final class CommandHandler
         }
         store.adopt(loaded);
         return changeReport(diff);
+    }
+
+    /**
+     * Starts a pcap capture of one port; with {@code wait} the answer is a progress stream until it ends.
+     */
+    private void captureStart(final Request request, final ControlConnection connection)
+    {
+        final String name = request.text("port", null);
+        final String file = request.text("file", null);
+        if (name == null || file == null)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.port and args.file are required");
+        }
+        final Port port = sw.ports().byName(name);
+        if (port == null)
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no port named '" + name + "'");
+        }
+        final java.nio.file.Path path = java.nio.file.Path.of(file);
+        if (!path.isAbsolute())
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.file must be an absolute path, got '" + file + "'");
+        }
+        final long count = request.number("count", 0, 0, Long.MAX_VALUE);
+        final long durationS = request.number("duration_s", 0, 0, 86_400 * 7);
+        final int snaplen = (int)request.number("snaplen", 9216, 64, MAX_SNAPLEN);
+        final boolean wait = request.args().path("wait").asBoolean(false);
+        final CaptureSession session;
+        synchronized (captures)
+        {
+            if (captures.containsKey(name))
+            {
+                throw new ControlException(ErrorCode.BAD_REQUEST, "port '" + name + "' is being captured already");
+            }
+            try
+            {
+                session = CaptureSession.start(port, path, count, TimeUnit.SECONDS.toNanos(durationS), snaplen,
+                    sw.loopCount(), () -> captures.remove(name));
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new ControlException(ErrorCode.FAILED, "cannot write " + path + ": " + ex.getMessage());
+            }
+            captures.put(name, session);
+        }
+        if (!wait)
+        {
+            connection.send(ControlCodec.result(captureReport(session)));
+            return;
+        }
+        connection.stream(server.loop().scheduleAtFixedRate(() ->
+        {
+            final boolean done = session.isFinished();
+            if (!connection.send(ControlCodec.streamItem(captureReport(session))))
+            {
+                connection.endStream(); // the client left; the capture goes on until its limit or a stop
+                return;
+            }
+            if (done)
+            {
+                connection.send(ControlCodec.streamEnd());
+                connection.endStream();
+            }
+        }, 200, 500, TimeUnit.MILLISECONDS));
+    }
+
+    private JsonNode captureStop(final Request request)
+    {
+        final String name = request.text("port", null);
+        final CaptureSession session = name == null ? null : captures.get(name);
+        if (session == null)
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no capture running on port '" + name + "'");
+        }
+        session.stop();
+        try
+        {
+            session.awaitFinished(5_000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return captureReport(session);
+    }
+
+    private JsonNode captureList()
+    {
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        captures.values().forEach(session -> result.add(captureReport(session)));
+        return result;
+    }
+
+    private static ObjectNode captureReport(final CaptureSession session)
+    {
+        final ObjectNode report = ControlCodec.JSON.createObjectNode();
+        report.put("port", session.port().name());
+        report.put("file", session.file().toString());
+        report.put("frames", session.written());
+        report.put("dropped", session.dropped());
+        report.put("done", session.isFinished());
+        if (session.error() != null)
+        {
+            report.put("error", session.error());
+        }
+        return report;
+    }
+
+    /**
+     * Stops every capture and waits for its file to be complete (daemon shutdown).
+     */
+    void stopCaptures()
+    {
+        for (final CaptureSession session : captures.values())
+        {
+            session.stop();
+            try
+            {
+                session.awaitFinished(3_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

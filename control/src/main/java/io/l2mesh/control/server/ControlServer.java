@@ -169,6 +169,7 @@ public final class ControlServer implements AutoCloseable
     @Override
     public void close()
     {
+        commands.stopCaptures();
         for (final ControlConnection connection : connections)
         {
             loop.execute(connection::close);

@@ -1,6 +1,7 @@
 package io.l2mesh.switching.datapath;
 
 import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.capture.CaptureTap;
 import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.frame.EthernetFlyweight;
 import io.l2mesh.switching.offload.Checksums;
@@ -163,8 +164,14 @@ public final class EgressWriter implements GsoSegmenter.Sink
         {
             addIov(frame + position, length - position);
         }
-        return count(counters, port.sendv(loopId, base + memory.iovecs(), iovCount, errnoCapture),
+        final boolean sent = count(counters, port.sendv(loopId, base + memory.iovecs(), iovCount, errnoCapture),
             length + (tagged ? EthernetFlyweight.VLAN_TAG_LENGTH : 0));
+        final CaptureTap tap = port.capture();
+        if (sent && tap != null)
+        {
+            tap.capture(loopId, segment, frame, length, tagged ? vlan : -1, System.nanoTime());
+        }
+        return sent;
     }
 
     /**
@@ -174,7 +181,14 @@ public final class EgressWriter implements GsoSegmenter.Sink
     public boolean sendContiguous(final Port port, final long[] counters, final long offset, final int length,
         final int frameLength)
     {
-        return count(counters, port.send(loopId, base + offset, length, errnoCapture), frameLength);
+        final boolean sent = count(counters, port.send(loopId, base + offset, length, errnoCapture), frameLength);
+        final CaptureTap tap = port.capture();
+        if (sent && tap != null)
+        {
+            // The frame is the tail of what was sent: anything before it is the virtio-net header.
+            tap.capture(loopId, segment, offset + length - frameLength, frameLength, -1, System.nanoTime());
+        }
+        return sent;
     }
 
     private static boolean count(final long[] counters, final long sent, final int frameLength)

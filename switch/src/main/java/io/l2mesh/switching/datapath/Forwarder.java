@@ -1,6 +1,7 @@
 package io.l2mesh.switching.datapath;
 
 import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.capture.CaptureTap;
 import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.fdb.MacTable;
 import io.l2mesh.switching.frame.EthernetFlyweight;
@@ -64,6 +65,7 @@ public final class Forwarder
         final int ingressId = ingress.id();
         final int maxFrameLength = ingress.mtu() + EthernetFlyweight.HEADER_LENGTH + EthernetFlyweight.VLAN_TAG_LENGTH;
         final MemorySegment segment = this.segment;
+        final CaptureTap tap = ingress.capture();
         if (!ingress.adminUp())
         {
             for (int i = 0, count = batch.count(); i < count; i++)
@@ -81,6 +83,10 @@ public final class Forwarder
             int length = batch.frameLength(i);
             PortCounters.add(rx, PortCounters.RX_PACKETS, 1);
             PortCounters.add(rx, PortCounters.RX_BYTES, length);
+            if (tap != null)
+            {
+                tap.capture(loopId, segment, header + VirtioNetHeader.LENGTH, length, -1, nowNs);
+            }
             final boolean superFrame = VirtioNetHeader.gsoType(segment, header) != VirtioNetHeader.GSO_NONE;
             if (superFrame)
             {

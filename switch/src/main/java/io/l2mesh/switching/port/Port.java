@@ -31,6 +31,7 @@ public abstract class Port
     private final TxBatch[] txBatches;
     private volatile VlanRules vlanRules;
     private volatile boolean adminUp = true;
+    private volatile io.l2mesh.switching.capture.CaptureTap capture;
 
     @SuppressWarnings("this-escape") // the TxBatches only keep the reference; they use it after construction
     protected Port(
@@ -98,6 +99,19 @@ public abstract class Port
     public final void adminUp(final boolean up)
     {
         adminUp = up;
+    }
+
+    /**
+     * @return the capture running on this port, or null (one volatile read per burst).
+     */
+    public final io.l2mesh.switching.capture.CaptureTap capture()
+    {
+        return capture;
+    }
+
+    public final void capture(final io.l2mesh.switching.capture.CaptureTap tap)
+    {
+        capture = tap;
     }
 
     public final PortCounters counters()

@@ -244,6 +244,34 @@ class ForwarderTest
     }
 
     @Test
+    void shouldCaptureFramesAsTheyAreOnEachPortsWire()
+    {
+        final MemoryPort access = harness.port("a", VlanRules.access(10));
+        final MemoryPort trunk = harness.port("t", VlanRules.trunk(new int[] {10}, VlanRules.NONE));
+        final io.l2mesh.switching.capture.CaptureTap inTap = new io.l2mesh.switching.capture.CaptureTap(1, 2048, 4);
+        final io.l2mesh.switching.capture.CaptureTap outTap = new io.l2mesh.switching.capture.CaptureTap(1, 2048, 4);
+        access.capture(inTap);
+        trunk.capture(outTap);
+        final byte[] frame = Frames.ethernet(Frames.BROADCAST, A, 0x0800, 46);
+
+        harness.receive(access, frame);
+
+        final io.l2mesh.switching.capture.CaptureRecord in = inTap.poll(0);
+        assertThat(Arrays.copyOf(in.data(), in.capturedLength())).isEqualTo(frame);
+        final io.l2mesh.switching.capture.CaptureRecord out = outTap.poll(0);
+        assertThat(Arrays.copyOf(out.data(), out.capturedLength())).as("tagged, as the trunk sends it")
+            .isEqualTo(trunk.sent().getFirst());
+        assertThat(out.originalLength()).isEqualTo(frame.length + 4);
+
+        for (int i = 0; i < 6; i++) // the writer never gives records back: the ring runs dry, frames go on
+        {
+            harness.receive(access, frame);
+        }
+        assertThat(inTap.dropped()).isEqualTo(3);
+        assertThat(trunk.sent()).hasSize(7);
+    }
+
+    @Test
     void shouldReceiveNothingFromEmptyMemoryPort()
     {
         final MemoryPort p0 = harness.port("p0", VlanRules.access(1));
