@@ -262,6 +262,12 @@ class ControlIT
             .satisfies(p -> assertThat(p.path("vlans").asText()).isEqualTo("trunk allowed 1,40"));
         assertThat(json("fdb", "show", "--vlan", "30")).filteredOn(e -> e.path("static").asBoolean())
             .singleElement().satisfies(e -> assertThat(e.path("mac").asText()).isEqualTo("02:00:00:00:00:77"));
+
+        ctl("port", "del", added).check();
+        assertThat(json("port", "list")).extracting(p -> p.path("name").asText()).doesNotContain(added);
+        assertThat(Files.readString(config)).as("deleted with its static MAC")
+            .doesNotContain(added, "02:00:00:00:00:77");
+        assertThat(Libc.ifNameToIndex(added)).as("the TAP it created is gone").isZero();
     }
 
     @Test
