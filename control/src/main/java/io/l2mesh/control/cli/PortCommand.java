@@ -1,0 +1,122 @@
+package io.l2mesh.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@code l2mesh ctl port}: see {@link CtlCommand}.
+ */
+@Command(name = "port", mixinStandardHelpOptions = true, description = "Ports.",
+    subcommands = {PortCommand.ListPorts.class, PortCommand.Add.class, PortCommand.Del.class, PortCommand.Set.class})
+final class PortCommand
+{
+    @ParentCommand
+    CtlCommand ctl;
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+        description = "Add a TAP port (created, or attached if it exists); saved to the config file.")
+    static final class Add extends CtlCommand.PortOptions implements Callable<Integer>
+    {
+        @ParentCommand
+        PortCommand port;
+
+        @picocli.CommandLine.Parameters(paramLabel = "NAME", description = "interface name")
+        String name;
+
+        @Option(names = "--persistent", description = "keep the TAP after the daemon stops")
+        boolean persistent;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("name", name);
+            into(args);
+            if (persistent)
+            {
+                args.put("persistent", true);
+            }
+            return port.ctl.change("port.add", args);
+        }
+    }
+
+    @Command(name = "del", mixinStandardHelpOptions = true,
+        description = "Remove a port (a TAP l2mesh created goes away); saved to the config file.")
+    static final class Del implements Callable<Integer>
+    {
+        @ParentCommand
+        PortCommand port;
+
+        @picocli.CommandLine.Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("name", name);
+            return port.ctl.change("port.del", args);
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+        description = "Change a port: up/down, VLANs, MAC limit (in place) or device settings (re-created).")
+    static final class Set extends CtlCommand.PortOptions implements Callable<Integer>
+    {
+        @ParentCommand
+        PortCommand port;
+
+        @picocli.CommandLine.Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--up", description = "take the port up")
+        boolean up;
+
+        @Option(names = "--down", description = "take the port down: no frames in or out")
+        boolean down;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("name", name);
+            into(args);
+            if (up || down)
+            {
+                args.put("enabled", up);
+            }
+            return port.ctl.change("port.set", args);
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the ports.")
+    static final class ListPorts implements Callable<Integer>
+    {
+        @ParentCommand
+        PortCommand port;
+
+        @Override
+        public Integer call()
+        {
+            return port.ctl.query("port.list", CtlCommand.args(), (result, out) ->
+            {
+                final TableRenderer table = new TableRenderer("port", "id", "kind", "mtu", "offloads", "macs",
+                    "mac_limit", "vlans");
+                for (final JsonNode p : result)
+                {
+                    table.row(p.path("name").asText(), p.path("id").asInt(), p.path("kind").asText(),
+                        p.path("mtu").asInt(), p.path("offloads").asBoolean() ? "yes" : "no",
+                        p.path("macs").asInt(),
+                        p.path("mac_limit").asInt() == 0 ? "-" : p.path("mac_limit").asText(),
+                        p.path("vlans").asText());
+                }
+                out.print(table.render());
+            });
+        }
+    }
+}
