@@ -1,0 +1,268 @@
+package io.l2mesh.control.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.l2mesh.control.protocol.ControlCodec;
+import io.l2mesh.control.protocol.ControlException;
+import io.l2mesh.control.protocol.ErrorCode;
+import io.l2mesh.control.protocol.Request;
+import io.l2mesh.control.config.ConfigDiff;
+import io.l2mesh.control.config.ConfigException;
+import io.l2mesh.control.config.ConfigFile;
+import io.l2mesh.control.config.ConfigStore;
+import io.l2mesh.control.config.ConfigWriter;
+import io.l2mesh.control.config.L2meshConfig;
+import io.l2mesh.control.config.PortConfig;
+import io.l2mesh.control.config.StaticMacConfig;
+import io.l2mesh.switching.frame.EthernetFlyweight;
+import io.l2mesh.switching.Switch;
+import io.l2mesh.switching.frame.MacAddresses;
+import io.l2mesh.switching.vlan.VlanRules;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The commands that change the running config ({@code port.add|del|set}, {@code fdb.add|del} of static entries,
+ * {@code config.*}): each goes through {@link #mutate}, so it is applied all or nothing and saved before it is
+ * acknowledged. Control loop only.
+ */
+final class ChangeCommands
+{
+    private final Switch sw;
+    private final ConfigStore store;
+
+    ChangeCommands(final Switch sw, final ConfigStore store)
+    {
+        this.sw = sw;
+        this.store = store;
+    }
+
+    /**
+     * The one way the running config changes: work out the difference, apply it to the switch (all or nothing),
+     * save the file atomically, and only then acknowledge. If saving fails the switch is put back.
+     */
+    private JsonNode mutate(final L2meshConfig next)
+    {
+        try
+        {
+            store.requireFile();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        final L2meshConfig previous = store.current();
+        final ConfigDiff diff = ConfigDiff.between(sw, previous, next);
+        try
+        {
+            diff.apply();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        try
+        {
+            store.save(next);
+        }
+        catch (final IllegalStateException ex)
+        {
+            ConfigDiff.between(sw, next, previous).apply();
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage() + " (the change was undone)");
+        }
+        return changeReport(diff);
+    }
+
+    private JsonNode changeReport(final ConfigDiff diff)
+    {
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        final ArrayNode changes = result.putArray("changes");
+        diff.changes().forEach(changes::add);
+        final ArrayNode notes = result.putArray("notes");
+        diff.notes().forEach(notes::add);
+        result.put("saved", store.file() == null ? null : store.file().toString());
+        return result;
+    }
+
+    private PortConfig parsePort(final JsonNode args)
+    {
+        try
+        {
+            return ConfigFile.parsePort("args", args);
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, ex.getMessage().replaceFirst("^request(:[0-9]+)?: ", ""));
+        }
+    }
+
+    private PortConfig existingPort(final Request request)
+    {
+        final String name = request.text("name", null);
+        if (name == null)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.name is required");
+        }
+        final PortConfig port = store.current().port(name);
+        if (port == null)
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no port named '" + name + "'");
+        }
+        return port;
+    }
+
+    JsonNode portAdd(final Request request)
+    {
+        final PortConfig port = parsePort(request.args());
+        if (store.current().port(port.name()) != null || sw.ports().byName(port.name()) != null)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "port '" + port.name() + "' exists already");
+        }
+        final List<PortConfig> ports = new ArrayList<>(store.current().ports());
+        ports.add(port);
+        return mutate(store.current().withPorts(ports));
+    }
+
+    JsonNode portDel(final Request request)
+    {
+        final PortConfig port = existingPort(request);
+        final List<PortConfig> ports = new ArrayList<>(store.current().ports());
+        ports.remove(port);
+        final List<StaticMacConfig> statics = store.current().staticMacs().stream()
+            .filter(e -> !e.port().equals(port.name())).toList();
+        return mutate(store.current().withPorts(ports).withStaticMacs(statics));
+    }
+
+    JsonNode portSet(final Request request)
+    {
+        final PortConfig port = existingPort(request);
+        final ObjectNode merged = ConfigWriter.port(port);
+        final JsonNode mode = request.args().get("mode");
+        if (mode != null && mode.isTextual() && !mode.textValue().equals(merged.path("mode").asText()))
+        {
+            merged.remove(List.of("vlan", "allowed-vlans", "native-vlan"));
+        }
+        request.args().fields().forEachRemaining(field -> merged.set(field.getKey(), field.getValue()));
+        final PortConfig next = parsePort(merged);
+        final List<PortConfig> ports = new ArrayList<>();
+        for (final PortConfig p : store.current().ports())
+        {
+            ports.add(p.name().equals(port.name()) ? next : p);
+        }
+        return mutate(store.current().withPorts(ports));
+    }
+
+    private StaticMacConfig staticEntry(final Request request, final boolean needPort)
+    {
+        final long mac;
+        try
+        {
+            mac = MacAddresses.parse(request.text("mac", ""));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.mac: " + ex.getMessage());
+        }
+        if (EthernetFlyweight.isMulticast(mac))
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.mac: " + MacAddresses.format(mac) +
+                " is a multicast address");
+        }
+        final int vlan = (int)request.number("vlan", VlanRules.DEFAULT_VLAN, VlanRules.MIN_VID, VlanRules.MAX_VID);
+        final String port = request.text("port", null);
+        if (needPort && (port == null || store.current().port(port) == null))
+        {
+            throw new ControlException(port == null ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND,
+                port == null ? "args.port is required" : "no port named '" + port + "'");
+        }
+        return new StaticMacConfig(mac, vlan, port);
+    }
+
+    JsonNode fdbAdd(final Request request)
+    {
+        final StaticMacConfig entry = staticEntry(request, true);
+        final List<StaticMacConfig> statics = new ArrayList<>(store.current().staticMacs().stream()
+            .filter(e -> e.mac() != entry.mac() || e.vlan() != entry.vlan()).toList());
+        statics.add(entry);
+        return mutate(store.current().withStaticMacs(statics));
+    }
+
+    JsonNode fdbDel(final Request request)
+    {
+        final StaticMacConfig key = staticEntry(request, false);
+        final List<StaticMacConfig> statics = store.current().staticMacs().stream()
+            .filter(e -> e.mac() != key.mac() || e.vlan() != key.vlan()).toList();
+        if (statics.size() != store.current().staticMacs().size())
+        {
+            return mutate(store.current().withStaticMacs(statics));
+        }
+        if (!sw.macTable().remove(key.vlan(), key.mac()))
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no entry for " + MacAddresses.format(key.mac()) +
+                " in VLAN " + key.vlan());
+        }
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("removed", 1);
+        return result;
+    }
+
+    JsonNode configShow()
+    {
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("file", store.file() == null ? null : store.file().toString());
+        result.put("yaml", ConfigWriter.toYaml(store.current()));
+        return result;
+    }
+
+    JsonNode configSave()
+    {
+        try
+        {
+            store.save(store.current());
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("saved", store.file().toString());
+        return result;
+    }
+
+    /**
+     * Re-reads the config file and applies only the difference; a broken file changes nothing.
+     */
+    JsonNode configReload()
+    {
+        try
+        {
+            store.requireFile();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        final L2meshConfig loaded;
+        try
+        {
+            loaded = ConfigFile.load(store.file());
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "config refused, nothing changed: " + ex.getMessage());
+        }
+        final ConfigDiff diff = ConfigDiff.between(sw, store.current(), loaded);
+        try
+        {
+            diff.apply();
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+        }
+        store.adopt(loaded);
+        return changeReport(diff);
+    }
+}
