@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end bench: the same workload between two namespaces through (1) the Linux kernel bridge, (2) a minimal
-# C TAP forwarder (bench/reference/tapfwd.c: what the TAP path itself allows) and (3) l2mesh, in one invocation,
-# printing all three and the ratios of l2mesh to each reference.
+# C TAP forwarder (bench/reference/tapfwd.c: what the TAP path itself allows), (3) l2mesh on TAP ports and
+# (4) l2mesh on raw AF_PACKET ports over veth pairs, in one invocation, printing all and the ratios.
 #
 #   iperf3 TCP, 1 stream and 4 streams, DURATION s each
 #   iperf3 UDP, 64-byte payloads at full rate: packets/s received
@@ -44,6 +44,7 @@ hosts() { # fresh end hosts a and b
     done
 }
 unhost() { for ns in $ns_a $ns_b $ns_sw; do
+    ip link del ra$id 2>/dev/null || true; ip link del rb$id 2>/dev/null || true
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true; done; }
 
@@ -141,15 +142,35 @@ else:
     frames = float(sys.argv[2]) * float(sys.argv[3])
     print("%d %.4f %d/%d" % (total, total / frames if frames else 0, len(per), samples))' "$work/alloc.json" "$udp_pps" "$duration")
 
+# 4. l2mesh with raw (AF_PACKET) ports on the host ends of veth pairs, as the kernel bridge had.
+kill -TERM $daemon; wait $daemon 2>/dev/null || true; daemon=
+unhost
+hosts
+for side in a b; do
+    ns_var=ns_$side addr_var=addr_$side
+    ip link add r$side$id type veth peer name q$side$id
+    ip link set q$side$id netns ${!ns_var}
+    ip -n ${!ns_var} addr add ${!addr_var}/24 dev q$side$id; ip -n ${!ns_var} link set q$side$id up
+done
+printf 'ports:\n  - {name: ra%s, type: raw}\n  - {name: rb%s, type: raw}\ncontrol:\n  socket: %s\n' \
+    $id $id "$work/ctl-raw.sock" > "$work/raw.yaml"
+"$here/bin/l2mesh" run -c "$work/raw.yaml" > "$work/daemon-raw.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do grep -q "l2mesh: ready" "$work/daemon-raw.log" && break; sleep 0.1; done
+grep -q "l2mesh: ready" "$work/daemon-raw.log" || { cat "$work/daemon-raw.log"; exit 1; }
+measure l2mesh-raw
+
 python3 - "$work/results" "$alloc" "$duration" <<'PY' | tee -a "$out"
 import sys
 rows = {line.split()[0]: line.split()[1:] for line in open(sys.argv[1])}
-k, c, l = rows["kernel-bridge"], rows["c-tapfwd"], rows["l2mesh"]
+k, c, l, r = rows["kernel-bridge"], rows["c-tapfwd"], rows["l2mesh"], rows["l2mesh-raw"]
 names = ["TCP 1 stream Gbit/s", "TCP 4 streams Gbit/s", "UDP 64 B received pkt/s", "ping RTT p50 us", "ping RTT p99 us"]
-print("%-24s %13s %10s %10s %10s %10s" % ("metric", "kernel bridge", "C tapfwd", "l2mesh", "l2m/bridge", "l2m/C"))
+print("%-24s %13s %9s %9s %9s %10s %7s %9s" % ("metric", "kernel bridge", "C tapfwd", "l2mesh", "l2m raw",
+      "l2m/bridge", "l2m/C", "raw/bridge"))
 for i, name in enumerate(names):
-    kv, cv, lv = float(k[i]), float(c[i]), float(l[i])
-    print("%-24s %13s %10s %10s %10.2f %10.2f" % (name, k[i], c[i], l[i], lv / kv if kv else 0, lv / cv if cv else 0))
+    kv, cv, lv, rv = float(k[i]), float(c[i]), float(l[i]), float(r[i])
+    print("%-24s %13s %9s %9s %9s %10.2f %7.2f %9.2f" % (name, k[i], c[i], l[i], r[i], lv / kv if kv else 0,
+          lv / cv if cv else 0, rv / kv if kv else 0))
 total, per_frame, threads = sys.argv[2].split()
 print("l2mesh datapath allocation during a %ss 64 B UDP flood: %s bytes in %s threads/samples each = %s bytes/frame" %
       (sys.argv[3], total, threads, per_frame))

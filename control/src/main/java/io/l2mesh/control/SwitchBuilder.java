@@ -1,5 +1,6 @@
 package io.l2mesh.control;
 
+import io.l2mesh.control.config.ConfigDiff;
 import io.l2mesh.control.config.L2meshConfig;
 import io.l2mesh.control.config.PortConfig;
 import io.l2mesh.control.config.StaticMacConfig;
@@ -22,11 +23,7 @@ public final class SwitchBuilder
         {
             for (final PortConfig port : config.ports())
             {
-                sw.addTap(port.tap());
-                if (!port.enabled())
-                {
-                    sw.setAdminUp(port.name(), false);
-                }
+                ConfigDiff.addPort(sw, port);
             }
             for (final StaticMacConfig entry : config.staticMacs())
             {

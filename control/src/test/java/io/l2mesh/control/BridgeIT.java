@@ -208,6 +208,30 @@ class BridgeIT
     }
 
     @Test
+    void shouldBridgeRawPortOnVethToTapPort()
+    {
+        final Lab.Host raw = lab.rawHost("w", VlanRules.access(1), "198.18.11.1/24");
+        final Lab.Host tap = lab.host("t", VlanRules.access(1), "198.18.11.2/24");
+
+        assertThat(raw.ns().pingResult(tap.address(), 3).check().output()).contains("3 received");
+        final double bitsPerSecond = Iperf3.tcp(tap.ns(), raw.ns(), tap.address(), 2);
+
+        assertThat(bitsPerSecond).isPositive();
+        assertThat(raw.port().kind()).isEqualTo("raw");
+        assertThat(raw.port().counters().get(PortCounters.RX_PACKETS)).isPositive();
+        assertThat(lab.sw().macTable().lookup(1, MacAddresses.parse(raw.ns().mac(raw.link()))))
+            .isEqualTo(raw.port().id());
+    }
+
+    @Test
+    void shouldRefuseRawTrunkPort()
+    {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lab.sw().addRaw("lo",
+                VlanRules.trunk(new int[] {10}, VlanRules.NONE), Integer.MAX_VALUE))
+            .hasMessageContaining("must be an access port");
+    }
+
+    @Test
     void shouldRefuseNewStationsBeyondPortMacLimit()
     {
         final Lab.Host a = lab.host("a", TapPortSpec.access(io.l2mesh.testkit.Netns.uniqueLinkName("a"), 1)

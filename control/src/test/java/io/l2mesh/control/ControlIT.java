@@ -162,6 +162,27 @@ class ControlIT
     }
 
     @Test
+    void shouldAttachExistingInterfaceAsRawPortAndSaveIt() throws Exception
+    {
+        final String veth = Netns.uniqueLinkName("v");
+        Cmd.check("ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p");
+        try
+        {
+            assertThat(ctl("port", "add", veth, "--raw", "--vlan", "3").check().output()).contains("add port " + veth);
+            assertThat(json("port", "list")).filteredOn(p -> p.path("name").asText().equals(veth)).singleElement()
+                .satisfies(p -> assertThat(p.path("kind").asText()).isEqualTo("raw"));
+            assertThat(Files.readString(config)).contains("name: " + veth, "type: raw");
+            final Cmd.Result mtu = ctl("port", "add", veth + "p", "--raw", "--mtu", "9000");
+            assertThat(mtu.exitCode()).isEqualTo(1);
+            assertThat(mtu.output()).contains("takes no 'mtu'");
+        }
+        finally
+        {
+            Cmd.run(5_000, "ip", "link", "del", veth);
+        }
+    }
+
+    @Test
     void shouldAnswerErrorsWithCodesAndExitStatus()
     {
         final Cmd.Result notFound = ctl("fdb", "show", "--port", "nope");

@@ -54,6 +54,21 @@ final class Lab implements AutoCloseable
     }
 
     /**
+     * A namespace behind a veth pair whose host end is attached to the switch as a raw (AF_PACKET) port.
+     */
+    Host rawHost(final String role, final VlanRules rules, final String cidr)
+    {
+        final String hostEnd = Netns.uniqueLinkName(role);
+        final String nsEnd = Netns.uniqueLinkName(role);
+        io.l2mesh.testkit.Cmd.check("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd);
+        final Netns ns = Netns.create(role);
+        namespaces.add(ns);
+        ns.adopt(nsEnd, cidr);
+        final Port port = sw.addRaw(hostEnd, rules, MacLimits.UNLIMITED);
+        return new Host(ns, port, nsEnd, cidr.substring(0, cidr.indexOf('/')));
+    }
+
+    /**
      * A namespace without a port, cleaned up with the lab.
      */
     Netns namespace(final String role)

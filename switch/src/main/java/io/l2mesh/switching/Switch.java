@@ -9,10 +9,12 @@ import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.PortTable;
 import io.l2mesh.switching.port.PortTableRef;
+import io.l2mesh.switching.port.RawPort;
 import io.l2mesh.switching.port.TapPort;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.stats.ErrorLog;
 import io.l2mesh.switching.vlan.VlanRules;
+import io.l2mesh.tuntap.RawSocket;
 import io.l2mesh.tuntap.TapDevice;
 import io.l2mesh.tuntap.TapOptions;
 import io.l2mesh.tuntap.netlink.RtnlLink;
@@ -150,6 +152,50 @@ public final class Switch implements AutoCloseable
         catch (final RuntimeException ex)
         {
             device.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Attaches an existing interface through {@code AF_PACKET} (one fanout socket per loop), in access mode.
+     *
+     * @throws IllegalArgumentException for a trunk (raw ports do not see 802.1Q tags yet) or a name in use.
+     */
+    public synchronized RawPort addRaw(final String name, final VlanRules rules, final int macLimit)
+    {
+        requireOpen();
+        checkNameFree(name);
+        if (rules.mode() != io.l2mesh.switching.vlan.VlanMode.ACCESS)
+        {
+            throw new IllegalArgumentException("raw port '" + name + "' must be an access port: the kernel hands " +
+                "AF_PACKET sockets frames with their 802.1Q tags already removed");
+        }
+        final int id = portTable.get().freeId();
+        final RawSocket[] sockets = new RawSocket[loops.length];
+        try
+        {
+            rtnl().setUp(name, true); // before the sockets exist, so none starts with a stale ENETDOWN
+            final int fanoutGroup = (int)((ProcessHandle.current().pid() * 31 + id) & 0xffff);
+            for (int i = 0; i < sockets.length; i++)
+            {
+                sockets[i] = RawSocket.open(name, sockets.length > 1 ? fanoutGroup : -1);
+            }
+            final int mtu = rtnl().get(name).mtu();
+            final RawPort port = new RawPort(id, sockets, rules, mtu, loops.length, context.burstSize());
+            macTable.limits().portLimit(id, macLimit);
+            attach(port);
+            LOG.info("port {} added: raw, {}, mtu {}", name, rules, mtu);
+            return port;
+        }
+        catch (final RuntimeException ex)
+        {
+            for (final RawSocket socket : sockets)
+            {
+                if (socket != null)
+                {
+                    socket.close();
+                }
+            }
             throw ex;
         }
     }

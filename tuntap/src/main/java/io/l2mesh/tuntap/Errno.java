@@ -30,6 +30,7 @@ public final class Errno
     public static final int ENOBUFS = 105;
     public static final int EMSGSIZE = 90;
     public static final int ECONNREFUSED = 111;
+    public static final int ENETDOWN = 100;
     public static final int EPIPE = 32;
     public static final int ECONNRESET = 104;
 
@@ -65,6 +66,7 @@ public final class Errno
             case ENOBUFS -> "ENOBUFS";
             case EMSGSIZE -> "EMSGSIZE";
             case ECONNREFUSED -> "ECONNREFUSED";
+            case ENETDOWN -> "ENETDOWN";
             case EPIPE -> "EPIPE";
             case ECONNRESET -> "ECONNRESET";
             default -> "errno " + errno;

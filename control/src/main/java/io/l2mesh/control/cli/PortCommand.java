@@ -31,6 +31,9 @@ final class PortCommand
         @Option(names = "--persistent", description = "keep the TAP after the daemon stops")
         boolean persistent;
 
+        @Option(names = "--raw", description = "attach the existing interface NAME through AF_PACKET instead")
+        boolean raw;
+
         @Override
         public Integer call()
         {
@@ -40,6 +43,10 @@ final class PortCommand
             if (persistent)
             {
                 args.put("persistent", true);
+            }
+            if (raw)
+            {
+                args.put("type", "raw");
             }
             return port.ctl.change("port.add", args);
         }

@@ -205,9 +205,16 @@ public final class ConfigDiff
         }
     }
 
-    static void addPort(final Switch sw, final PortConfig port)
+    public static void addPort(final Switch sw, final PortConfig port)
     {
-        sw.addTap(port.tap());
+        if (PortConfig.RAW.equals(port.type()))
+        {
+            sw.addRaw(port.name(), port.tap().vlanRules(), port.tap().macLimit());
+        }
+        else
+        {
+            sw.addTap(port.tap());
+        }
         if (!port.enabled())
         {
             sw.setAdminUp(port.name(), false);

@@ -242,9 +242,22 @@ public final class ConfigFile
             throw error(path + ".name", ex.getMessage());
         }
         final String type = text(node, path, "type", "tap");
-        if (!type.equals("tap"))
+        if (!type.equals("tap") && !type.equals("raw"))
         {
-            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap)");
+            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw)");
+        }
+        if (type.equals("raw"))
+        {
+            for (final String tapOnly : List.of("mtu", "mac", "offloads", "persistent", "queues"))
+            {
+                rejectKey(node, path, tapOnly, "a raw port attaches to an existing interface and takes no " +
+                    "'" + tapOnly + "' (set it on the interface)");
+            }
+            if ("trunk".equals(text(node, path, "mode", "access")))
+            {
+                throw error(path + ".mode", "a raw port must be an access port (the kernel removes 802.1Q tags " +
+                    "before an AF_PACKET socket sees a frame)");
+            }
         }
         final String mode = text(node, path, "mode", "access");
         final VlanRules rules;

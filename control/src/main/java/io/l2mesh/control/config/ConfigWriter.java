@@ -98,6 +98,18 @@ public final class ConfigWriter
                 p.put("native-vlan", rules.nativeVlan());
             }
         }
+        if (PortConfig.RAW.equals(port.type()))
+        {
+            if (spec.macLimit() != MacLimits.UNLIMITED)
+            {
+                p.put("mac-limit", spec.macLimit());
+            }
+            if (!port.enabled())
+            {
+                p.put("enabled", false);
+            }
+            return p;
+        }
         if (spec.mtu() != 0)
         {
             p.put("mtu", spec.mtu());

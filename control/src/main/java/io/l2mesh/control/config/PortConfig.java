@@ -7,6 +7,9 @@ import io.l2mesh.switching.port.TapPortSpec;
  */
 public record PortConfig(String type, TapPortSpec tap, boolean enabled)
 {
+    public static final String TAP = "tap";
+    public static final String RAW = "raw";
+
     public String name()
     {
         return tap.name();

@@ -130,7 +130,13 @@ class ConfigFileTest
         assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n",
             "bad.yaml:2: switch.burst: 0 out of range 1..1024");
         assertRefused("ports:\n  - name: a0\n    type: vxlan\n",
-            "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap)");
+            "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap, raw)");
+        assertRefused("ports:\n  - name: veth0\n    type: raw\n    mtu: 9000\n",
+            "bad.yaml:4: ports[0].mtu: a raw port attaches to an existing interface and takes no 'mtu' " +
+            "(set it on the interface)");
+        assertRefused("ports:\n  - name: veth0\n    type: raw\n    mode: trunk\n    allowed-vlans: [5]\n",
+            "bad.yaml:4: ports[0].mode: a raw port must be an access port (the kernel removes 802.1Q tags before " +
+            "an AF_PACKET socket sees a frame)");
     }
 
     @Test

@@ -1,0 +1,152 @@
+package io.l2mesh.tuntap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * An {@code AF_PACKET}/{@code SOCK_RAW} socket on an existing interface (a veth end, a NIC), for a raw switch
+ * port: promiscuous, not seeing its own transmissions ({@code PACKET_IGNORE_OUTGOING}), with a virtio-net header
+ * before every frame ({@code PACKET_VNET_HDR}, so GSO super-frames pass whole, as with a vnet_hdr TAP), and
+ * optionally in a {@code PACKET_FANOUT} hash group so several sockets (one per datapath loop) share the
+ * interface's frames by flow. Non-blocking; one reader thread, writes from any thread.
+ */
+public final class RawSocket implements AutoCloseable
+{
+    static final int AF_PACKET = 17;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL = 3)
+    static final int SOL_PACKET = 263;
+    static final int PACKET_ADD_MEMBERSHIP = 1;
+    static final int PACKET_MR_PROMISC = 1;
+    static final int PACKET_VNET_HDR = 15;
+    static final int PACKET_FANOUT = 18;
+    static final int PACKET_FANOUT_HASH = 0;
+    static final int PACKET_IGNORE_OUTGOING = 23;
+
+    private final String interfaceName;
+    private final int fd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment capture = Libc.newErrnoCapture(arena);
+    private boolean closed;
+
+    private RawSocket(final String interfaceName, final int fd)
+    {
+        this.interfaceName = interfaceName;
+        this.fd = fd;
+    }
+
+    /**
+     * @param fanoutGroup a 16-bit group id shared by the sockets of one port, or -1 for none.
+     * @throws NativeError ENODEV when there is no such interface, EPERM without CAP_NET_RAW.
+     */
+    public static RawSocket open(final String interfaceName, final int fanoutGroup)
+    {
+        final int ifIndex = Libc.ifNameToIndex(interfaceName);
+        if (ifIndex == 0)
+        {
+            throw new NativeError("AF_PACKET on " + interfaceName, Errno.ENODEV,
+                "(a raw port attaches to an existing interface)");
+        }
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment capture = Libc.newErrnoCapture(local);
+            final int fd = Libc.socket(capture, AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, ETH_P_ALL_BE);
+            if (fd < 0)
+            {
+                throw new NativeError("socket(AF_PACKET)", -fd, interfaceName);
+            }
+            final RawSocket socket = new RawSocket(interfaceName, fd);
+            try
+            {
+                socket.setInt(local, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
+                final MemorySegment address = local.allocate(20, 4); // struct sockaddr_ll
+                address.set(ValueLayout.JAVA_SHORT, 0, (short)AF_PACKET);
+                address.set(ValueLayout.JAVA_SHORT, 2, (short)ETH_P_ALL_BE);
+                address.set(ValueLayout.JAVA_INT, 4, ifIndex);
+                int rc = Libc.bind(capture, fd, address, 20);
+                if (rc < 0)
+                {
+                    throw new NativeError("bind(AF_PACKET)", -rc, interfaceName);
+                }
+                final MemorySegment membership = local.allocate(16, 4); // struct packet_mreq
+                membership.set(ValueLayout.JAVA_INT, 0, ifIndex);
+                membership.set(ValueLayout.JAVA_SHORT, 4, (short)PACKET_MR_PROMISC);
+                rc = Libc.setsockopt(capture, fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, membership);
+                if (rc < 0)
+                {
+                    throw new NativeError("PACKET_ADD_MEMBERSHIP promiscuous", -rc, interfaceName);
+                }
+                socket.setInt(local, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+                if (fanoutGroup >= 0)
+                {
+                    socket.setInt(local, PACKET_FANOUT, (fanoutGroup & 0xffff) | (PACKET_FANOUT_HASH << 16),
+                        "PACKET_FANOUT");
+                }
+                return socket;
+            }
+            catch (final RuntimeException ex)
+            {
+                socket.close();
+                throw ex;
+            }
+        }
+    }
+
+    private void setInt(final Arena local, final int option, final int value, final String name)
+    {
+        final MemorySegment v = local.allocate(ValueLayout.JAVA_INT);
+        v.set(ValueLayout.JAVA_INT, 0, value);
+        final int rc = Libc.setsockopt(capture, fd, SOL_PACKET, option, v);
+        if (rc < 0)
+        {
+            throw new NativeError(name, -rc, interfaceName);
+        }
+    }
+
+    public String interfaceName()
+    {
+        return interfaceName;
+    }
+
+    public int fd()
+    {
+        return fd;
+    }
+
+    /**
+     * @return bytes read (virtio-net header and frame), 0 when nothing is waiting, or {@code -errno}.
+     * {@code ENETDOWN} counts as nothing waiting: the socket reports it once after its interface was down,
+     * then works again.
+     */
+    public long read(final MemorySegment errnoCapture, final long address, final long capacity)
+    {
+        final long n = Libc.read(errnoCapture, fd, address, capacity);
+        return n == -Errno.EAGAIN || n == -Errno.ENETDOWN ? 0 : n;
+    }
+
+    public long write(final MemorySegment errnoCapture, final long address, final long length)
+    {
+        final long n = Libc.write(errnoCapture, fd, address, length);
+        return n == -Errno.EAGAIN ? 0 : n;
+    }
+
+    public long writev(final MemorySegment errnoCapture, final long iovAddress, final int iovCount)
+    {
+        final long n = Libc.writev(errnoCapture, fd, iovAddress, iovCount);
+        return n == -Errno.EAGAIN ? 0 : n;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            Libc.close(capture, fd);
+            arena.close();
+        }
+    }
+}
