@@ -175,10 +175,10 @@ public final class Switch implements AutoCloseable
         try
         {
             rtnl().setUp(name, true); // before the sockets exist, so none starts with a stale ENETDOWN
-            final int fanoutGroup = (int)((ProcessHandle.current().pid() * 31 + id) & 0xffff);
-            for (int i = 0; i < sockets.length; i++)
+            sockets[0] = RawSocket.open(name, sockets.length > 1 ? RawSocket.NEW_FANOUT_GROUP : RawSocket.NO_FANOUT);
+            for (int i = 1; i < sockets.length; i++)
             {
-                sockets[i] = RawSocket.open(name, sockets.length > 1 ? fanoutGroup : -1);
+                sockets[i] = RawSocket.open(name, sockets[0].fanoutGroup());
             }
             final int mtu = rtnl().get(name).mtu();
             final RawPort port = new RawPort(id, sockets, rules, mtu, loops.length, context.burstSize());

@@ -25,6 +25,11 @@ public final class RawSocket implements AutoCloseable
     static final int PACKET_FANOUT = 18;
     static final int PACKET_FANOUT_HASH = 0;
     static final int PACKET_IGNORE_OUTGOING = 23;
+    static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
+    /** As {@code fanoutGroup}: create a group whose id the kernel picks; read it back with {@link #fanoutGroup}. */
+    public static final int NEW_FANOUT_GROUP = 0;
+    /** Pass as {@code fanoutGroup} for a socket in no group. */
+    public static final int NO_FANOUT = -1;
 
     private final String interfaceName;
     private final int fd;
@@ -39,7 +44,8 @@ public final class RawSocket implements AutoCloseable
     }
 
     /**
-     * @param fanoutGroup a 16-bit group id shared by the sockets of one port, or -1 for none.
+     * @param fanoutGroup {@link #NO_FANOUT}, {@link #NEW_FANOUT_GROUP} (the kernel picks an id no one else uses),
+     *                    or the id of a group another socket of the same port created.
      * @throws NativeError ENODEV when there is no such interface, EPERM without CAP_NET_RAW.
      */
     public static RawSocket open(final String interfaceName, final int fanoutGroup)
@@ -80,7 +86,13 @@ public final class RawSocket implements AutoCloseable
                     throw new NativeError("PACKET_ADD_MEMBERSHIP promiscuous", -rc, interfaceName);
                 }
                 socket.setInt(local, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
-                if (fanoutGroup >= 0)
+                if (fanoutGroup == NEW_FANOUT_GROUP)
+                {
+                    // A unique id: a fixed one could be joined by another process on this host and steal frames.
+                    socket.setInt(local, PACKET_FANOUT,
+                        (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16, "PACKET_FANOUT (new group)");
+                }
+                else if (fanoutGroup > 0)
                 {
                     socket.setInt(local, PACKET_FANOUT, (fanoutGroup & 0xffff) | (PACKET_FANOUT_HASH << 16),
                         "PACKET_FANOUT");
@@ -103,6 +115,25 @@ public final class RawSocket implements AutoCloseable
         if (rc < 0)
         {
             throw new NativeError(name, -rc, interfaceName);
+        }
+    }
+
+    /**
+     * @return the id of the fanout group this socket is in.
+     */
+    public int fanoutGroup()
+    {
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment value = local.allocate(ValueLayout.JAVA_INT);
+            final MemorySegment length = local.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, 4);
+            final int rc = Libc.getsockopt(capture, fd, SOL_PACKET, PACKET_FANOUT, value, length);
+            if (rc < 0)
+            {
+                throw new NativeError("getsockopt(PACKET_FANOUT)", -rc, interfaceName);
+            }
+            return value.get(ValueLayout.JAVA_INT, 0) & 0xffff;
         }
     }
 
