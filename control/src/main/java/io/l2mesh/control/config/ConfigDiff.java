@@ -147,7 +147,7 @@ public final class ConfigDiff
                 changes.add(new Change("add port " + next.name(), () -> addPort(sw, next),
                     () -> sw.removePort(next.name())));
             }
-            else if (!sameDevice(old.tap(), next.tap()))
+            else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()))
             {
                 changes.add(new Change("re-create port " + next.name(), () ->
                 {
