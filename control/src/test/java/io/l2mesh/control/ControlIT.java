@@ -10,8 +10,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class ControlIT
 {
-    private static final String LAUNCHER = Path.of("..", "bin", "l2mesh").toAbsolutePath().normalize().toString();
+    private static final String LAUNCHER = DaemonProcess.LAUNCHER;
 
     private Path dir;
     private Path socket;
@@ -70,33 +68,12 @@ class ControlIT
 
     private void startDaemon() throws Exception
     {
-        daemon = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString()).redirectErrorStream(true).start();
-        final BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(),
-            StandardCharsets.UTF_8));
-        final StringBuilder seen = new StringBuilder();
-        String line;
-        while ((line = out.readLine()) != null && !line.contains("l2mesh: ready"))
-        {
-            seen.append(line).append('\n');
-        }
-        assertThat(line).as("daemon output:\n%s", seen).isNotNull();
-        Thread.ofVirtual().start(() -> drain(out));
+        daemonProcess = DaemonProcess.start(config, java.util.Map.of());
+        daemon = daemonProcess.process();
+        assertThat(daemonProcess.output()).contains("l2mesh: ready");
     }
 
-    private static void drain(final BufferedReader out)
-    {
-        try
-        {
-            while (out.readLine() != null)
-            {
-                // keep the daemon's pipe from filling up
-            }
-        }
-        catch (final java.io.IOException ignored)
-        {
-            // the daemon exited
-        }
-    }
+    private DaemonProcess daemonProcess;
 
     @AfterEach
     void stop() throws Exception

@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class DaemonIT
 {
-    private static final String LAUNCHER = Path.of("..", "bin", "l2mesh").toAbsolutePath().normalize().toString();
+    private static final String LAUNCHER = DaemonProcess.LAUNCHER;
 
     @Test
     void shouldRefuseConfigWithErrorNamingFileAndLine(@TempDir final Path dir) throws Exception
@@ -66,20 +64,11 @@ class DaemonIT
             """.formatted(tap0, tap1, dir.resolve("ctl.sock")));
         final Arena arena = Arena.ofConfined();
         final int notify = notifySocket(arena, dir.resolve("notify.sock"));
-        final ProcessBuilder builder = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString())
-            .redirectErrorStream(true);
-        builder.environment().put("NOTIFY_SOCKET", dir.resolve("notify.sock").toString());
-        final Process daemon = builder.start();
-        try (arena; BufferedReader out = new BufferedReader(
-            new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8)))
+        final DaemonProcess daemon = DaemonProcess.start(config,
+            java.util.Map.of("NOTIFY_SOCKET", dir.resolve("notify.sock").toString()));
+        try (arena)
         {
-            final StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = out.readLine()) != null && !line.contains("l2mesh: ready"))
-            {
-                seen.append(line).append('\n');
-            }
-            assertThat(line).as("daemon output:\n%s", seen).isNotNull();
+            assertThat(daemon.output()).contains("l2mesh: ready");
             assertThat(Libc.ifNameToIndex(tap0)).isPositive();
             assertThat(Libc.ifNameToIndex(tap1)).isPositive();
             assertThat(Cmd.check("ip", "link", "show", tap0)).contains("UP");
@@ -87,18 +76,19 @@ class DaemonIT
                 .contains("READY=1", "STATUS=switching 2 ports", "MAINPID=" + daemon.pid());
 
             Cmd.check("kill", "-TERM", Long.toString(daemon.pid()));
-            while ((line = out.readLine()) != null)
-            {
-                seen.append(line).append('\n');
-            }
-            assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(seen.toString()).contains("l2mesh: stopped");
+            assertThat(daemon.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(awaitNotification(arena, notify)).contains("STOPPING=1");
             Libc.close(Libc.newErrnoCapture(arena), notify);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!daemon.output().contains("l2mesh: stopped") && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20); // the collector may still be reading the last lines
+            }
+            assertThat(daemon.output()).contains("l2mesh: stopped");
         }
         finally
         {
-            daemon.destroyForcibly();
+            daemon.process().destroyForcibly();
         }
         assertThat(Libc.ifNameToIndex(tap0)).as("TAP removed").isZero();
         assertThat(Libc.ifNameToIndex(tap1)).as("TAP removed").isZero();
