@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * optionally in a {@code PACKET_FANOUT} hash group so several sockets (one per datapath loop) share the
  * interface's frames by flow. Non-blocking; one reader thread, writes from any thread.
  */
-public final class RawSocket implements AutoCloseable
+public final class RawSocket implements FrameChannel, AutoCloseable
 {
     static final int AF_PACKET = 17;
     static final int SOCK_RAW = 3;
@@ -142,6 +142,7 @@ public final class RawSocket implements AutoCloseable
         return interfaceName;
     }
 
+    @Override
     public int fd()
     {
         return fd;
@@ -152,18 +153,21 @@ public final class RawSocket implements AutoCloseable
      * {@code ENETDOWN} counts as nothing waiting: the socket reports it once after its interface was down,
      * then works again.
      */
+    @Override
     public long read(final MemorySegment errnoCapture, final long address, final long capacity)
     {
         final long n = Libc.read(errnoCapture, fd, address, capacity);
         return n == -Errno.EAGAIN || n == -Errno.ENETDOWN ? 0 : n;
     }
 
+    @Override
     public long write(final MemorySegment errnoCapture, final long address, final long length)
     {
         final long n = Libc.write(errnoCapture, fd, address, length);
         return n == -Errno.EAGAIN ? 0 : n;
     }
 
+    @Override
     public long writev(final MemorySegment errnoCapture, final long iovAddress, final int iovCount)
     {
         final long n = Libc.writev(errnoCapture, fd, iovAddress, iovCount);

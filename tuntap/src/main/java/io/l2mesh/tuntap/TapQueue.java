@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
  * One queue fd of a TAP device, opened non-blocking. Reads and writes one frame per call (there is no batch
  * syscall for TAP). Each queue is used by one thread: the datapath loop that owns it.
  */
-public final class TapQueue
+public final class TapQueue implements FrameChannel
 {
     private final TapDevice device;
     private final int index;
@@ -30,6 +30,7 @@ public final class TapQueue
         return index;
     }
 
+    @Override
     public int fd()
     {
         return fd;
@@ -39,24 +40,21 @@ public final class TapQueue
      * @return the frame length (with the virtio-net header if the device has one), 0 when nothing is ready,
      * or {@code -errno}.
      */
+    @Override
     public long read(final MemorySegment errnoCapture, final long address, final long capacity)
     {
         final long n = Libc.read(errnoCapture, fd, address, capacity);
         return n == -Errno.EAGAIN ? 0 : n;
     }
 
-    /**
-     * @return bytes written, 0 if the kernel would block, or {@code -errno}.
-     */
+    @Override
     public long write(final MemorySegment errnoCapture, final long address, final long length)
     {
         final long n = Libc.write(errnoCapture, fd, address, length);
         return n == -Errno.EAGAIN ? 0 : n;
     }
 
-    /**
-     * Writes one frame gathered from {@code iovCount} iovecs at {@code iovAddress}.
-     */
+    @Override
     public long writev(final MemorySegment errnoCapture, final long iovAddress, final int iovCount)
     {
         final long n = Libc.writev(errnoCapture, fd, iovAddress, iovCount);
