@@ -3,12 +3,12 @@ package io.l2mesh.control;
 import io.l2mesh.tuntap.Errno;
 import io.l2mesh.tuntap.Libc;
 import io.l2mesh.tuntap.NativeError;
+import io.l2mesh.tuntap.UnixAddress;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -155,16 +155,7 @@ public final class SeqpacketSocket implements AutoCloseable
 
     private static MemorySegment address(final Arena arena, final Path path)
     {
-        final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (bytes.length >= SUN_PATH_MAX)
-        {
-            throw new IllegalArgumentException("socket path " + path + " is " + bytes.length + " bytes, limit=" +
-                (SUN_PATH_MAX - 1));
-        }
-        final MemorySegment address = arena.allocate(2 + SUN_PATH_MAX);
-        address.set(ValueLayout.JAVA_SHORT, 0, (short)AF_UNIX);
-        MemorySegment.copy(bytes, 0, address, ValueLayout.JAVA_BYTE, 2, bytes.length);
-        return address;
+        return UnixAddress.of(arena, path);
     }
 
     public int fd()

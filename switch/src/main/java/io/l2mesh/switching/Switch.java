@@ -12,6 +12,9 @@ import io.l2mesh.switching.port.PortTableRef;
 import io.l2mesh.switching.port.RawPort;
 import io.l2mesh.switching.port.TapPort;
 import io.l2mesh.switching.port.TapPortSpec;
+import io.l2mesh.switching.port.unix.UnixDatagramPort;
+import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.ErrorLog;
 import io.l2mesh.switching.vlan.VlanRules;
 import io.l2mesh.tuntap.RawSocket;
@@ -198,6 +201,45 @@ public final class Switch implements AutoCloseable
             }
             throw ex;
         }
+    }
+
+    /**
+     * Opens a unix socket for a QEMU VM ({@code -netdev dgram} or {@code stream}) and switches its frames.
+     *
+     * @throws IllegalArgumentException when the name or the path is in use by another port.
+     * @throws IllegalStateException when another process serves the path.
+     */
+    public synchronized Port addUnix(final UnixPortSpec spec)
+    {
+        requireOpen();
+        checkNameFree(spec.name());
+        for (final Port other : portTable.get().ports())
+        {
+            if ((other instanceof UnixStreamPort s && s.path().equals(spec.path())) ||
+                (other instanceof UnixDatagramPort d && d.path().equals(spec.path())))
+            {
+                throw new IllegalArgumentException("port " + other.name() + " already serves " + spec.path());
+            }
+        }
+        final int id = portTable.get().freeId();
+        final Port port = spec.framing() == UnixPortSpec.Framing.DGRAM ?
+            new UnixDatagramPort(id, spec.name(), spec.path(), spec.fileMode(), spec.vlanRules(), spec.mtu(),
+                loops.length, context.burstSize()) :
+            new UnixStreamPort(id, spec.name(), spec.path(), spec.fileMode(), spec.vlanRules(), spec.mtu(),
+                loops.length, context.burstSize());
+        try
+        {
+            macTable.limits().portLimit(id, spec.macLimit());
+            attach(port);
+        }
+        catch (final RuntimeException ex)
+        {
+            port.close();
+            throw ex;
+        }
+        LOG.info("port {} added: unix {} on {}, {}, mtu {}", spec.name(), spec.framing().label(), spec.path(),
+            spec.vlanRules(), spec.mtu());
+        return port;
     }
 
     /**

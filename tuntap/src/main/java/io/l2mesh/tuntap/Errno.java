@@ -33,6 +33,8 @@ public final class Errno
     public static final int ENETDOWN = 100;
     public static final int EPIPE = 32;
     public static final int ECONNRESET = 104;
+    public static final int ENOTCONN = 107;
+    public static final int ENOTSOCK = 88;
 
     private Errno()
     {
@@ -43,6 +45,8 @@ public final class Errno
         return switch (errno)
         {
             case EPERM -> "EPERM";
+            case ENOTCONN -> "ENOTCONN";
+            case ENOTSOCK -> "ENOTSOCK";
             case ENOENT -> "ENOENT";
             case EINTR -> "EINTR";
             case EIO -> "EIO";

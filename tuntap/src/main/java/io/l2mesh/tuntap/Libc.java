@@ -75,6 +75,17 @@ public final class Libc
     private static final MethodHandle CHMOD = downcall("chmod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CHOWN = downcall("chown",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle RECVFROM_RAW = downcall("recvfrom",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle SENDTO_RAW = downcall("sendto",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EPOLL_CREATE1 = downcall("epoll_create1",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CTL = downcall("epoll_ctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD = downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     private Libc()
     {
@@ -347,6 +358,101 @@ public final class Libc
         try
         {
             return check(capture, (int)CHOWN.invokeExact(capture, path, uid, gid));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code recvfrom} on raw addresses, for the data path.
+     *
+     * @param from       address of a {@code struct sockaddr} buffer, or 0.
+     * @param fromLength address of its {@code socklen_t} (in: buffer size, out: address length), or 0.
+     * @return bytes received, or {@code -errno}.
+     */
+    public static long recvfrom(final MemorySegment capture, final int fd, final long address, final long length,
+        final int flags, final long from, final long fromLength)
+    {
+        try
+        {
+            return check(capture, (long)RECVFROM_RAW.invokeExact(capture, fd, address, length, flags, from,
+                fromLength));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sendto} on raw addresses, for the data path.
+     *
+     * @return bytes sent, or {@code -errno}.
+     */
+    public static long sendto(final MemorySegment capture, final int fd, final long address, final long length,
+        final int flags, final long to, final int toLength)
+    {
+        try
+        {
+            return check(capture, (long)SENDTO_RAW.invokeExact(capture, fd, address, length, flags, to, toLength));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int epollCreate1(final MemorySegment capture, final int flags)
+    {
+        try
+        {
+            return check(capture, (int)EPOLL_CREATE1.invokeExact(capture, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @param event address of a {@code struct epoll_event} (12 bytes, packed on x86-64), or 0 for DEL.
+     */
+    public static int epollCtl(final MemorySegment capture, final int epfd, final int op, final int fd,
+        final long event)
+    {
+        try
+        {
+            return check(capture, (int)EPOLL_CTL.invokeExact(capture, epfd, op, fd, event));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @return ready events written at {@code events}, or {@code -errno}.
+     */
+    public static int epollWait(final MemorySegment capture, final int epfd, final long events, final int max,
+        final int timeoutMillis)
+    {
+        try
+        {
+            return check(capture, (int)EPOLL_WAIT.invokeExact(capture, epfd, events, max, timeoutMillis));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int eventfd(final MemorySegment capture, final int initial, final int flags)
+    {
+        try
+        {
+            return check(capture, (int)EVENTFD.invokeExact(capture, initial, flags));
         }
         catch (final Throwable t)
         {

@@ -10,6 +10,7 @@ import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tuntap.Errno;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -199,7 +200,8 @@ public final class EgressWriter implements GsoSegmenter.Sink
             PortCounters.add(counters, PortCounters.TX_BYTES, frameLength);
             return true;
         }
-        PortCounters.drop(counters, sent == 0 ? DropReason.QUEUE_FULL : DropReason.TX_ERROR);
+        PortCounters.drop(counters, sent == 0 ? DropReason.QUEUE_FULL :
+            sent == -Errno.ENOTCONN ? DropReason.NOT_CONNECTED : DropReason.TX_ERROR);
         return false;
     }
 

@@ -20,7 +20,11 @@ public enum DropReason
     /** The egress device returned an error (down, gone). */
     TX_ERROR("tx_error"),
     /** The ingress or egress port is administratively down. */
-    PORT_DOWN("port_down");
+    PORT_DOWN("port_down"),
+    /** The egress port has no client to send to (no VM attached to a unix port yet). */
+    NOT_CONNECTED("not_connected"),
+    /** A unix stream client sent a length prefix no frame can have; it was disconnected. */
+    BROKEN_STREAM("broken_stream");
 
     private static final DropReason[] VALUES = values();
 
