@@ -139,6 +139,36 @@ class ControlIT
     }
 
     @Test
+    void shouldServeQemuUnixPortAddedAtRunTimeAndSaveIt() throws Exception
+    {
+        final java.nio.file.Path socket = config.resolveSibling("vm9.sock");
+        assertThat(ctl("port", "add", "vm9", "--unix", socket.toString(), "--framing", "dgram", "--vlan", "4")
+            .check().output()).contains("add port vm9");
+        assertThat(json("port", "list")).filteredOn(p -> p.path("name").asText().equals("vm9")).singleElement()
+            .satisfies(p ->
+            {
+                assertThat(p.path("kind").asText()).isEqualTo("unix-dgram");
+                assertThat(p.path("endpoint").asText()).isEqualTo(socket + " (waiting for a VM)");
+            });
+        assertThat(Files.readString(config)).contains("name: vm9", "type: unix", "framing: dgram",
+            "path: " + socket);
+        try (io.l2mesh.testkit.QemuDgramClient vm = new io.l2mesh.testkit.QemuDgramClient(
+            config.resolveSibling("qemu-vm9.sock"), socket))
+        {
+            vm.send(new io.l2mesh.testkit.TinyHost(new byte[] {2, 0, 0, 0, 0, 9}, new byte[] {(byte)198, 18, 9, 9})
+                .announce());
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!ctl("port", "list").check().output().contains("(VM attached)") && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            assertThat(ctl("port", "list").check().output()).contains(socket + " (VM attached)");
+        }
+        assertThat(ctl("port", "del", "vm9").check().output()).contains("remove port vm9");
+        assertThat(socket).doesNotExist();
+    }
+
+    @Test
     void shouldAttachExistingInterfaceAsRawPortAndSaveIt() throws Exception
     {
         final String veth = Netns.uniqueLinkName("v");

@@ -19,7 +19,8 @@ final class PortCommand
     CtlCommand ctl;
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-        description = "Add a TAP port (created, or attached if it exists); saved to the config file.")
+        description = "Add a port: a TAP (created, or attached if it exists), an existing interface (--raw) or " +
+            "a unix socket for a QEMU VM (--unix); saved to the config file.")
     static final class Add extends CtlCommand.PortOptions implements Callable<Integer>
     {
         @ParentCommand
@@ -34,6 +35,18 @@ final class PortCommand
         @Option(names = "--raw", description = "attach the existing interface NAME through AF_PACKET instead")
         boolean raw;
 
+        @Option(names = "--unix", paramLabel = "PATH",
+            description = "serve a QEMU VM on unix socket PATH instead (-netdev stream or dgram)")
+        String unixPath;
+
+        @Option(names = "--framing", paramLabel = "stream|dgram",
+            description = "with --unix: QEMU's -netdev kind (default: stream)")
+        String framing;
+
+        @Option(names = "--socket-mode", paramLabel = "MODE",
+            description = "with --unix: mode of the socket file, e.g. 0666 for VMs of any user (default: 0660)")
+        String socketMode;
+
         @Override
         public Integer call()
         {
@@ -47,6 +60,19 @@ final class PortCommand
             if (raw)
             {
                 args.put("type", "raw");
+            }
+            if (unixPath != null)
+            {
+                args.put("type", "unix");
+                args.put("path", java.nio.file.Path.of(unixPath).toAbsolutePath().toString());
+            }
+            if (framing != null)
+            {
+                args.put("framing", framing);
+            }
+            if (socketMode != null)
+            {
+                args.put("socket-mode", socketMode);
             }
             return port.ctl.change("port.add", args);
         }
@@ -113,14 +139,14 @@ final class PortCommand
             return port.ctl.query("port.list", CtlCommand.args(), (result, out) ->
             {
                 final TableRenderer table = new TableRenderer("port", "id", "kind", "mtu", "offloads", "macs",
-                    "mac_limit", "vlans");
+                    "mac_limit", "vlans", "endpoint");
                 for (final JsonNode p : result)
                 {
                     table.row(p.path("name").asText(), p.path("id").asInt(), p.path("kind").asText(),
                         p.path("mtu").asInt(), p.path("offloads").asBoolean() ? "yes" : "no",
                         p.path("macs").asInt(),
                         p.path("mac_limit").asInt() == 0 ? "-" : p.path("mac_limit").asText(),
-                        p.path("vlans").asText());
+                        p.path("vlans").asText(), p.path("endpoint").asText(""));
                 }
                 out.print(table.render());
             });

@@ -147,7 +147,8 @@ public final class ConfigDiff
                 changes.add(new Change("add port " + next.name(), () -> addPort(sw, next),
                     () -> sw.removePort(next.name())));
             }
-            else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()))
+            else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()) ||
+                !Objects.equals(old.unix(), next.unix()))
             {
                 changes.add(new Change("re-create port " + next.name(), () ->
                 {
@@ -210,6 +211,10 @@ public final class ConfigDiff
         if (PortConfig.RAW.equals(port.type()))
         {
             sw.addRaw(port.name(), port.tap().vlanRules(), port.tap().macLimit());
+        }
+        else if (PortConfig.UNIX.equals(port.type()))
+        {
+            sw.addUnix(port.unixSpec());
         }
         else
         {

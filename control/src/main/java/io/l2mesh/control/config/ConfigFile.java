@@ -11,6 +11,8 @@ import io.l2mesh.switching.SwitchContext;
 import io.l2mesh.switching.fdb.MacLimits;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.TapPortSpec;
+import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.tuntap.UnixAddress;
 import io.l2mesh.switching.vlan.VlanRules;
 
 import java.io.IOException;
@@ -44,7 +46,8 @@ public final class ConfigFile
     private static final Set<String> CONTROL_KEYS = Set.of("socket", "mode", "group");
     private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
-        "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled");
+        "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled", "path", "framing",
+        "socket-mode");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private final String source;
@@ -211,7 +214,14 @@ public final class ConfigFile
         {
             throw error("control.socket", "'" + socket + "' must be an absolute path of at most 107 bytes");
         }
-        final String modeText = text(node, "control", "mode", "0660");
+        final int mode = fileMode(node, "control", "mode", "0660");
+        final String group = text(node, "control", "group", "");
+        return new ControlConfig(java.nio.file.Path.of(socket), mode, group.isEmpty() ? null : group);
+    }
+
+    private int fileMode(final JsonNode node, final String path, final String key, final String fallback)
+    {
+        final String modeText = text(node, path, key, fallback);
         final int mode;
         try
         {
@@ -219,14 +229,13 @@ public final class ConfigFile
         }
         catch (final NumberFormatException ex)
         {
-            throw error("control.mode", "'" + modeText + "' is not an octal file mode like \"0660\"");
+            throw error(path + "." + key, "'" + modeText + "' is not an octal file mode like \"0660\"");
         }
         if (mode < 0 || mode > 0777 || (mode & 0600) != 0600)
         {
-            throw error("control.mode", modeText + " must be 0600..0777 and let the owner read and write");
+            throw error(path + "." + key, modeText + " must be 0600..0777 and let the owner read and write");
         }
-        final String group = text(node, "control", "group", "");
-        return new ControlConfig(java.nio.file.Path.of(socket), mode, group.isEmpty() ? null : group);
+        return mode;
     }
 
     private PortConfig port(final JsonNode node, final String path)
@@ -242,17 +251,28 @@ public final class ConfigFile
             throw error(path + ".name", ex.getMessage());
         }
         final String type = text(node, path, "type", "tap");
-        if (!type.equals("tap") && !type.equals("raw"))
+        if (!type.equals(PortConfig.TAP) && !type.equals(PortConfig.RAW) && !type.equals(PortConfig.UNIX))
         {
-            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw)");
+            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw, unix)");
         }
-        if (type.equals("raw"))
+        if (!type.equals(PortConfig.UNIX))
         {
-            for (final String tapOnly : List.of("mtu", "mac", "offloads", "persistent", "queues"))
+            for (final String unixOnly : List.of("path", "framing", "socket-mode"))
             {
-                rejectKey(node, path, tapOnly, "a raw port attaches to an existing interface and takes no " +
-                    "'" + tapOnly + "' (set it on the interface)");
+                rejectKey(node, path, unixOnly, "only unix ports have '" + unixOnly + "'");
             }
+        }
+        if (!type.equals(PortConfig.TAP))
+        {
+            for (final String tapOnly : List.of("mac", "offloads", "persistent", "queues"))
+            {
+                rejectKey(node, path, tapOnly, "a " + type + " port is not a TAP device and takes no '" + tapOnly +
+                    "'" + (type.equals(PortConfig.RAW) ? " (set it on the interface)" : ""));
+            }
+        }
+        if (type.equals(PortConfig.RAW))
+        {
+            rejectKey(node, path, "mtu", "a raw port takes no 'mtu': it uses its interface's (set it there)");
             if ("trunk".equals(text(node, path, "mode", "access")))
             {
                 throw error(path + ".mode", "a raw port must be an access port (the kernel removes 802.1Q tags " +
@@ -284,15 +304,41 @@ public final class ConfigFile
             }
             default -> throw error(path + ".mode", "unknown mode '" + mode + "' (expected access or trunk)");
         }
-        final int mtu = intValue(node, path, "mtu", 0, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
+        final int mtu = type.equals(PortConfig.UNIX) ?
+            intValue(node, path, "mtu", UnixPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, UnixPortSpec.MAX_MTU) :
+            intValue(node, path, "mtu", 0, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
         final long mac = node.has("mac") ? mac(node, path, false) : -1;
         final boolean offloads = bool(node, path, "offloads", true);
         final boolean persistent = bool(node, path, "persistent", false);
         final int macLimit = intValue(node, path, "mac-limit", MacLimits.UNLIMITED, 1, SwitchContext.MAX_MAC_LIMIT);
         final int queues = intValue(node, path, "queues", 0, 0, SwitchContext.MAX_LOOPS);
         final boolean enabled = bool(node, path, "enabled", true);
-        return new PortConfig(type, new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues),
-            enabled);
+        final TapPortSpec common = new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues);
+        return new PortConfig(type, common, type.equals(PortConfig.UNIX) ? unix(node, path) : null, enabled);
+    }
+
+    private PortConfig.Unix unix(final JsonNode node, final String path)
+    {
+        final String socket = text(node, path, "path", null);
+        try
+        {
+            UnixAddress.check(java.nio.file.Path.of(socket));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path + ".path", ex.getMessage());
+        }
+        final UnixPortSpec.Framing framing;
+        try
+        {
+            framing = UnixPortSpec.Framing.of(text(node, path, "framing", "stream"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path + ".framing", ex.getMessage());
+        }
+        final int mode = fileMode(node, path, "socket-mode", "0660");
+        return new PortConfig.Unix(java.nio.file.Path.of(socket), framing, mode);
     }
 
     /**

@@ -98,7 +98,14 @@ public final class ConfigWriter
                 p.put("native-vlan", rules.nativeVlan());
             }
         }
-        if (PortConfig.RAW.equals(port.type()))
+        if (PortConfig.UNIX.equals(port.type()))
+        {
+            p.put("path", port.unix().path().toString());
+            p.put("framing", port.unix().framing().label());
+            p.put("socket-mode", String.format("0%o", port.unix().fileMode()));
+            p.put("mtu", spec.mtu());
+        }
+        if (!PortConfig.TAP.equals(port.type()))
         {
             if (spec.macLimit() != MacLimits.UNLIMITED)
             {

@@ -111,6 +111,10 @@ final class CommandHandler
             p.put("name", port.name());
             p.put("id", port.id());
             p.put("kind", port.kind());
+            if (port.endpoint() != null)
+            {
+                p.put("endpoint", port.endpoint());
+            }
             p.put("mtu", port.mtu());
             p.put("offloads", port.acceptsOffloads());
             final VlanRules rules = port.vlanRules();

@@ -1,9 +1,11 @@
 package io.l2mesh.control.config;
 
 import io.l2mesh.switching.fdb.MacLimits;
+import io.l2mesh.switching.port.unix.UnixPortSpec;
 import io.l2mesh.switching.vlan.VlanMode;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +63,41 @@ class ConfigFileTest
     }
 
     @Test
+    void shouldReadUnixPortsAndWriteThemBackUnchanged()
+    {
+        final String text = """
+            ports:
+              - name: vm1
+                type: unix
+                path: /run/l2mesh/vm1.sock
+                vlan: 10
+              - name: vm2
+                type: unix
+                path: /run/l2mesh/vm2.sock
+                framing: dgram
+                socket-mode: "0666"
+                mtu: 9000
+                mode: trunk
+                allowed-vlans: [10, 20]
+            """;
+        final L2meshConfig config = ConfigFile.parse("unix.yaml", text);
+        final UnixPortSpec vm1 = config.ports().get(0).unixSpec();
+        assertThat(vm1.path()).isEqualTo(Path.of("/run/l2mesh/vm1.sock"));
+        assertThat(vm1.framing()).isEqualTo(UnixPortSpec.Framing.STREAM);
+        assertThat(vm1.fileMode()).isEqualTo(0660);
+        assertThat(vm1.mtu()).isEqualTo(1500);
+        assertThat(vm1.vlanRules().accessVlan()).isEqualTo(10);
+        final UnixPortSpec vm2 = config.ports().get(1).unixSpec();
+        assertThat(vm2.framing()).isEqualTo(UnixPortSpec.Framing.DGRAM);
+        assertThat(vm2.fileMode()).isEqualTo(0666);
+        assertThat(vm2.mtu()).isEqualTo(9000);
+        assertThat(vm2.vlanRules().vlans()).containsExactly(10, 20);
+
+        final L2meshConfig again = ConfigFile.parse("written.yaml", ConfigWriter.toYaml(config));
+        assertThat(again.ports()).isEqualTo(config.ports());
+    }
+
+    @Test
     void shouldLoadEmbeddedDefaultWithTwoTapPorts()
     {
         final L2meshConfig config = ConfigFile.loadDefault();
@@ -93,8 +130,9 @@ class ConfigFileTest
             ports:
               - name: a0
                 vlna: 3
-            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, mac, " +
-            "mac-limit, mode, mtu, name, native-vlan, offloads, persistent, queues, type, vlan])");
+            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, " +
+            "framing, mac, mac-limit, mode, mtu, name, native-vlan, offloads, path, persistent, queues, socket-mode, " +
+            "type, vlan])");
     }
 
     @Test
@@ -130,10 +168,19 @@ class ConfigFileTest
         assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n",
             "bad.yaml:2: switch.burst: 0 out of range 1..1024");
         assertRefused("ports:\n  - name: a0\n    type: vxlan\n",
-            "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap, raw)");
+            "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap, raw, unix)");
         assertRefused("ports:\n  - name: veth0\n    type: raw\n    mtu: 9000\n",
-            "bad.yaml:4: ports[0].mtu: a raw port attaches to an existing interface and takes no 'mtu' " +
-            "(set it on the interface)");
+            "bad.yaml:4: ports[0].mtu: a raw port takes no 'mtu': it uses its interface's (set it there)");
+        assertRefused("ports:\n  - name: vm1\n    type: unix\n    path: vm1.sock\n",
+            "bad.yaml:4: ports[0].path: socket path 'vm1.sock' must be absolute and at most 107 bytes (it is 8)");
+        assertRefused("ports:\n  - name: vm1\n    type: unix\n    path: /run/vm1.sock\n    framing: pipe\n",
+            "bad.yaml:5: ports[0].framing: unknown framing 'pipe' (expected dgram or stream, as in QEMU's -netdev)");
+        assertRefused("ports:\n  - name: vm1\n    type: unix\n    path: /run/vm1.sock\n    queues: 2\n",
+            "bad.yaml:5: ports[0].queues: a unix port is not a TAP device and takes no 'queues'");
+        assertRefused("ports:\n  - name: a0\n    path: /run/a0.sock\n",
+            "bad.yaml:3: ports[0].path: only unix ports have 'path'");
+        assertRefused("ports:\n  - name: vm1\n    type: unix\n    path: /run/vm1.sock\n    socket-mode: \"0400\"\n",
+            "bad.yaml:5: ports[0].socket-mode: 0400 must be 0600..0777 and let the owner read and write");
         assertRefused("ports:\n  - name: veth0\n    type: raw\n    mode: trunk\n    allowed-vlans: [5]\n",
             "bad.yaml:4: ports[0].mode: a raw port must be an access port (the kernel removes 802.1Q tags before " +
             "an AF_PACKET socket sees a frame)");

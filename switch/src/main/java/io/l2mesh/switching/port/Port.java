@@ -136,6 +136,14 @@ public abstract class Port
     public abstract String kind();
 
     /**
+     * @return what is at the other end, for people (a socket path and whether a VM is attached), or null.
+     */
+    public String endpoint()
+    {
+        return null;
+    }
+
+    /**
      * @return the fd loop {@code loopId} polls for frames from this port, or -1 if that loop does not read it.
      */
     public int ingressFd(final int loopId)

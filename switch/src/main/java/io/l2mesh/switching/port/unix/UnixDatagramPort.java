@@ -82,6 +82,12 @@ public final class UnixDatagramPort extends Port
     }
 
     @Override
+    public String endpoint()
+    {
+        return path() + (connected() ? " (VM attached)" : " (waiting for a VM)");
+    }
+
+    @Override
     public int ingressFd(final int loopId)
     {
         return loopId == HOME_LOOP ? socket.fd() : -1;

@@ -144,6 +144,12 @@ public final class UnixStreamPort extends Port
     }
 
     @Override
+    public String endpoint()
+    {
+        return path() + (connected() ? " (VM attached)" : " (waiting for a VM)");
+    }
+
+    @Override
     public int ingressFd(final int loopId)
     {
         return loopId == HOME_LOOP ? epollFd : -1;
