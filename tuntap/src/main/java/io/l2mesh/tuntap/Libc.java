@@ -85,6 +85,10 @@ public final class Libc
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    private static final MethodHandle MMAP = downcall("mmap",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = downcall("munmap",
+        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle EVENTFD = downcall("eventfd",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
@@ -442,6 +446,35 @@ public final class Libc
         try
         {
             return check(capture, (int)EPOLL_WAIT.invokeExact(capture, epfd, events, max, timeoutMillis));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @return the mapping's address, or {@code -errno}.
+     */
+    public static long mmap(final MemorySegment capture, final long length, final int prot, final int flags,
+        final int fd, final long offset)
+    {
+        try
+        {
+            final long address = (long)MMAP.invokeExact(capture, 0L, length, prot, flags, fd, offset);
+            return address == -1 ? -(int)ERRNO.get(capture, 0L) : address;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int munmap(final MemorySegment capture, final long address, final long length)
+    {
+        try
+        {
+            return check(capture, (int)MUNMAP.invokeExact(capture, address, length));
         }
         catch (final Throwable t)
         {

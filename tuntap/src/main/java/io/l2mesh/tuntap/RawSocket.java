@@ -30,11 +30,17 @@ public final class RawSocket implements FrameChannel, AutoCloseable
     public static final int NEW_FANOUT_GROUP = 0;
     /** Pass as {@code fanoutGroup} for a socket in no group. */
     public static final int NO_FANOUT = -1;
+    // Measurement switch only (bench/raw-rx.sh): a TPACKET_V3 receive ring of this many 1 MiB blocks instead of
+    // one read() per frame. It measured worse on throughput and far worse on latency (docs/BENCHMARKS.md).
+    private static final int RING_BLOCKS = Integer.getInteger("l2mesh.raw.ringBlocks", 0);
+    private static final int RING_BLOCK_SIZE = 1 << 20;
+    private static final int RING_RETIRE_MS = Integer.getInteger("l2mesh.raw.ringRetireMs", 1);
 
     private final String interfaceName;
     private final int fd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment capture = Libc.newErrnoCapture(arena);
+    private PacketRing ring; // null: one read() per frame
     private boolean closed;
 
     private RawSocket(final String interfaceName, final int fd)
@@ -86,6 +92,10 @@ public final class RawSocket implements FrameChannel, AutoCloseable
                     throw new NativeError("PACKET_ADD_MEMBERSHIP promiscuous", -rc, interfaceName);
                 }
                 socket.setInt(local, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+                if (RING_BLOCKS > 0)
+                {
+                    socket.ring = PacketRing.map(fd, RING_BLOCK_SIZE, RING_BLOCKS, RING_RETIRE_MS, interfaceName);
+                }
                 if (fanoutGroup == NEW_FANOUT_GROUP)
                 {
                     // A unique id: a fixed one could be joined by another process on this host and steal frames.
@@ -156,6 +166,16 @@ public final class RawSocket implements FrameChannel, AutoCloseable
     @Override
     public long read(final MemorySegment errnoCapture, final long address, final long capacity)
     {
+        if (ring != null)
+        {
+            long n;
+            do
+            {
+                n = ring.next(address, capacity);
+            }
+            while (n < 0); // a frame larger than a slot: skipped (GSO frames are at most 64 KiB + headers)
+            return n;
+        }
         final long n = Libc.read(errnoCapture, fd, address, capacity);
         return n == -Errno.EAGAIN || n == -Errno.ENETDOWN ? 0 : n;
     }
@@ -180,6 +200,10 @@ public final class RawSocket implements FrameChannel, AutoCloseable
         if (!closed)
         {
             closed = true;
+            if (ring != null)
+            {
+                ring.unmap();
+            }
             Libc.close(capture, fd);
             arena.close();
         }
