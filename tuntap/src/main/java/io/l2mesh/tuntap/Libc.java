@@ -85,6 +85,8 @@ public final class Libc
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SENDMSG = downcall("sendmsg",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MMAP = downcall("mmap",
         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = downcall("munmap",
@@ -446,6 +448,23 @@ public final class Libc
         try
         {
             return check(capture, (int)EPOLL_WAIT.invokeExact(capture, epfd, events, max, timeoutMillis));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sendmsg} on a raw {@code struct msghdr} address, for the data path.
+     *
+     * @return bytes sent, or {@code -errno}.
+     */
+    public static long sendmsg(final MemorySegment capture, final int fd, final long message, final int flags)
+    {
+        try
+        {
+            return check(capture, (long)SENDMSG.invokeExact(capture, fd, message, flags));
         }
         catch (final Throwable t)
         {

@@ -24,7 +24,11 @@ public enum DropReason
     /** The egress port has no client to send to (no VM attached to a unix port yet). */
     NOT_CONNECTED("not_connected"),
     /** A unix stream client sent a length prefix no frame can have; it was disconnected. */
-    BROKEN_STREAM("broken_stream");
+    BROKEN_STREAM("broken_stream"),
+    /** A tunnel packet came from an address that is none of the port's peers or remote VTEPs. */
+    UNKNOWN_PEER("unknown_peer"),
+    /** A VXLAN packet for a VNI the port does not carry. */
+    WRONG_VNI("wrong_vni");
 
     private static final DropReason[] VALUES = values();
 

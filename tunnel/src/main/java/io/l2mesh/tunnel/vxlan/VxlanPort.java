@@ -1,0 +1,310 @@
+package io.l2mesh.tunnel.vxlan;
+
+import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.buffer.LoopMemory;
+import io.l2mesh.switching.frame.EthernetFlyweight;
+import io.l2mesh.switching.offload.VirtioNetHeader;
+import io.l2mesh.switching.port.Port;
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tuntap.SocketAddresses;
+import io.l2mesh.tuntap.UdpSocket;
+import org.jctools.maps.NonBlockingHashMapLong;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * A VXLAN VTEP (RFC 7348) as a switch port: inner Ethernet frames travel in UDP to a fixed set of remote VTEPs,
+ * with flood and learn: a frame for a broadcast, multicast or unknown MAC is sent to every remote (head-end
+ * replication), and the remote a MAC was last seen behind gets its unicast frames.
+ * <p>
+ * One UDP socket per datapath loop in an {@code SO_REUSEPORT} group, so each loop reads and sends through its own
+ * (the kernel spreads remote flows over them; Linux's vxlan varies its source port per inner flow). Datagrams are
+ * read straight into the loop's slot, the VXLAN header landing where the virtio-net header goes, and sent with
+ * {@code sendmsg} gathering the header and the frame, so frames are never copied.
+ * <p>
+ * Only the configured remotes are accepted; anything else is dropped and counted ({@code unknown_peer}), as are
+ * packets for another VNI ({@code wrong_vni}) and malformed ones. The port is a tunnel: frames that came in on
+ * it are never flooded into another tunnel port (split horizon). It takes no offloads: TCP super-frames are
+ * segmented to the port's MTU before they reach it.
+ */
+public final class VxlanPort extends Port
+{
+    /** Learned MAC to remote entries beyond which new MACs are flooded rather than remembered. */
+    static final int MAX_LEARNED = 65_536;
+    private static final int MSGHDR_LENGTH = 56;
+    private static final long NO_REMOTE = -1;
+    /** The address space, to read frames and iovecs given as raw addresses without a segment per frame. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private final VxlanPortSpec spec;
+    private final UdpSocket[] sockets;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment remotes; // sockaddr of each remote, MAX_LENGTH apart; read-only after start
+    private final int[] remoteLengths;
+    private final LoopScratch[] scratch;
+    private final NonBlockingHashMapLong<Integer> remoteByMac = new NonBlockingHashMapLong<>();
+
+    /**
+     * Per loop: where a datagram's source lands, and a {@code msghdr} with its iovecs for sending.
+     */
+    private static final class LoopScratch
+    {
+        final MemorySegment from;
+        final MemorySegment fromLength;
+        final MemorySegment message;
+        final MemorySegment iovecs;
+        final MemorySegment header;
+
+        LoopScratch(final Arena arena, final int vni)
+        {
+            from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
+            fromLength = arena.allocate(ValueLayout.JAVA_INT);
+            message = arena.allocate(MSGHDR_LENGTH, 8);
+            iovecs = arena.allocate(16L * (LoopMemory.MAX_IOVECS + 1), 8);
+            header = arena.allocate(VxlanHeader.LENGTH, 8);
+            VxlanHeader.write(header, 0, vni);
+            iovecs.set(ValueLayout.JAVA_LONG, 0, header.address());
+            iovecs.set(ValueLayout.JAVA_LONG, 8, VxlanHeader.LENGTH);
+            message.set(ValueLayout.JAVA_LONG, 16, iovecs.address());
+        }
+    }
+
+    private VxlanPort(final int id, final VxlanPortSpec spec, final UdpSocket[] sockets, final int loopCount,
+        final int burstSize)
+    {
+        super(id, spec.name(), spec.vlanRules(), spec.mtu(), false, loopCount, burstSize);
+        this.spec = spec;
+        this.sockets = sockets;
+        final List<InetSocketAddress> list = spec.remotes();
+        this.remotes = arena.allocate((long)SocketAddresses.MAX_LENGTH * list.size(), 8);
+        this.remoteLengths = new int[list.size()];
+        for (int i = 0; i < list.size(); i++)
+        {
+            remoteLengths[i] = SocketAddresses.write(remotes, (long)i * SocketAddresses.MAX_LENGTH, list.get(i));
+        }
+        this.scratch = new LoopScratch[loopCount];
+        for (int i = 0; i < loopCount; i++)
+        {
+            scratch[i] = new LoopScratch(arena, spec.vni());
+        }
+    }
+
+    /**
+     * Binds one socket per loop to {@code spec.local()} and builds the port.
+     *
+     * @throws io.l2mesh.tuntap.NativeError EADDRINUSE when something else has the address.
+     */
+    public static VxlanPort open(final int id, final VxlanPortSpec spec, final int loopCount, final int burstSize)
+    {
+        final UdpSocket[] sockets = new UdpSocket[loopCount];
+        try
+        {
+            for (int i = 0; i < loopCount; i++)
+            {
+                sockets[i] = UdpSocket.bind(spec.local(), true, 4 << 20);
+            }
+            return new VxlanPort(id, spec, sockets, loopCount, burstSize);
+        }
+        catch (final RuntimeException ex)
+        {
+            for (final UdpSocket socket : sockets)
+            {
+                if (socket != null)
+                {
+                    socket.close();
+                }
+            }
+            throw ex;
+        }
+    }
+
+    public VxlanPortSpec spec()
+    {
+        return spec;
+    }
+
+    @Override
+    public String kind()
+    {
+        return "vxlan";
+    }
+
+    @Override
+    public boolean isTunnel()
+    {
+        return true;
+    }
+
+    @Override
+    public String endpoint()
+    {
+        return "vni " + spec.vni() + " on " + spec.local().getAddress().getHostAddress() + ":" +
+            spec.local().getPort() + ", " + spec.remotes().size() + " remote VTEP(s)";
+    }
+
+    @Override
+    public int ingressFd(final int loopId)
+    {
+        return sockets[loopId].fd();
+    }
+
+    @Override
+    public int receive(final int loopId, final LoopMemory memory, final FrameBatch batch, final MemorySegment errno)
+    {
+        final LoopScratch loop = scratch[loopId];
+        final MemorySegment slots = memory.segment();
+        final long base = memory.address();
+        final long[] counters = counters().loopSlots(loopId);
+        // The VXLAN header is read into the last 8 bytes of the virtio-net header's place, so the inner frame
+        // lands exactly where a frame belongs in the slot.
+        final int shift = VirtioNetHeader.LENGTH - VxlanHeader.LENGTH;
+        final long capacity = LoopMemory.slotCapacity() - shift;
+        int attempts = 0;
+        while (batch.count() < batch.capacity() && attempts++ < batch.capacity() * 2)
+        {
+            final long header = memory.headerOffset(batch.count());
+            loop.fromLength.set(ValueLayout.JAVA_INT, 0, SocketAddresses.MAX_LENGTH);
+            final long n = sockets[loopId].receive(errno, base + header + shift, capacity, loop.from.address(),
+                loop.fromLength.address());
+            if (n <= 0)
+            {
+                break; // nothing waiting; a UDP socket's errors (ICMP reports) are not the receiver's business
+            }
+            final long vxlan = header + shift;
+            if (n < VxlanHeader.LENGTH + EthernetFlyweight.HEADER_LENGTH || !VxlanHeader.validFlags(slots, vxlan))
+            {
+                PortCounters.drop(counters, DropReason.MALFORMED);
+                continue;
+            }
+            final int remote = remoteIndex(loop.from);
+            if (remote < 0)
+            {
+                PortCounters.drop(counters, DropReason.UNKNOWN_PEER);
+                continue;
+            }
+            if (VxlanHeader.vni(slots, vxlan) != spec.vni())
+            {
+                PortCounters.drop(counters, DropReason.WRONG_VNI);
+                continue;
+            }
+            final long frame = header + VirtioNetHeader.LENGTH;
+            learn(EthernetFlyweight.source(slots, frame), remote);
+            VirtioNetHeader.clear(slots, header);
+            batch.add(header, (int)n - VxlanHeader.LENGTH);
+        }
+        return batch.count();
+    }
+
+    private int remoteIndex(final MemorySegment from)
+    {
+        for (int i = 0; i < remoteLengths.length; i++)
+        {
+            if (SocketAddresses.sameIp(from, 0, remotes, (long)i * SocketAddresses.MAX_LENGTH))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void learn(final long mac, final int remote)
+    {
+        if (EthernetFlyweight.isMulticast(mac))
+        {
+            return;
+        }
+        final Integer known = remoteByMac.get(mac);
+        // Integer.valueOf caches small values and remotes are at most 64: no allocation per frame.
+        if ((known == null && remoteByMac.size() < MAX_LEARNED) || (known != null && known != remote))
+        {
+            remoteByMac.put(mac, Integer.valueOf(remote));
+        }
+    }
+
+    @Override
+    public long send(final int loopId, final long address, final int length, final MemorySegment errno)
+    {
+        final LoopScratch loop = scratch[loopId];
+        loop.iovecs.set(ValueLayout.JAVA_LONG, 16, address);
+        loop.iovecs.set(ValueLayout.JAVA_LONG, 24, length);
+        return transmit(loopId, loop, 2, address, length, errno);
+    }
+
+    @Override
+    public long sendv(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
+    {
+        final LoopScratch loop = scratch[loopId];
+        MemorySegment.copy(ALL, iovAddress, loop.iovecs, 16, 16L * iovCount);
+        long length = 0;
+        for (int i = 0; i < iovCount; i++)
+        {
+            length += ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L + 8);
+        }
+        return transmit(loopId, loop, iovCount + 1, ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress), length,
+            errno);
+    }
+
+    /**
+     * @param frameStart address of the frame's first bytes (its destination MAC).
+     */
+    private long transmit(final int loopId, final LoopScratch loop, final int iovCount, final long frameStart,
+        final long length, final MemorySegment errno)
+    {
+        final MemorySegment message = loop.message;
+        message.set(ValueLayout.JAVA_LONG, 24, iovCount);
+        final long destination = EthernetFlyweight.readMac(ALL, frameStart);
+        final long remote = EthernetFlyweight.isMulticast(destination) ? NO_REMOTE : remoteFor(destination);
+        if (remote != NO_REMOTE)
+        {
+            return sendTo(loopId, message, (int)remote, errno, length);
+        }
+        long result = 0;
+        for (int i = 0; i < remoteLengths.length; i++)
+        {
+            final long sent = sendTo(loopId, message, i, errno, length);
+            if (sent > 0 || result == 0)
+            {
+                result = sent; // one remote reached counts the frame as sent
+            }
+        }
+        return result;
+    }
+
+    private long remoteFor(final long mac)
+    {
+        final Integer remote = remoteByMac.get(mac);
+        return remote == null ? NO_REMOTE : remote;
+    }
+
+    private long sendTo(final int loopId, final MemorySegment message, final int remote, final MemorySegment errno,
+        final long length)
+    {
+        message.set(ValueLayout.JAVA_LONG, 0, remotes.address() + (long)remote * SocketAddresses.MAX_LENGTH);
+        message.set(ValueLayout.JAVA_INT, 8, remoteLengths[remote]);
+        final long sent = sockets[loopId].send(errno, message.address());
+        return sent > 0 ? length : sent;
+    }
+
+    /**
+     * Learned MAC to remote VTEP entries (for status and tests).
+     */
+    public int learnedMacs()
+    {
+        return remoteByMac.size();
+    }
+
+    @Override
+    public void close()
+    {
+        for (final UdpSocket socket : sockets)
+        {
+            socket.close();
+        }
+        arena.close();
+    }
+}

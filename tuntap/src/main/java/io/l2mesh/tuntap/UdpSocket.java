@@ -1,0 +1,143 @@
+package io.l2mesh.tuntap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+
+/**
+ * A non-blocking UDP socket (IPv4 or IPv6) through FFM, optionally in an {@code SO_REUSEPORT} group: each
+ * datapath loop binds its own socket to the same address, the kernel spreads incoming datagrams over them by
+ * flow, and each loop sends through its own. One reader; sends from its loop.
+ */
+public final class UdpSocket implements AutoCloseable
+{
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_REUSEPORT = 15;
+    static final int SO_RCVBUF = 8;
+    static final int SO_SNDBUF = 7;
+    static final int IPPROTO_IPV6 = 41;
+    static final int IPV6_V6ONLY = 26;
+    public static final int MSG_DONTWAIT = 0x40;
+
+    private final int fd;
+    private final InetSocketAddress local;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment capture = Libc.newErrnoCapture(arena);
+    private boolean closed;
+
+    private UdpSocket(final int fd, final InetSocketAddress local)
+    {
+        this.fd = fd;
+        this.local = local;
+    }
+
+    /**
+     * @param reusePort join the address's {@code SO_REUSEPORT} group (every member must set it).
+     * @param bufferBytes SO_RCVBUF and SO_SNDBUF to ask for, or 0 for the system default.
+     * @throws NativeError EADDRINUSE when another socket (outside the group) has the address.
+     */
+    public static UdpSocket bind(final InetSocketAddress local, final boolean reusePort, final int bufferBytes)
+    {
+        final int family = SocketAddresses.family(local.getAddress());
+        try (Arena scratch = Arena.ofConfined())
+        {
+            final MemorySegment capture = Libc.newErrnoCapture(scratch);
+            final int fd = Libc.socket(capture, family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                throw new NativeError("socket(UDP)", -fd, local.toString());
+            }
+            final UdpSocket socket = new UdpSocket(fd, local);
+            try
+            {
+                if (reusePort)
+                {
+                    socket.setInt(scratch, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+                }
+                if (family == SocketAddresses.AF_INET6)
+                {
+                    socket.setInt(scratch, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+                }
+                if (bufferBytes > 0)
+                {
+                    socket.setInt(scratch, SOL_SOCKET, SO_RCVBUF, bufferBytes, "SO_RCVBUF");
+                    socket.setInt(scratch, SOL_SOCKET, SO_SNDBUF, bufferBytes, "SO_SNDBUF");
+                }
+                final MemorySegment address = scratch.allocate(SocketAddresses.MAX_LENGTH, 8);
+                final int length = SocketAddresses.write(address, 0, local);
+                final int rc = Libc.bind(capture, fd, address, length);
+                if (rc < 0)
+                {
+                    throw new NativeError("bind(UDP)", -rc, local.toString());
+                }
+                return socket;
+            }
+            catch (final RuntimeException ex)
+            {
+                socket.close();
+                throw ex;
+            }
+        }
+    }
+
+    private void setInt(final Arena scratch, final int level, final int option, final int value, final String name)
+    {
+        final MemorySegment v = scratch.allocate(ValueLayout.JAVA_INT);
+        v.set(ValueLayout.JAVA_INT, 0, value);
+        final int rc = Libc.setsockopt(capture, fd, level, option, v);
+        if (rc < 0)
+        {
+            throw new NativeError("setsockopt " + name, -rc, local.toString());
+        }
+    }
+
+    public int fd()
+    {
+        return fd;
+    }
+
+    public InetSocketAddress local()
+    {
+        return local;
+    }
+
+    /**
+     * Receives one datagram (data path).
+     *
+     * @param from       address of room for {@link SocketAddresses#MAX_LENGTH} bytes.
+     * @param fromLength address of a {@code socklen_t}, set to that room before the call.
+     * @return bytes received, 0 when nothing is waiting, or {@code -errno}.
+     */
+    public long receive(final MemorySegment errno, final long address, final long capacity, final long from,
+        final long fromLength)
+    {
+        final long n = Libc.recvfrom(errno, fd, address, capacity, MSG_DONTWAIT, from, fromLength);
+        return n == -Errno.EAGAIN ? 0 : n;
+    }
+
+    /**
+     * Sends one datagram described by a {@code struct msghdr} (data path).
+     *
+     * @return bytes sent, 0 when the socket buffer is full, or {@code -errno}.
+     */
+    public long send(final MemorySegment errno, final long message)
+    {
+        final long n = Libc.sendmsg(errno, fd, message, MSG_DONTWAIT);
+        return n == -Errno.EAGAIN ? 0 : n;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            Libc.close(capture, fd);
+            arena.close();
+        }
+    }
+}
