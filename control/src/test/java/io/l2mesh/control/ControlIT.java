@@ -169,6 +169,30 @@ class ControlIT
     }
 
     @Test
+    void shouldAddVxlanPortAtRunTimeAndSaveIt() throws Exception
+    {
+        final int udpPort;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(
+            new java.net.InetSocketAddress("127.0.0.1", 0)))
+        {
+            udpPort = probe.getLocalPort();
+        }
+        assertThat(ctl("port", "add", "vx9", "--vxlan", "127.0.0.1:" + udpPort, "--vni", "99", "--remote",
+            "127.0.0.2", "--remote", "127.0.0.3:8472").check().output()).contains("add port vx9");
+        assertThat(json("port", "list")).filteredOn(p -> p.path("name").asText().equals("vx9")).singleElement()
+            .satisfies(p ->
+            {
+                assertThat(p.path("kind").asText()).isEqualTo("vxlan");
+                assertThat(p.path("endpoint").asText()).isEqualTo("vni 99 on 127.0.0.1:" + udpPort +
+                    ", 2 remote VTEP(s)");
+            });
+        assertThat(Files.readString(config)).contains("type: vxlan", "vni: 99", "127.0.0.3:8472");
+        final Cmd.Result missing = ctl("port", "add", "vx8", "--vxlan", "127.0.0.1", "--vni", "1");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.output()).contains("needs remotes");
+    }
+
+    @Test
     void shouldAttachExistingInterfaceAsRawPortAndSaveIt() throws Exception
     {
         final String veth = Netns.uniqueLinkName("v");

@@ -20,7 +20,7 @@ final class PortCommand
 
     @Command(name = "add", mixinStandardHelpOptions = true,
         description = "Add a port: a TAP (created, or attached if it exists), an existing interface (--raw) or " +
-            "a unix socket for a QEMU VM (--unix); saved to the config file.")
+            "a unix socket for a QEMU VM (--unix) or a VXLAN VTEP (--vxlan); saved to the config file.")
     static final class Add extends CtlCommand.PortOptions implements Callable<Integer>
     {
         @ParentCommand
@@ -42,6 +42,17 @@ final class PortCommand
         @Option(names = "--framing", paramLabel = "stream|dgram",
             description = "with --unix: QEMU's -netdev kind (default: stream)")
         String framing;
+
+        @Option(names = "--vxlan", paramLabel = "LOCAL",
+            description = "a VXLAN VTEP instead, bound to LOCAL (IP or IP:port, default port 4789)")
+        String vxlanLocal;
+
+        @Option(names = "--vni", description = "with --vxlan: the VXLAN network identifier")
+        Integer vni;
+
+        @Option(names = "--remote", paramLabel = "VTEP",
+            description = "with --vxlan: a remote VTEP (IP or IP:port); repeat for more")
+        java.util.List<String> remotes;
 
         @Option(names = "--socket-mode", paramLabel = "MODE",
             description = "with --unix: mode of the socket file, e.g. 0666 for VMs of any user (default: 0660)")
@@ -65,6 +76,19 @@ final class PortCommand
             {
                 args.put("type", "unix");
                 args.put("path", java.nio.file.Path.of(unixPath).toAbsolutePath().toString());
+            }
+            if (vxlanLocal != null)
+            {
+                args.put("type", "vxlan");
+                args.put("local", vxlanLocal);
+            }
+            if (vni != null)
+            {
+                args.put("vni", vni);
+            }
+            if (remotes != null)
+            {
+                remotes.forEach(args.putArray("remotes")::add);
             }
             if (framing != null)
             {

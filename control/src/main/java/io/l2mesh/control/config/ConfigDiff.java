@@ -1,6 +1,8 @@
 package io.l2mesh.control.config;
 
 import io.l2mesh.switching.Switch;
+import io.l2mesh.tunnel.vxlan.VxlanPort;
+import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.TapPortSpec;
@@ -148,7 +150,7 @@ public final class ConfigDiff
                     () -> sw.removePort(next.name())));
             }
             else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()) ||
-                !Objects.equals(old.unix(), next.unix()))
+                !Objects.equals(old.unix(), next.unix()) || !Objects.equals(old.vxlan(), next.vxlan()))
             {
                 changes.add(new Change("re-create port " + next.name(), () ->
                 {
@@ -215,6 +217,12 @@ public final class ConfigDiff
         else if (PortConfig.UNIX.equals(port.type()))
         {
             sw.addUnix(port.unixSpec());
+        }
+        else if (PortConfig.VXLAN.equals(port.type()))
+        {
+            final VxlanPortSpec spec = port.vxlanSpec();
+            sw.addPort(id -> VxlanPort.open(id, spec, sw.loopCount(), sw.context().burstSize()));
+            sw.setMacLimit(spec.name(), spec.macLimit());
         }
         else
         {

@@ -12,6 +12,7 @@ import io.l2mesh.switching.fdb.MacLimits;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 import io.l2mesh.tuntap.UnixAddress;
 import io.l2mesh.switching.vlan.VlanRules;
 
@@ -20,6 +21,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,7 +49,7 @@ public final class ConfigFile
     private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
         "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled", "path", "framing",
-        "socket-mode");
+        "socket-mode", "local", "vni", "remotes");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private final String source;
@@ -251,9 +253,16 @@ public final class ConfigFile
             throw error(path + ".name", ex.getMessage());
         }
         final String type = text(node, path, "type", "tap");
-        if (!type.equals(PortConfig.TAP) && !type.equals(PortConfig.RAW) && !type.equals(PortConfig.UNIX))
+        if (!List.of(PortConfig.TAP, PortConfig.RAW, PortConfig.UNIX, PortConfig.VXLAN).contains(type))
         {
-            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw, unix)");
+            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw, unix, vxlan)");
+        }
+        if (!type.equals(PortConfig.VXLAN))
+        {
+            for (final String vxlanOnly : List.of("local", "vni", "remotes"))
+            {
+                rejectKey(node, path, vxlanOnly, "only vxlan ports have '" + vxlanOnly + "'");
+            }
         }
         if (!type.equals(PortConfig.UNIX))
         {
@@ -304,9 +313,14 @@ public final class ConfigFile
             }
             default -> throw error(path + ".mode", "unknown mode '" + mode + "' (expected access or trunk)");
         }
-        final int mtu = type.equals(PortConfig.UNIX) ?
-            intValue(node, path, "mtu", UnixPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, UnixPortSpec.MAX_MTU) :
-            intValue(node, path, "mtu", 0, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
+        final int mtu = switch (type)
+        {
+            case PortConfig.UNIX ->
+                intValue(node, path, "mtu", UnixPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, UnixPortSpec.MAX_MTU);
+            case PortConfig.VXLAN ->
+                intValue(node, path, "mtu", VxlanPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
+            default -> intValue(node, path, "mtu", 0, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
+        };
         final long mac = node.has("mac") ? mac(node, path, false) : -1;
         final boolean offloads = bool(node, path, "offloads", true);
         final boolean persistent = bool(node, path, "persistent", false);
@@ -314,7 +328,94 @@ public final class ConfigFile
         final int queues = intValue(node, path, "queues", 0, 0, SwitchContext.MAX_LOOPS);
         final boolean enabled = bool(node, path, "enabled", true);
         final TapPortSpec common = new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues);
-        return new PortConfig(type, common, type.equals(PortConfig.UNIX) ? unix(node, path) : null, enabled);
+        return new PortConfig(type, common, type.equals(PortConfig.UNIX) ? unix(node, path) : null,
+            type.equals(PortConfig.VXLAN) ? vxlan(node, path) : null, enabled);
+    }
+
+    private PortConfig.Vxlan vxlan(final JsonNode node, final String path)
+    {
+        final InetSocketAddress local = endpoint(text(node, path, "local", null), path + ".local");
+        final int vni = intValue(node, path, "vni", -1, 0, VxlanPortSpec.MAX_VNI);
+        if (vni < 0)
+        {
+            throw error(path, "a vxlan port needs a vni (0.." + VxlanPortSpec.MAX_VNI + ")");
+        }
+        final JsonNode list = node.get("remotes");
+        if (list == null || !list.isArray() || list.isEmpty() || list.size() > VxlanPortSpec.MAX_REMOTES)
+        {
+            throw error(path + (list == null ? "" : ".remotes"), "a vxlan port needs remotes: a list of 1.." +
+                VxlanPortSpec.MAX_REMOTES + " VTEP addresses like [198.18.0.2, \"198.18.0.3:4789\"]");
+        }
+        final List<InetSocketAddress> remotes = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++)
+        {
+            final InetSocketAddress remote = endpoint(list.get(i).asText(), path + ".remotes[" + i + "]");
+            if (remote.getAddress().getClass() != local.getAddress().getClass())
+            {
+                throw error(path + ".remotes[" + i + "]", remote.getAddress().getHostAddress() +
+                    " is not of the local address's family (" + local.getAddress().getHostAddress() + ")");
+            }
+            remotes.add(remote);
+        }
+        return new PortConfig.Vxlan(local, vni, remotes);
+    }
+
+    /**
+     * "198.18.0.1", "198.18.0.1:4789", "fd00::1" or "[fd00::1]:4789": an IP literal (no names: a tunnel must not
+     * depend on DNS at start-up) and a UDP port, 4789 by default.
+     */
+    private InetSocketAddress endpoint(final String text, final String where)
+    {
+        String host = text;
+        int port = VxlanPortSpec.DEFAULT_UDP_PORT;
+        final int colon = text.lastIndexOf(':');
+        if (text.startsWith("["))
+        {
+            final int close = text.indexOf(']');
+            if (close < 0)
+            {
+                throw error(where, "'" + text + "' has no closing ']'");
+            }
+            host = text.substring(1, close);
+            if (close + 1 < text.length())
+            {
+                port = udpPort(text.substring(close + 2), text, where);
+            }
+        }
+        else if (colon > 0 && text.indexOf(':') == colon)
+        {
+            host = text.substring(0, colon);
+            port = udpPort(text.substring(colon + 1), text, where);
+        }
+        if (!host.matches("[0-9a-fA-F:.]+") || (!host.contains(".") && !host.contains(":")))
+        {
+            throw error(where, "'" + text + "' is not an IP address (names are not resolved)");
+        }
+        try
+        {
+            return new InetSocketAddress(java.net.InetAddress.getByName(host), port);
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw error(where, "'" + text + "' is not an IP address");
+        }
+    }
+
+    private int udpPort(final String text, final String whole, final String where)
+    {
+        try
+        {
+            final int port = Integer.parseInt(text);
+            if (port >= 1 && port <= 65_535)
+            {
+                return port;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // reported below
+        }
+        throw error(where, "'" + whole + "': port must be 1..65535");
     }
 
     private PortConfig.Unix unix(final JsonNode node, final String path)

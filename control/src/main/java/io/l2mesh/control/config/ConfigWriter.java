@@ -70,6 +70,12 @@ public final class ConfigWriter
         }
     }
 
+    private static String endpoint(final java.net.InetSocketAddress address)
+    {
+        final String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
     /**
      * One port as the object {@link ConfigFile#parsePort} reads.
      */
@@ -103,6 +109,14 @@ public final class ConfigWriter
             p.put("path", port.unix().path().toString());
             p.put("framing", port.unix().framing().label());
             p.put("socket-mode", String.format("0%o", port.unix().fileMode()));
+            p.put("mtu", spec.mtu());
+        }
+        if (PortConfig.VXLAN.equals(port.type()))
+        {
+            p.put("local", endpoint(port.vxlan().local()));
+            p.put("vni", port.vxlan().vni());
+            final ArrayNode remotes = p.putArray("remotes");
+            port.vxlan().remotes().forEach(r -> remotes.add(endpoint(r)));
             p.put("mtu", spec.mtu());
         }
         if (!PortConfig.TAP.equals(port.type()))

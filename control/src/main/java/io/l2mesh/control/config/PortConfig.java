@@ -3,17 +3,22 @@ package io.l2mesh.control.config;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
 
+import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
+
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One port of the config file. {@code tap} holds the settings every kind shares (name, VLANs, MTU, MAC limit) and
  * the TAP device's own; {@code unix} is set for unix ports only.
  */
-public record PortConfig(String type, TapPortSpec tap, Unix unix, boolean enabled)
+public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, boolean enabled)
 {
     public static final String TAP = "tap";
     public static final String RAW = "raw";
     public static final String UNIX = "unix";
+    public static final String VXLAN = "vxlan";
 
     /**
      * Where a unix port listens and how QEMU frames on it.
@@ -22,14 +27,34 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, boolean enable
     {
     }
 
+    /**
+     * Where a VXLAN port binds, its VNI and its remote VTEPs.
+     */
+    public record Vxlan(InetSocketAddress local, int vni, List<InetSocketAddress> remotes)
+    {
+        public Vxlan
+        {
+            remotes = List.copyOf(remotes);
+        }
+    }
+
     public PortConfig(final String type, final TapPortSpec tap, final boolean enabled)
     {
-        this(type, tap, null, enabled);
+        this(type, tap, null, null, enabled);
     }
 
     public String name()
     {
         return tap.name();
+    }
+
+    /**
+     * @return the tunnel module's spec for a VXLAN port.
+     */
+    public VxlanPortSpec vxlanSpec()
+    {
+        return new VxlanPortSpec(tap.name(), vxlan.local(), vxlan.vni(), vxlan.remotes(), tap.vlanRules(),
+            tap.mtu() == 0 ? VxlanPortSpec.DEFAULT_MTU : tap.mtu(), tap.macLimit());
     }
 
     /**

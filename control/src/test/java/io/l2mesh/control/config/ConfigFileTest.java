@@ -5,6 +5,7 @@ import io.l2mesh.switching.port.unix.UnixPortSpec;
 import io.l2mesh.switching.vlan.VlanMode;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -98,6 +99,58 @@ class ConfigFileTest
     }
 
     @Test
+    void shouldReadVxlanPortAndWriteItBackUnchanged()
+    {
+        final String text = """
+            ports:
+              - name: vx0
+                type: vxlan
+                local: 198.18.70.2
+                vni: 42
+                remotes: [198.18.70.1, "198.18.70.3:8472"]
+              - name: vx6
+                type: vxlan
+                local: "[fd00::2]:4790"
+                vni: 7
+                remotes: ["fd00::1"]
+                mtu: 1400
+            """;
+        final L2meshConfig config = ConfigFile.parse("vxlan.yaml", text);
+        final var vx0 = config.ports().get(0).vxlanSpec();
+        assertThat(vx0.local()).isEqualTo(new InetSocketAddress("198.18.70.2", 4789));
+        assertThat(vx0.vni()).isEqualTo(42);
+        assertThat(vx0.remotes()).containsExactly(new InetSocketAddress("198.18.70.1", 4789),
+            new InetSocketAddress("198.18.70.3", 8472));
+        assertThat(vx0.mtu()).isEqualTo(1450);
+        final var vx6 = config.ports().get(1).vxlanSpec();
+        assertThat(vx6.local()).isEqualTo(new InetSocketAddress("fd00::2", 4790));
+        assertThat(vx6.mtu()).isEqualTo(1400);
+
+        final L2meshConfig again = ConfigFile.parse("written.yaml", ConfigWriter.toYaml(config));
+        assertThat(again.ports()).isEqualTo(config.ports());
+    }
+
+    @Test
+    void shouldRefuseBadVxlanSettings()
+    {
+        assertRefused("ports:\n  - name: vx0\n    type: vxlan\n    local: 198.18.0.1\n    remotes: [198.18.0.2]\n",
+            "bad.yaml:2: ports[0]: a vxlan port needs a vni (0..16777215)");
+        assertRefused("ports:\n  - name: vx0\n    type: vxlan\n    local: 198.18.0.1\n    vni: 1\n",
+            "bad.yaml:2: ports[0]: a vxlan port needs remotes: a list of 1..64 VTEP addresses like " +
+            "[198.18.0.2, \"198.18.0.3:4789\"]");
+        assertRefused("ports:\n  - name: vx0\n    type: vxlan\n    local: vtep.example\n    vni: 1\n" +
+            "    remotes: [198.18.0.2]\n",
+            "bad.yaml:4: ports[0].local: 'vtep.example' is not an IP address (names are not resolved)");
+        assertRefused("ports:\n  - name: vx0\n    type: vxlan\n    local: 198.18.0.1:70000\n    vni: 1\n" +
+            "    remotes: [198.18.0.2]\n",
+            "bad.yaml:4: ports[0].local: '198.18.0.1:70000': port must be 1..65535");
+        assertRefused("ports:\n  - name: vx0\n    type: vxlan\n    local: 198.18.0.1\n    vni: 1\n" +
+            "    remotes: [\"fd00::2\"]\n",
+            "bad.yaml:6: ports[0].remotes[0]: fd00:0:0:0:0:0:0:2 is not of the local address's family (198.18.0.1)");
+        assertRefused("ports:\n  - name: a0\n    vni: 3\n", "bad.yaml:3: ports[0].vni: only vxlan ports have 'vni'");
+    }
+
+    @Test
     void shouldLoadEmbeddedDefaultWithTwoTapPorts()
     {
         final L2meshConfig config = ConfigFile.loadDefault();
@@ -131,8 +184,8 @@ class ConfigFileTest
               - name: a0
                 vlna: 3
             """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, " +
-            "framing, mac, mac-limit, mode, mtu, name, native-vlan, offloads, path, persistent, queues, socket-mode, " +
-            "type, vlan])");
+            "framing, local, mac, mac-limit, mode, mtu, name, native-vlan, offloads, path, persistent, queues, " +
+            "remotes, socket-mode, type, vlan, vni])");
     }
 
     @Test
@@ -167,8 +220,9 @@ class ConfigFileTest
             "bad.yaml:2: ports[0].name: interface name 'a-very-long-interface-name' is 26 characters, limit=15");
         assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n",
             "bad.yaml:2: switch.burst: 0 out of range 1..1024");
-        assertRefused("ports:\n  - name: a0\n    type: vxlan\n",
-            "bad.yaml:3: ports[0].type: unknown port type 'vxlan' (supported: tap, raw, unix)");
+        assertRefused("ports:\n  - name: a0\n    type: wireguard\n",
+            "bad.yaml:3: ports[0].type: unknown port type 'wireguard' (supported: tap, raw, unix, vxlan)");
+        assertRefused("ports:\n  - name: a0\n    type: vxlan\n", "bad.yaml:2: ports[0]: 'local' is required");
         assertRefused("ports:\n  - name: veth0\n    type: raw\n    mtu: 9000\n",
             "bad.yaml:4: ports[0].mtu: a raw port takes no 'mtu': it uses its interface's (set it there)");
         assertRefused("ports:\n  - name: vm1\n    type: unix\n    path: vm1.sock\n",
