@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "l2mesh", mixinStandardHelpOptions = true, version = "l2mesh 0.1.0",
     description = "Userspace virtual switch and tunnel appliance.",
     subcommands = {Daemon.Run.class, io.l2mesh.control.cli.CtlCommand.class, DemoCommand.class,
-        Daemon.CheckConfig.class, Daemon.DefaultConfig.class})
+        Daemon.CheckConfig.class, Daemon.DefaultConfig.class, KeyCommands.Keygen.class, KeyCommands.Pubkey.class})
 public final class Daemon
 {
     public static final int EXIT_OK = 0;

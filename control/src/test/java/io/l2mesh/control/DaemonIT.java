@@ -95,6 +95,22 @@ class DaemonIT
     }
 
     @Test
+    void shouldGenerateKeysThatPipeIntoPubkey()
+    {
+        final String launcher = DaemonProcess.LAUNCHER;
+        final String privateKey = Cmd.run(30_000, launcher, "keygen").check().output().strip();
+        final String publicKey = Cmd.run(30_000, "bash", "-c", "echo '" + privateKey + "' | " + launcher + " pubkey")
+            .check().output().strip();
+        assertThat(publicKey).hasSize(44).isEqualTo(
+            io.l2mesh.tunnel.noise.KeyPair.fromBase64(privateKey).publicBase64());
+        assertThat(Cmd.run(30_000, launcher, "keygen").check().output().strip()).as("a new key each time")
+            .isNotEqualTo(privateKey);
+        final Cmd.Result bad = Cmd.run(30_000, "bash", "-c", "echo abc | " + launcher + " pubkey");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.output()).contains("must be 32 bytes of base64");
+    }
+
+    @Test
     void shouldRunDemoAndCleanUp()
     {
         final Cmd.Result result = Cmd.run(60_000, LAUNCHER, "demo");
