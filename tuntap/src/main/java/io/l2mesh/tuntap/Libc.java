@@ -85,6 +85,14 @@ public final class Libc
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    // Heap variants: the buffer may be a byte[]-backed segment (Linker.Option.critical lets the call read and
+    // write the array in place: no copy to native memory; the calls never block, as critical calls must not).
+    private static final MethodHandle RECVFROM_HEAP = downcall("recvfrom",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG),
+        Linker.Option.critical(true));
+    private static final MethodHandle SENDTO_HEAP = downcall("sendto",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
+        Linker.Option.critical(true));
     private static final MethodHandle SENDMSG = downcall("sendmsg",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MMAP = downcall("mmap",
@@ -448,6 +456,45 @@ public final class Libc
         try
         {
             return check(capture, (int)EPOLL_WAIT.invokeExact(capture, epfd, events, max, timeoutMillis));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Non-blocking {@code recvfrom} into {@code buffer} at {@code offset}, which may be on the Java heap.
+     *
+     * @param from       address of a native {@code struct sockaddr} buffer.
+     * @param fromLength address of its native {@code socklen_t}.
+     * @return bytes received, or {@code -errno}.
+     */
+    public static long recvfromHeap(final MemorySegment capture, final int fd, final MemorySegment buffer,
+        final long length, final int flags, final long from, final long fromLength)
+    {
+        try
+        {
+            return check(capture, (long)RECVFROM_HEAP.invokeExact(capture, fd, buffer, length, flags, from,
+                fromLength));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Non-blocking {@code sendto} from {@code buffer}, which may be on the Java heap.
+     *
+     * @return bytes sent, or {@code -errno}.
+     */
+    public static long sendtoHeap(final MemorySegment capture, final int fd, final MemorySegment buffer,
+        final long length, final int flags, final long to, final int toLength)
+    {
+        try
+        {
+            return check(capture, (long)SENDTO_HEAP.invokeExact(capture, fd, buffer, length, flags, to, toLength));
         }
         catch (final Throwable t)
         {

@@ -120,6 +120,30 @@ public final class UdpSocket implements AutoCloseable
     }
 
     /**
+     * Receives one datagram to the start of {@code buffer}, which may be a heap array's segment.
+     *
+     * @return bytes received, 0 when nothing is waiting, or {@code -errno}.
+     */
+    public long receive(final MemorySegment errno, final MemorySegment buffer, final long from,
+        final long fromLength)
+    {
+        final long n = Libc.recvfromHeap(errno, fd, buffer, buffer.byteSize(), MSG_DONTWAIT, from, fromLength);
+        return n == -Errno.EAGAIN ? 0 : n;
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code buffer} (heap or native) as one datagram to {@code to}.
+     *
+     * @return bytes sent, 0 when the socket buffer is full, or {@code -errno}.
+     */
+    public long sendTo(final MemorySegment errno, final MemorySegment buffer, final long length, final long to,
+        final int toLength)
+    {
+        final long n = Libc.sendtoHeap(errno, fd, buffer, length, MSG_DONTWAIT, to, toLength);
+        return n == -Errno.EAGAIN ? 0 : n;
+    }
+
+    /**
      * Sends one datagram described by a {@code struct msghdr} (data path).
      *
      * @return bytes sent, 0 when the socket buffer is full, or {@code -errno}.

@@ -28,7 +28,13 @@ public enum DropReason
     /** A tunnel packet came from an address that is none of the port's peers or remote VTEPs. */
     UNKNOWN_PEER("unknown_peer"),
     /** A VXLAN packet for a VNI the port does not carry. */
-    WRONG_VNI("wrong_vni");
+    WRONG_VNI("wrong_vni"),
+    /** A tunnel packet whose authentication tag failed: forged, corrupted or for keys we no longer have. */
+    DECRYPT("decrypt_failed"),
+    /** A tunnel packet whose counter was seen before or is older than the replay window. */
+    REPLAY("replayed"),
+    /** A handshake message refused, or dropped because handshakes came faster than the agent's budget. */
+    HANDSHAKE("handshake");
 
     private static final DropReason[] VALUES = values();
 

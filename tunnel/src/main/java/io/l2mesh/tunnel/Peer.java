@@ -1,0 +1,128 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tunnel.noise.Handshake;
+import io.l2mesh.tunnel.noise.HandshakePeer;
+import io.l2mesh.tuntap.SocketAddresses;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One peer of a tunnel port, shared by the datapath loops (which read its current session and endpoint and count
+ * its traffic) and the handshake agent (which makes and retires sessions). Fields the loops read are volatile
+ * and replaced whole; counters are per-thread single-writer slots ({@link PortCounters}, the agent's slot last).
+ */
+final class Peer
+{
+    final PeerSpec spec;
+    final HandshakePeer handshake;
+    final PortCounters counters;
+    /** Set by a loop that had a frame for this peer but no session: the agent starts a handshake. */
+    final AtomicBoolean handshakeWanted = new AtomicBoolean();
+    private volatile MemorySegment endpoint; // sockaddr, never changed once published
+    private volatile Session current;
+    private volatile long lastReceivedNanos;
+    private volatile long lastSentNanos;
+    private volatile long lastHandshakeMillis;
+    private volatile long endpointChanges;
+    // Handshake agent only:
+    Session previous;
+    Session next;
+    Handshake.Initiation pending;
+    long lastInitiationNanos;
+
+    Peer(final PeerSpec spec, final int threads)
+    {
+        this.spec = spec;
+        this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
+        this.counters = new PortCounters(threads);
+        if (spec.endpoint() != null)
+        {
+            final MemorySegment address = Arena.ofAuto().allocate(SocketAddresses.MAX_LENGTH, 8);
+            final int length = SocketAddresses.write(address, 0, spec.endpoint());
+            this.endpoint = address.asSlice(0, length);
+        }
+    }
+
+    String name()
+    {
+        return spec.name();
+    }
+
+    MemorySegment endpoint()
+    {
+        return endpoint;
+    }
+
+    InetSocketAddress endpointAddress()
+    {
+        final MemorySegment address = endpoint;
+        return address == null ? null : SocketAddresses.read(address, 0);
+    }
+
+    /**
+     * Follows the peer to the address an authenticated packet came from (roaming). Allocates only when the
+     * address changes.
+     */
+    void noteSource(final MemorySegment from, final int length)
+    {
+        final MemorySegment known = endpoint;
+        if (known != null && known.byteSize() == length &&
+            MemorySegment.mismatch(known, 0, length, from, 0, length) < 0)
+        {
+            return;
+        }
+        final MemorySegment copy = Arena.ofAuto().allocate(length, 8);
+        MemorySegment.copy(from, 0, copy, 0, length);
+        endpoint = copy;
+        endpointChanges++;
+    }
+
+    long endpointChanges()
+    {
+        return endpointChanges;
+    }
+
+    Session current()
+    {
+        return current;
+    }
+
+    void current(final Session session)
+    {
+        current = session;
+    }
+
+    void received(final long nowNanos)
+    {
+        lastReceivedNanos = nowNanos;
+    }
+
+    long lastReceivedNanos()
+    {
+        return lastReceivedNanos;
+    }
+
+    void sent(final long nowNanos)
+    {
+        lastSentNanos = nowNanos;
+    }
+
+    long lastSentNanos()
+    {
+        return lastSentNanos;
+    }
+
+    void handshakeCompleted()
+    {
+        lastHandshakeMillis = System.currentTimeMillis();
+    }
+
+    long lastHandshakeMillis()
+    {
+        return lastHandshakeMillis;
+    }
+}

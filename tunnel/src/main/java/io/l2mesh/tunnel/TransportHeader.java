@@ -1,0 +1,48 @@
+package io.l2mesh.tunnel;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The 16-byte header of a transport message (WireGuard's type 4): type, three zero bytes, the receiver's session
+ * index (LE u32), the 64-bit counter (LE), then the sealed payload and its 16-byte tag. The header is the AEAD's
+ * associated data. A payload of zero bytes is a keepalive.
+ */
+final class TransportHeader
+{
+    static final int LENGTH = 16;
+    static final byte TYPE = 4;
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private TransportHeader()
+    {
+    }
+
+    static void write(final byte[] buffer, final int receiverIndex, final long counter)
+    {
+        buffer[0] = TYPE;
+        buffer[1] = 0;
+        buffer[2] = 0;
+        buffer[3] = 0;
+        INT_LE.set(buffer, 4, receiverIndex);
+        LONG_LE.set(buffer, 8, counter);
+    }
+
+    static int receiverIndex(final byte[] buffer)
+    {
+        return (int)INT_LE.get(buffer, 4);
+    }
+
+    static long counter(final byte[] buffer)
+    {
+        return (long)LONG_LE.get(buffer, 8);
+    }
+
+    static boolean validPrefix(final byte[] buffer)
+    {
+        return buffer[1] == 0 && buffer[2] == 0 && buffer[3] == 0;
+    }
+}

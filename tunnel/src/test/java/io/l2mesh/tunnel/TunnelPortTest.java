@@ -1,0 +1,264 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.switching.Switch;
+import io.l2mesh.switching.SwitchContext;
+import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.testkit.QemuStreamClient;
+import io.l2mesh.tunnel.noise.KeyPair;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two nodes in one JVM, each a switch with an encrypted tunnel port on loopback and a QEMU-framing client on a
+ * unix port. Needs no root.
+ */
+class TunnelPortTest
+{
+    private static final long MAC_A = 0x0200_0000_000aL;
+    private static final long MAC_B = 0x0200_0000_000bL;
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final KeyPair keyA = KeyPair.generate();
+    private final KeyPair keyB = KeyPair.generate();
+
+    @AfterEach
+    void close() throws Exception
+    {
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            closing.get(i).close();
+        }
+    }
+
+    /**
+     * A node: switch, tunnel port, one VM client.
+     */
+    private record Node(Switch sw, TunnelPort port, QemuStreamClient vm)
+    {
+    }
+
+    private Node node(final String name, final KeyPair key, final int port, final KeyPair peerKey,
+        final InetSocketAddress peerEndpoint, final int rekeySeconds) throws Exception
+    {
+        final Switch sw = Switch.start(new SwitchContext().loops(2));
+        closing.add(sw);
+        final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, new InetSocketAddress("127.0.0.1", port), key,
+            List.of(new PeerSpec("peer", peerKey.publicKey(), null, peerEndpoint)), 1).withRekeySeconds(rekeySeconds);
+        final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64));
+        sw.addUnix(UnixPortSpec.access("vm", dir.resolve(name + ".sock"), UnixPortSpec.Framing.STREAM, 1));
+        final QemuStreamClient vm = QemuStreamClient.connect(dir.resolve(name + ".sock"));
+        closing.add(vm);
+        return new Node(sw, tunnel, vm);
+    }
+
+    private Node[] pair(final int rekeySeconds) throws Exception
+    {
+        final int portA = freePort();
+        final int portB = freePort();
+        final Node a = node("a", keyA, portA, keyB, new InetSocketAddress("127.0.0.1", portB), rekeySeconds);
+        final Node b = node("b", keyB, portB, keyA, new InetSocketAddress("127.0.0.1", portA), rekeySeconds);
+        awaitUp(a.port());
+        awaitUp(b.port());
+        return new Node[] {a, b};
+    }
+
+    @Test
+    void shouldCarryFramesBothWaysAndLearnWhichPeerHasWhichMac() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        final byte[] hello = frame(0xffff_ffff_ffffL, MAC_A, 60, 0);
+        a.vm().send(hello);
+        assertThat(b.vm().receive(5_000)).as("broadcast through the tunnel").isEqualTo(hello);
+        for (int i = 0; i < 300; i++)
+        {
+            final byte[] there = frame(MAC_A, MAC_B, 60 + i * 4, i);
+            b.vm().send(there);
+            assertThat(a.vm().receive(5_000)).as("B to A %d", i).isEqualTo(there);
+            final byte[] back = frame(MAC_B, MAC_A, 1400 - i, i);
+            a.vm().send(back);
+            assertThat(b.vm().receive(5_000)).as("A to B %d", i).isEqualTo(back);
+        }
+        assertThat(a.sw().macTable().lookup(1, MAC_B)).isEqualTo(a.port().id());
+        final long deadline = System.nanoTime() + 2_000_000_000L; // the sender counts after its send returns
+        while (a.port().peerStatus().get(0).stats().txPackets() < 301 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        final PeerStatus peer = a.port().peerStatus().get(0);
+        assertThat(peer.up()).isTrue();
+        assertThat(peer.stats().rxPackets()).isGreaterThanOrEqualTo(300);
+        assertThat(peer.stats().txPackets()).isGreaterThanOrEqualTo(301);
+    }
+
+    @Test
+    void shouldRekeyWithoutLosingFrames() throws Exception
+    {
+        final Node[] nodes = pair(2);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        final long end = System.nanoTime() + 6_000_000_000L; // three rekeys
+        int sent = 0;
+        while (System.nanoTime() < end)
+        {
+            final byte[] f = frame(MAC_B, MAC_A, 100, sent);
+            a.vm().send(f);
+            sent++;
+            assertThat(b.vm().receive(5_000)).as("frame %d", sent).isEqualTo(f);
+            Thread.sleep(5);
+        }
+        assertThat(a.port().counters().drops(DropReason.NOT_CONNECTED) +
+            a.port().peerStatus().get(0).stats().drops(DropReason.NOT_CONNECTED)).as("never without keys").isZero();
+        assertThat(a.port().peerStatus().get(0).lastHandshakeMs()).isGreaterThan(System.currentTimeMillis() - 3_000);
+    }
+
+    @Test
+    void shouldDropAndCountForgedTruncatedReplayedAndStrangePacketsWhileTrafficFlows() throws Exception
+    {
+        // A relay between A and B records what A sends, so a real packet can be replayed and tampered with.
+        final int portA = freePort();
+        final int portB = freePort();
+        final DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(relay);
+        final CopyOnWriteArrayList<byte[]> recorded = new CopyOnWriteArrayList<>();
+        final Thread relaying = Thread.ofVirtual().start(() -> relay(relay, portB, recorded));
+        closing.add(relaying::interrupt);
+        final Node a = node("a", keyA, portA, keyB, (InetSocketAddress)relay.getLocalSocketAddress(), 120);
+        // B does not know where A is: it answers the relay, so everything between them passes the relay.
+        final Node b = node("b", keyB, portB, keyA, null, 120);
+        awaitUp(a.port());
+        awaitUp(b.port());
+        final byte[] first = frame(MAC_B, MAC_A, 200, 1);
+        a.vm().send(first);
+        assertThat(b.vm().receive(5_000)).isEqualTo(first);
+        final byte[] transport = recorded.stream().filter(p -> p[0] == 4 && p.length > 32).reduce((x, y) -> y)
+            .orElseThrow();
+
+        try (DatagramSocket attacker = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            final InetSocketAddress target = new InetSocketAddress("127.0.0.1", portB);
+            attacker.send(new DatagramPacket(transport, transport.length, target)); // replay
+            final byte[] tampered = transport.clone();
+            tampered[tampered.length - 20] ^= 1;
+            attacker.send(new DatagramPacket(tampered, tampered.length, target));
+            final byte[] unknownIndex = transport.clone();
+            unknownIndex[4] ^= 0x55;
+            attacker.send(new DatagramPacket(unknownIndex, unknownIndex.length, target));
+            attacker.send(new DatagramPacket(transport, 20, target)); // truncated
+            final Random random = new Random(42);
+            for (int i = 0; i < 50; i++)
+            {
+                final byte[] noise = new byte[1 + random.nextInt(200)];
+                random.nextBytes(noise);
+                noise[0] = (byte)(5 + random.nextInt(200)); // no known message type
+                attacker.send(new DatagramPacket(noise, noise.length, target));
+            }
+            final byte[] wrongKeyInitiation = new byte[148];
+            wrongKeyInitiation[0] = 1;
+            random.nextBytes(Arrays.copyOfRange(wrongKeyInitiation, 4, 148));
+            for (int i = 0; i < 2000; i++) // a handshake flood
+            {
+                random.nextBytes(wrongKeyInitiation);
+                wrongKeyInitiation[0] = 1;
+                wrongKeyInitiation[1] = 0;
+                wrongKeyInitiation[2] = 0;
+                wrongKeyInitiation[3] = 0;
+                attacker.send(new DatagramPacket(wrongKeyInitiation, 148, target));
+            }
+        }
+        for (int i = 0; i < 50; i++)
+        {
+            final byte[] f = frame(MAC_B, MAC_A, 300, i);
+            a.vm().send(f);
+            assertThat(b.vm().receive(5_000)).as("traffic goes on, frame %d", i).isEqualTo(f);
+        }
+        assertThat(b.vm().receive(200)).as("nothing forged got through").isNull();
+        final var drops = b.port().counters();
+        assertThat(drops.drops(DropReason.REPLAY)).isEqualTo(1);
+        assertThat(drops.drops(DropReason.DECRYPT)).isEqualTo(1);
+        assertThat(drops.drops(DropReason.UNKNOWN_PEER)).isEqualTo(1);
+        assertThat(drops.drops(DropReason.MALFORMED)).isEqualTo(51);
+        assertThat(drops.drops(DropReason.HANDSHAKE)).as("every forged initiation refused or shed").isEqualTo(2000);
+    }
+
+    private static void relay(final DatagramSocket relay, final int portB, final List<byte[]> recorded)
+    {
+        final DatagramPacket packet = new DatagramPacket(new byte[70_000], 70_000);
+        InetSocketAddress a = null;
+        final InetSocketAddress b = new InetSocketAddress("127.0.0.1", portB);
+        try
+        {
+            while (!Thread.currentThread().isInterrupted())
+            {
+                relay.receive(packet);
+                final byte[] data = Arrays.copyOf(packet.getData(), packet.getLength());
+                if (packet.getPort() == portB)
+                {
+                    if (a != null)
+                    {
+                        relay.send(new DatagramPacket(data, data.length, a));
+                    }
+                }
+                else
+                {
+                    a = (InetSocketAddress)packet.getSocketAddress();
+                    recorded.add(data);
+                    relay.send(new DatagramPacket(data, data.length, b));
+                }
+            }
+        }
+        catch (final java.io.IOException closed)
+        {
+            // the test is over
+        }
+    }
+
+    private static void awaitUp(final TunnelPort port) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!port.peerStatus().get(0).up() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(port.peerStatus().get(0).up()).as("session with the peer").isTrue();
+    }
+
+    private static byte[] frame(final long dst, final long src, final int length, final int sequence)
+    {
+        final ByteBuffer b = ByteBuffer.allocate(length);
+        b.putShort((short)(dst >>> 32)).putInt((int)dst).putShort((short)(src >>> 32)).putInt((int)src);
+        b.putShort((short)0x88b5).putInt(sequence);
+        while (b.hasRemaining())
+        {
+            b.put((byte)b.position());
+        }
+        return b.array();
+    }
+
+    private static int freePort() throws Exception
+    {
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            return probe.getLocalPort();
+        }
+    }
+}
