@@ -161,6 +161,15 @@ public final class TunnelPort extends Port
         return java.util.Arrays.stream(peers).map(p -> PeerStatus.of(p, now)).toList();
     }
 
+    /**
+     * @return the name of the peer {@code mac} was last seen behind, or null.
+     */
+    public String peerOf(final long mac)
+    {
+        final Peer peer = peerByMac.get(mac);
+        return peer == null ? null : peer.name();
+    }
+
     @Override
     public int receive(final int loopId, final LoopMemory memory, final FrameBatch batch, final MemorySegment errno)
     {

@@ -29,6 +29,7 @@ public record TunnelPortSpec(
     VlanRules vlanRules, int mtu, int macLimit, int keepaliveSeconds, int rekeySeconds)
 {
     public static final int DEFAULT_MTU = 1420;
+    public static final int DEFAULT_UDP_PORT = 51820;
     public static final int DEFAULT_KEEPALIVE_SECONDS = 5;
     public static final int DEFAULT_REKEY_SECONDS = 120;
     public static final int MAX_PEERS = 256;

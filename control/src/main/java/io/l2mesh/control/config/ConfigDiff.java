@@ -1,6 +1,8 @@
 package io.l2mesh.control.config;
 
 import io.l2mesh.switching.Switch;
+import io.l2mesh.tunnel.TunnelPort;
+import io.l2mesh.tunnel.TunnelPortSpec;
 import io.l2mesh.tunnel.vxlan.VxlanPort;
 import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 import io.l2mesh.switching.frame.MacAddresses;
@@ -150,7 +152,8 @@ public final class ConfigDiff
                     () -> sw.removePort(next.name())));
             }
             else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()) ||
-                !Objects.equals(old.unix(), next.unix()) || !Objects.equals(old.vxlan(), next.vxlan()))
+                !Objects.equals(old.unix(), next.unix()) || !Objects.equals(old.vxlan(), next.vxlan()) ||
+                !Objects.equals(old.tunnel(), next.tunnel()))
             {
                 changes.add(new Change("re-create port " + next.name(), () ->
                 {
@@ -217,6 +220,12 @@ public final class ConfigDiff
         else if (PortConfig.UNIX.equals(port.type()))
         {
             sw.addUnix(port.unixSpec());
+        }
+        else if (PortConfig.TUNNEL.equals(port.type()))
+        {
+            final TunnelPortSpec spec = port.tunnelSpec();
+            sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), sw.context().burstSize()));
+            sw.setMacLimit(spec.name(), spec.macLimit());
         }
         else if (PortConfig.VXLAN.equals(port.type()))
         {

@@ -12,6 +12,10 @@ import io.l2mesh.switching.fdb.MacLimits;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.tunnel.PeerSpec;
+import io.l2mesh.tunnel.TunnelPortSpec;
+import io.l2mesh.tunnel.noise.CipherSuite;
+import io.l2mesh.tunnel.noise.KeyPair;
 import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 import io.l2mesh.tuntap.UnixAddress;
 import io.l2mesh.switching.vlan.VlanRules;
@@ -49,7 +53,11 @@ public final class ConfigFile
     private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
         "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled", "path", "framing",
-        "socket-mode", "local", "vni", "remotes");
+        "socket-mode", "local", "vni", "remotes", "listen", "private-key-file", "cipher", "keepalive", "rekey",
+        "peers");
+    private static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file");
+    private static final List<String> TUNNEL_KEYS = List.of("listen", "private-key-file", "cipher", "keepalive",
+        "rekey", "peers");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private final String source;
@@ -253,13 +261,22 @@ public final class ConfigFile
             throw error(path + ".name", ex.getMessage());
         }
         final String type = text(node, path, "type", "tap");
-        if (!List.of(PortConfig.TAP, PortConfig.RAW, PortConfig.UNIX, PortConfig.VXLAN).contains(type))
+        if (!List.of(PortConfig.TAP, PortConfig.RAW, PortConfig.UNIX, PortConfig.VXLAN, PortConfig.TUNNEL)
+            .contains(type))
         {
-            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw, unix, vxlan)");
+            throw error(path + ".type", "unknown port type '" + type + "' (supported: tap, raw, unix, vxlan, " +
+                "tunnel)");
+        }
+        if (!type.equals(PortConfig.TUNNEL))
+        {
+            for (final String tunnelOnly : TUNNEL_KEYS)
+            {
+                rejectKey(node, path, tunnelOnly, "only tunnel ports have '" + tunnelOnly + "'");
+            }
         }
         if (!type.equals(PortConfig.VXLAN))
         {
-            for (final String vxlanOnly : List.of("local", "vni", "remotes"))
+            for (final String vxlanOnly : List.of("vni", "remotes", "local"))
             {
                 rejectKey(node, path, vxlanOnly, "only vxlan ports have '" + vxlanOnly + "'");
             }
@@ -319,6 +336,8 @@ public final class ConfigFile
                 intValue(node, path, "mtu", UnixPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, UnixPortSpec.MAX_MTU);
             case PortConfig.VXLAN ->
                 intValue(node, path, "mtu", VxlanPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
+            case PortConfig.TUNNEL ->
+                intValue(node, path, "mtu", TunnelPortSpec.DEFAULT_MTU, TapPortSpec.MIN_MTU, 65_000);
             default -> intValue(node, path, "mtu", 0, TapPortSpec.MIN_MTU, TapPortSpec.MAX_MTU);
         };
         final long mac = node.has("mac") ? mac(node, path, false) : -1;
@@ -329,7 +348,122 @@ public final class ConfigFile
         final boolean enabled = bool(node, path, "enabled", true);
         final TapPortSpec common = new TapPortSpec(name, rules, mtu, mac, offloads, persistent, macLimit, queues);
         return new PortConfig(type, common, type.equals(PortConfig.UNIX) ? unix(node, path) : null,
-            type.equals(PortConfig.VXLAN) ? vxlan(node, path) : null, enabled);
+            type.equals(PortConfig.VXLAN) ? vxlan(node, path) : null,
+            type.equals(PortConfig.TUNNEL) ? tunnel(node, path) : null, enabled);
+    }
+
+    private PortConfig.Tunnel tunnel(final JsonNode node, final String path)
+    {
+        final InetSocketAddress listen = endpoint(text(node, path, "listen", null), path + ".listen",
+            TunnelPortSpec.DEFAULT_UDP_PORT);
+        final Path keyFile = Path.of(text(node, path, "private-key-file", null));
+        final KeyPair identity;
+        try
+        {
+            identity = KeyPair.fromBase64(readSecret(keyFile, path + ".private-key-file"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path + ".private-key-file", keyFile + ": " + ex.getMessage());
+        }
+        final CipherSuite suite;
+        try
+        {
+            suite = CipherSuite.of(text(node, path, "cipher", "aesgcm"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path + ".cipher", ex.getMessage());
+        }
+        final int keepalive = intValue(node, path, "keepalive", TunnelPortSpec.DEFAULT_KEEPALIVE_SECONDS, 1, 3600);
+        final int rekey = intValue(node, path, "rekey", TunnelPortSpec.DEFAULT_REKEY_SECONDS, 2, 86_400);
+        final JsonNode list = node.get("peers");
+        if (list == null || !list.isArray() || list.size() > TunnelPortSpec.MAX_PEERS)
+        {
+            throw error(path + (list == null ? "" : ".peers"), "a tunnel port needs peers: a list of {name, " +
+                "public-key, endpoint, preshared-key-file} (at most " + TunnelPortSpec.MAX_PEERS + ")");
+        }
+        final List<PortConfig.TunnelPeer> peers = new ArrayList<>();
+        final Set<String> names = new HashSet<>();
+        final Set<String> keys = new HashSet<>();
+        for (int i = 0; i < list.size(); i++)
+        {
+            final String where = path + ".peers[" + i + "]";
+            final JsonNode peer = list.get(i);
+            requireObject(peer, where, PEER_KEYS);
+            final String name = text(peer, where, "name", null);
+            final String publicKey = text(peer, where, "public-key", null);
+            final byte[] key;
+            try
+            {
+                key = KeyPair.decodeKey(publicKey, "public-key");
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw error(where + ".public-key", ex.getMessage());
+            }
+            if (!names.add(name))
+            {
+                throw error(where + ".name", "two peers are named '" + name + "'");
+            }
+            if (!keys.add(publicKey.trim()) || java.util.Arrays.equals(key, identity.publicKey()))
+            {
+                throw error(where + ".public-key", "the key of another peer or of this node itself");
+            }
+            final InetSocketAddress peerEndpoint = peer.has("endpoint") ?
+                endpoint(text(peer, where, "endpoint", null), where + ".endpoint", TunnelPortSpec.DEFAULT_UDP_PORT) :
+                null;
+            if (peerEndpoint != null &&
+                peerEndpoint.getAddress().getClass() != listen.getAddress().getClass() &&
+                !listen.getAddress().isAnyLocalAddress())
+            {
+                throw error(where + ".endpoint", "not of the listen address's family");
+            }
+            final Path pskFile = peer.has("preshared-key-file") ?
+                Path.of(text(peer, where, "preshared-key-file", null)) : null;
+            byte[] psk = null;
+            if (pskFile != null)
+            {
+                try
+                {
+                    psk = KeyPair.decodeKey(readSecret(pskFile, where + ".preshared-key-file"), "pre-shared key");
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw error(where + ".preshared-key-file", pskFile + ": " + ex.getMessage());
+                }
+            }
+            peers.add(new PortConfig.TunnelPeer(name, publicKey.trim(), peerEndpoint, pskFile,
+                new PeerSpec(name, key, psk, peerEndpoint)));
+        }
+        return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers);
+    }
+
+    /**
+     * Reads a key file (first line); refuses one that others may read, as ssh does, since it holds a secret.
+     */
+    private String readSecret(final Path file, final String where)
+    {
+        try
+        {
+            final java.util.Set<java.nio.file.attribute.PosixFilePermission> mode =
+                Files.getPosixFilePermissions(file);
+            if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ) ||
+                mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ))
+            {
+                throw error(where, file + " is readable by others; chmod 600 it (it holds a secret key)");
+            }
+            final List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            if (lines.isEmpty())
+            {
+                throw error(where, file + " is empty");
+            }
+            return lines.get(0);
+        }
+        catch (final IOException ex)
+        {
+            throw error(where, "cannot read " + file + ": " + ex.getMessage());
+        }
     }
 
     private PortConfig.Vxlan vxlan(final JsonNode node, final String path)
@@ -362,12 +496,17 @@ public final class ConfigFile
 
     /**
      * "198.18.0.1", "198.18.0.1:4789", "fd00::1" or "[fd00::1]:4789": an IP literal (no names: a tunnel must not
-     * depend on DNS at start-up) and a UDP port, 4789 by default.
+     * depend on DNS at start-up) and a UDP port (4789, VXLAN's, unless given).
      */
     private InetSocketAddress endpoint(final String text, final String where)
     {
+        return endpoint(text, where, VxlanPortSpec.DEFAULT_UDP_PORT);
+    }
+
+    private InetSocketAddress endpoint(final String text, final String where, final int defaultPort)
+    {
         String host = text;
-        int port = VxlanPortSpec.DEFAULT_UDP_PORT;
+        int port = defaultPort;
         final int colon = text.lastIndexOf(':');
         if (text.startsWith("["))
         {

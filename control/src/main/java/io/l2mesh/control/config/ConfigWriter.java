@@ -119,6 +119,31 @@ public final class ConfigWriter
             port.vxlan().remotes().forEach(r -> remotes.add(endpoint(r)));
             p.put("mtu", spec.mtu());
         }
+        if (PortConfig.TUNNEL.equals(port.type()))
+        {
+            final PortConfig.Tunnel tunnel = port.tunnel();
+            p.put("listen", endpoint(tunnel.listen()));
+            p.put("private-key-file", tunnel.privateKeyFile().toString());
+            p.put("cipher", tunnel.suite().label());
+            p.put("keepalive", tunnel.keepaliveSeconds());
+            p.put("rekey", tunnel.rekeySeconds());
+            p.put("mtu", spec.mtu());
+            final ArrayNode peers = p.putArray("peers");
+            for (final PortConfig.TunnelPeer peer : tunnel.peers())
+            {
+                final ObjectNode q = peers.addObject();
+                q.put("name", peer.name());
+                q.put("public-key", peer.publicKey());
+                if (peer.endpoint() != null)
+                {
+                    q.put("endpoint", endpoint(peer.endpoint()));
+                }
+                if (peer.presharedKeyFile() != null)
+                {
+                    q.put("preshared-key-file", peer.presharedKeyFile().toString());
+                }
+            }
+        }
         if (!PortConfig.TAP.equals(port.type()))
         {
             if (spec.macLimit() != MacLimits.UNLIMITED)

@@ -3,6 +3,10 @@ package io.l2mesh.control.config;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
 
+import io.l2mesh.tunnel.PeerSpec;
+import io.l2mesh.tunnel.TunnelPortSpec;
+import io.l2mesh.tunnel.noise.CipherSuite;
+import io.l2mesh.tunnel.noise.KeyPair;
 import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 
 import java.net.InetSocketAddress;
@@ -13,12 +17,13 @@ import java.util.List;
  * One port of the config file. {@code tap} holds the settings every kind shares (name, VLANs, MTU, MAC limit) and
  * the TAP device's own; {@code unix} is set for unix ports only.
  */
-public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, boolean enabled)
+public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, Tunnel tunnel, boolean enabled)
 {
     public static final String TAP = "tap";
     public static final String RAW = "raw";
     public static final String UNIX = "unix";
     public static final String VXLAN = "vxlan";
+    public static final String TUNNEL = "tunnel";
 
     /**
      * Where a unix port listens and how QEMU frames on it.
@@ -38,9 +43,41 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, b
         }
     }
 
+    /**
+     * An encrypted tunnel port: where it listens, whose identity it uses (the key is read from a file, so a
+     * config dump never shows it), and its peers.
+     */
+    public record Tunnel(InetSocketAddress listen, Path privateKeyFile, KeyPair identity, CipherSuite suite,
+        int keepaliveSeconds, int rekeySeconds, List<TunnelPeer> peers)
+    {
+        public Tunnel
+        {
+            peers = List.copyOf(peers);
+        }
+    }
+
+    /**
+     * One peer of a tunnel port; {@code presharedKey} was read from {@code presharedKeyFile}.
+     */
+    public record TunnelPeer(String name, String publicKey, InetSocketAddress endpoint, Path presharedKeyFile,
+        PeerSpec spec)
+    {
+    }
+
     public PortConfig(final String type, final TapPortSpec tap, final boolean enabled)
     {
-        this(type, tap, null, null, enabled);
+        this(type, tap, null, null, null, enabled);
+    }
+
+    /**
+     * @return the tunnel module's spec for an encrypted tunnel port.
+     */
+    public TunnelPortSpec tunnelSpec()
+    {
+        return new TunnelPortSpec(tap.name(), tunnel.listen(), tunnel.identity(), tunnel.suite(),
+            tunnel.peers().stream().map(TunnelPeer::spec).toList(), tap.vlanRules(),
+            tap.mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : tap.mtu(), tap.macLimit(), tunnel.keepaliveSeconds(),
+            tunnel.rekeySeconds());
     }
 
     public String name()

@@ -151,6 +151,62 @@ class ConfigFileTest
     }
 
     @Test
+    void shouldReadTunnelPortWithKeyFilesAndWriteItBack(@org.junit.jupiter.api.io.TempDir final Path dir)
+        throws Exception
+    {
+        final io.l2mesh.tunnel.noise.KeyPair node = io.l2mesh.tunnel.noise.KeyPair.generate();
+        final io.l2mesh.tunnel.noise.KeyPair peer = io.l2mesh.tunnel.noise.KeyPair.generate();
+        final Path key = secret(dir.resolve("node.key"), node.privateBase64());
+        final Path psk = secret(dir.resolve("b.psk"), io.l2mesh.tunnel.noise.KeyPair.generate().privateBase64());
+        final String text = """
+            ports:
+              - name: mesh0
+                type: tunnel
+                listen: 198.18.80.1
+                private-key-file: %s
+                cipher: chachapoly
+                keepalive: 2
+                peers:
+                  - name: b
+                    public-key: %s
+                    endpoint: "198.18.80.2:51999"
+                    preshared-key-file: %s
+                  - name: c
+                    public-key: %s
+            """.formatted(key, peer.publicBase64(), psk, io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64());
+        final L2meshConfig config = ConfigFile.parse("tunnel.yaml", text);
+        final var spec = config.ports().get(0).tunnelSpec();
+        assertThat(spec.local()).isEqualTo(new InetSocketAddress("198.18.80.1", 51820));
+        assertThat(spec.identity().publicBase64()).isEqualTo(node.publicBase64());
+        assertThat(spec.suite()).isEqualTo(io.l2mesh.tunnel.noise.CipherSuite.CHACHAPOLY);
+        assertThat(spec.keepaliveSeconds()).isEqualTo(2);
+        assertThat(spec.mtu()).isEqualTo(1420);
+        assertThat(spec.peers()).hasSize(2);
+        assertThat(spec.peers().get(0).endpoint()).isEqualTo(new InetSocketAddress("198.18.80.2", 51999));
+        assertThat(spec.peers().get(0).presharedKey()).hasSize(32);
+        assertThat(spec.peers().get(1).endpoint()).isNull();
+        final String written = ConfigWriter.toYaml(config);
+        assertThat(written).doesNotContain(node.privateBase64()).contains(key.toString());
+        assertThat(ConfigFile.parse("written.yaml", written).ports()).isEqualTo(config.ports());
+
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString(
+            "rw-r--r--"));
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text)).hasMessageContaining(
+            "tunnel.yaml:5: ports[0].private-key-file: " + key + " is readable by others; chmod 600 it");
+        assertRefused(text.replace(peer.publicBase64(), "c2hvcnQ="),
+            "bad.yaml:5: ports[0].private-key-file: " + key + " is readable by others; chmod 600 it (it holds a " +
+            "secret key)");
+    }
+
+    private static Path secret(final Path file, final String content) throws Exception
+    {
+        java.nio.file.Files.writeString(file, content + "\n");
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString(
+            "rw-------"));
+        return file;
+    }
+
+    @Test
     void shouldLoadEmbeddedDefaultWithTwoTapPorts()
     {
         final L2meshConfig config = ConfigFile.loadDefault();
@@ -183,9 +239,10 @@ class ConfigFileTest
             ports:
               - name: a0
                 vlna: 3
-            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, " +
-            "framing, local, mac, mac-limit, mode, mtu, name, native-vlan, offloads, path, persistent, queues, " +
-            "remotes, socket-mode, type, vlan, vni])");
+            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, " +
+            "cipher, enabled, framing, keepalive, listen, local, mac, mac-limit, mode, mtu, name, native-vlan, " +
+            "offloads, path, peers, persistent, private-key-file, queues, rekey, remotes, socket-mode, type, vlan, " +
+            "vni])");
     }
 
     @Test
@@ -221,7 +278,8 @@ class ConfigFileTest
         assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n",
             "bad.yaml:2: switch.burst: 0 out of range 1..1024");
         assertRefused("ports:\n  - name: a0\n    type: wireguard\n",
-            "bad.yaml:3: ports[0].type: unknown port type 'wireguard' (supported: tap, raw, unix, vxlan)");
+            "bad.yaml:3: ports[0].type: unknown port type 'wireguard' (supported: tap, raw, unix, vxlan, " +
+            "tunnel)");
         assertRefused("ports:\n  - name: a0\n    type: vxlan\n", "bad.yaml:2: ports[0]: 'local' is required");
         assertRefused("ports:\n  - name: veth0\n    type: raw\n    mtu: 9000\n",
             "bad.yaml:4: ports[0].mtu: a raw port takes no 'mtu': it uses its interface's (set it there)");

@@ -88,7 +88,15 @@ public final class EgressWriter implements GsoSegmenter.Sink
         }
         if (length - EthernetFlyweight.HEADER_LENGTH > port.mtu())
         {
-            PortCounters.drop(counters, DropReason.MTU);
+            // Too big for the port (a tunnel's inner MTU is below the hosts'): TCP is cut to fit, as if it had
+            // come as a super-frame; anything else is counted and dropped.
+            final int l4 = segmenter.plainTcpOffset(header, length);
+            if (l4 < 0)
+            {
+                PortCounters.drop(counters, DropReason.MTU);
+                return;
+            }
+            segmenter.segmentPlainTcp(this, port, counters, header, length, l4, tagged, vlan);
             return;
         }
         int patchOffset = -1;

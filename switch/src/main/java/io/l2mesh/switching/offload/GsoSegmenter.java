@@ -70,9 +70,59 @@ public final class GsoSegmenter
         final Sink sink, final Port port, final long[] counters, final long header, final int length,
         final int headersLength, final boolean tagged, final int vlan)
     {
+        segment(sink, port, counters, header, length, headersLength, tagged, vlan,
+            VirtioNetHeader.gsoType(segment, header), VirtioNetHeader.csumStart(segment, header),
+            VirtioNetHeader.gsoSize(segment, header));
+    }
+
+    /**
+     * For a plain (not GSO) frame larger than an egress port's MTU: if it is a TCP segment over IPv4 or IPv6,
+     * the offset of its TCP header, so it can be cut into smaller TCP segments like a super-frame (a TCP
+     * receiver takes any segmentation of the byte stream); otherwise -1 and the frame is an MTU drop.
+     */
+    public int plainTcpOffset(final long header, final int length)
+    {
         final long frame = header + VirtioNetHeader.LENGTH;
-        final int gsoType = VirtioNetHeader.gsoType(segment, header);
-        final int l4 = VirtioNetHeader.csumStart(segment, header);
+        final int l3 = EthernetFlyweight.HEADER_LENGTH;
+        final int type = EthernetFlyweight.type(segment, frame);
+        if (type == EthernetFlyweight.TYPE_IPV4 && length >= l3 + 40)
+        {
+            final int ihl = (segment.get(ValueLayout.JAVA_BYTE, frame + l3) & 0xf) * 4;
+            final boolean fragment = (segment.get(SHORT_BE, frame + l3 + 6) & 0x3fff) != 0;
+            return segment.get(ValueLayout.JAVA_BYTE, frame + l3 + 9) == IPPROTO_TCP && ihl >= 20 && !fragment &&
+                l3 + ihl + 20 <= length ? l3 + ihl : -1;
+        }
+        if (type == EthernetFlyweight.TYPE_IPV6 && length >= l3 + IPV6_HEADER_LENGTH + 20)
+        {
+            return segment.get(ValueLayout.JAVA_BYTE, frame + l3 + 6) == IPPROTO_TCP ? l3 + IPV6_HEADER_LENGTH : -1;
+        }
+        return -1;
+    }
+
+    /**
+     * Cuts the plain TCP frame at {@code header} (TCP header at {@code l4}) into segments that fit the port.
+     */
+    public void segmentPlainTcp(final Sink sink, final Port port, final long[] counters, final long header,
+        final int length, final int l4, final boolean tagged, final int vlan)
+    {
+        final long frame = header + VirtioNetHeader.LENGTH;
+        final int tcpHeaderLength = ((segment.get(ValueLayout.JAVA_BYTE, frame + l4 + 12) >> 4) & 0xf) * 4;
+        if (tcpHeaderLength < 20 || l4 + tcpHeaderLength >= length)
+        {
+            PortCounters.drop(counters, DropReason.MTU);
+            return;
+        }
+        final boolean v4 = EthernetFlyweight.type(segment, frame) == EthernetFlyweight.TYPE_IPV4;
+        segment(sink, port, counters, header, length, l4 + tcpHeaderLength, tagged, vlan,
+            v4 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6, l4, length - l4 - tcpHeaderLength);
+    }
+
+    private void segment(
+        final Sink sink, final Port port, final long[] counters, final long header, final int length,
+        final int headersLength, final boolean tagged, final int vlan, final int gsoType, final int l4,
+        final int gsoSize)
+    {
+        final long frame = header + VirtioNetHeader.LENGTH;
         int l3 = EthernetFlyweight.HEADER_LENGTH;
         int type = EthernetFlyweight.type(segment, frame);
         while (type == EthernetFlyweight.TPID_8021Q && l3 + 4 <= l4)
@@ -104,7 +154,6 @@ public final class GsoSegmenter
 
         final int tcpHeaderLength = headersLength - l4;
         final int payloadLength = length - headersLength;
-        final int gsoSize = VirtioNetHeader.gsoSize(segment, header);
         final int mss = Math.min(gsoSize, port.mtu() - (headersLength - EthernetFlyweight.HEADER_LENGTH));
         if (gsoSize == 0 || payloadLength <= 0)
         {

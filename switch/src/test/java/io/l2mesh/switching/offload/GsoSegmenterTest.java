@@ -93,6 +93,32 @@ class GsoSegmenterTest
     }
 
     @Test
+    void shouldCutPlainTcpFrameTooBigForTheEgressMtuAndDropOtherOversizeFrames()
+    {
+        final MemoryPort in = harness.port("in", VlanRules.access(1), 9000, false);
+        final MemoryPort out = harness.port("out", VlanRules.access(1), 1420, false);
+        final byte[] tcp = Frames.tcp4(B, A, 2000, SEQ); // a full-sized segment of a 9000-byte MTU host
+        harness.receive(in, tcp);
+        final List<byte[]> sent = out.sent();
+        assertThat(sent).hasSize(2); // 2000 / (1420 - 40) = 2
+        int payload = 0;
+        for (final byte[] frame : sent)
+        {
+            assertThat(frame.length - 14).isLessThanOrEqualTo(1420);
+            assertThat(Frames.ipv4TcpChecksumsValid(frame, 14)).isTrue();
+            assertThat(Frames.u32(frame, 14 + 20 + 4)).as("sequence").isEqualTo(SEQ + payload);
+            payload += frame.length - 14 - 40;
+        }
+        assertThat(payload).isEqualTo(2000);
+        assertThat(out.counters().get(io.l2mesh.switching.stats.PortCounters.TX_SOFTWARE_SEGMENTS)).isEqualTo(2);
+
+        out.clearSent();
+        harness.receive(in, Frames.ethernet(B, A, 0x0800, 2000)); // not TCP: cannot be cut
+        assertThat(out.sent()).isEmpty();
+        assertThat(out.counters().drops(io.l2mesh.switching.stats.DropReason.MTU)).isEqualTo(1);
+    }
+
+    @Test
     void shouldSegmentIntoTaggedFramesForTrunk()
     {
         final MemoryPort in = harness.port("in", VlanRules.access(10), 1500, true);
