@@ -20,6 +20,8 @@ final class Peer
     final PeerSpec spec;
     final HandshakePeer handshake;
     final PortCounters counters;
+    /** Position in the port's peer array. */
+    final int index;
     /** Set by a loop that had a frame for this peer but no session: the agent starts a handshake. */
     final AtomicBoolean handshakeWanted = new AtomicBoolean();
     private volatile MemorySegment endpoint; // sockaddr, never changed once published
@@ -34,9 +36,10 @@ final class Peer
     Handshake.Initiation pending;
     long lastInitiationNanos;
 
-    Peer(final PeerSpec spec, final int threads)
+    Peer(final PeerSpec spec, final int threads, final int index)
     {
         this.spec = spec;
+        this.index = index;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
         this.counters = new PortCounters(threads);
         if (spec.endpoint() != null)

@@ -70,19 +70,33 @@ final class Session
      */
     int seal(final int thread, final byte[] buffer, final int plainLength)
     {
+        return seal(thread, buffer, 0, TransportHeader.KIND_FRAME, 0, plainLength);
+    }
+
+    /**
+     * Seals {@code plainLength} bytes at {@code at + }{@link TransportHeader#LENGTH}, the header written at
+     * {@code at}.
+     *
+     * @param kind   what the payload is ({@link TransportHeader#KIND_FRAME} or {@link TransportHeader#KIND_SHARD}).
+     * @param stream the sender's FEC stream (its loop), for shards.
+     * @return the message's length, or -1 if this session may not send any more.
+     */
+    int seal(final int thread, final byte[] buffer, final int at, final int kind, final int stream,
+        final int plainLength)
+    {
         final long counter = sendCounter.getAndIncrement();
         if (counter >= REJECT_AFTER_MESSAGES)
         {
             return -1;
         }
-        TransportHeader.write(buffer, remoteIndex, counter);
+        TransportHeader.write(buffer, at, remoteIndex, counter, kind, stream);
         try
         {
             final Cipher cipher = cipher(sealers, thread);
             suiteInit(cipher, Cipher.ENCRYPT_MODE, sendKey, counter, thread);
-            cipher.updateAAD(buffer, 0, TransportHeader.LENGTH);
-            return TransportHeader.LENGTH + cipher.doFinal(buffer, TransportHeader.LENGTH, plainLength, buffer,
-                TransportHeader.LENGTH);
+            cipher.updateAAD(buffer, at, TransportHeader.LENGTH);
+            final int payload = at + TransportHeader.LENGTH;
+            return TransportHeader.LENGTH + cipher.doFinal(buffer, payload, plainLength, buffer, payload);
         }
         catch (final GeneralSecurityException ex)
         {

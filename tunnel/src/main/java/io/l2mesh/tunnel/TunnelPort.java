@@ -7,6 +7,16 @@ import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.fec.CodingLoop;
+import io.l2mesh.fec.CodingLoops;
+import io.l2mesh.fec.stream.FecEncoder;
+import io.l2mesh.fec.stream.FrameSink;
+import io.l2mesh.fec.stream.ShardHeaderFlyweight;
+import io.l2mesh.fec.stream.ShardSink;
+import io.l2mesh.tunnel.impair.ImpairmentCounters;
+import io.l2mesh.tunnel.impair.ImpairmentSpec;
+import io.l2mesh.tunnel.impair.ImpairmentStage;
+import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tuntap.Errno;
 import io.l2mesh.tuntap.SocketAddresses;
@@ -37,6 +47,9 @@ import java.util.List;
 public final class TunnelPort extends Port
 {
     static final int MAX_MESSAGE = 65_535;
+    /** Where a frame to send goes in the work buffer: after the transport header and an FEC shard header. */
+    static final int FRAME_AT = TransportHeader.LENGTH + ShardHeaderFlyweight.DATA_OVERHEAD;
+    static final int MAX_FRAME = MAX_MESSAGE - FRAME_AT - CipherSuite.TAG_LENGTH - 8;
 
     private final TunnelPortSpec spec;
     private final UdpSocket[] sockets;
@@ -46,22 +59,61 @@ public final class TunnelPort extends Port
     private final LoopBuffers[] buffers;
     private final HandshakeAgent agent;
     private final Arena arena = Arena.ofShared();
+    private final CodingLoop codingLoop = CodingLoops.preferred();
+    private final PeerFec[][] fecByLoop; // [loop][peer], made by that loop when first needed
+    private final ImpairmentCounters impairmentCounters;
+    private final ImpairmentStage[] stages;
+    private volatile FecSpec fec;
+    private volatile ImpairmentSpec impairment = ImpairmentSpec.NONE;
 
     /**
-     * One loop's work buffer (heap, for the AEAD) and its receive address scratch (native).
+     * One loop's work buffer (heap, for the AEAD) and its receive address scratch (native). A frame to send is
+     * put at {@link #FRAME_AT}: room before it for an FEC shard header and, before that, the transport header.
      */
-    private static final class LoopBuffers
+    private final class LoopBuffers implements ShardSink, FrameSink
     {
+        final int loopId;
         final byte[] work = new byte[MAX_MESSAGE + 64];
         final MemorySegment workSegment = MemorySegment.ofArray(work);
+        /** The work buffer from where a plain frame's message starts (its header right before the frame). */
+        final MemorySegment plainMessage = workSegment.asSlice(FRAME_AT - TransportHeader.LENGTH);
         final byte[] plain = new byte[MAX_MESSAGE]; // a flooded frame, kept while each peer's copy is sealed
         final MemorySegment from;
         final MemorySegment fromLength;
+        // Context of the current FEC call (loop thread only).
+        Peer peer;
+        MemorySegment errno;
+        LoopMemory memory;
+        FrameBatch batch;
 
-        LoopBuffers(final Arena arena)
+        LoopBuffers(final int loopId, final Arena arena)
         {
+            this.loopId = loopId;
             from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
             fromLength = arena.allocate(ValueLayout.JAVA_INT);
+        }
+
+        /**
+         * An FEC shard to send to {@link #peer}: data shards are already at {@code TransportHeader.LENGTH} of the
+         * work buffer; parity shards are copied there.
+         */
+        @Override
+        public void onShard(final MemorySegment segment, final long offset, final int length)
+        {
+            if (segment != workSegment || offset != TransportHeader.LENGTH)
+            {
+                MemorySegment.copy(segment, offset, workSegment, TransportHeader.LENGTH, length);
+            }
+            sendSealed(this, peer, 0, TransportHeader.KIND_SHARD, length, errno);
+        }
+
+        /**
+         * A frame the FEC decoder delivers (received, or rebuilt from parity): into the burst.
+         */
+        @Override
+        public void onFrame(final MemorySegment segment, final long offset, final int length, final boolean rebuilt)
+        {
+            deliver(this, segment, offset, length);
         }
     }
 
@@ -76,12 +128,21 @@ public final class TunnelPort extends Port
         this.peers = new Peer[peerSpecs.size()];
         for (int i = 0; i < peers.length; i++)
         {
-            peers[i] = new Peer(peerSpecs.get(i), loopCount + 1);
+            peers[i] = new Peer(peerSpecs.get(i), loopCount + 1, i);
         }
         this.buffers = new LoopBuffers[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
-            buffers[i] = new LoopBuffers(arena);
+            buffers[i] = new LoopBuffers(i, arena);
+        }
+        this.fecByLoop = new PeerFec[loopCount][peers.length];
+        this.fec = spec.fec();
+        this.impairment = spec.impairment();
+        this.impairmentCounters = new ImpairmentCounters(loopCount);
+        this.stages = new ImpairmentStage[loopCount];
+        for (int i = 0; i < loopCount; i++)
+        {
+            stages[i] = new ImpairmentStage(impairmentCounters, i);
         }
         this.agent = new HandshakeAgent(spec, new Handshake(spec.suite(), spec.identity()), peers, sessions,
             sockets[0], loopCount, counters());
@@ -176,9 +237,13 @@ public final class TunnelPort extends Port
         final LoopBuffers loop = buffers[loopId];
         final byte[] work = loop.work;
         final long[] portSlots = counters().loopSlots(loopId);
-        final MemorySegment slots = memory.segment();
+        loop.memory = memory;
+        loop.batch = batch;
+        loop.errno = errno;
+        // An FEC shard can release a whole block of rebuilt frames: keep room for them in the burst.
+        final int limit = fec.on() ? Math.max(1, batch.capacity() - fec.k()) : batch.capacity();
         int datagrams = 0;
-        while (batch.count() < batch.capacity() && datagrams++ < 2 * batch.capacity())
+        while (batch.count() < limit && datagrams++ < 2 * batch.capacity())
         {
             loop.fromLength.set(ValueLayout.JAVA_INT, 0, SocketAddresses.MAX_LENGTH);
             final long n = sockets[loopId].receive(errno, loop.workSegment, loop.from.address(),
@@ -191,15 +256,7 @@ public final class TunnelPort extends Port
             if (work[0] == TransportHeader.TYPE && length >= TransportHeader.LENGTH + 16 &&
                 TransportHeader.validPrefix(work))
             {
-                final int frameLength = openTransport(loopId, loop, length, portSlots);
-                if (frameLength > 0)
-                {
-                    final long header = memory.headerOffset(batch.count());
-                    VirtioNetHeader.clear(slots, header);
-                    MemorySegment.copy(loop.workSegment, TransportHeader.LENGTH, slots,
-                        header + VirtioNetHeader.LENGTH, frameLength);
-                    batch.add(header, frameLength);
-                }
+                openTransport(loopId, loop, length, portSlots);
             }
             else if ((work[0] == Handshake.TYPE_INITIATION && length == Handshake.INITIATION_LENGTH) ||
                 (work[0] == Handshake.TYPE_RESPONSE && length == Handshake.RESPONSE_LENGTH))
@@ -218,16 +275,15 @@ public final class TunnelPort extends Port
     }
 
     /**
-     * @return the frame's length (at {@link TransportHeader#LENGTH} of the work buffer), or 0 if there is no
-     * frame to forward (a keepalive, or a drop already counted).
+     * Opens a transport message in the work buffer and passes its frame (or FEC shard) on.
      */
-    private int openTransport(final int loopId, final LoopBuffers loop, final int length, final long[] portSlots)
+    private void openTransport(final int loopId, final LoopBuffers loop, final int length, final long[] portSlots)
     {
         final Session session = sessions.get(Integer.toUnsignedLong(TransportHeader.receiverIndex(loop.work)));
         if (session == null)
         {
             PortCounters.drop(portSlots, DropReason.UNKNOWN_PEER);
-            return 0;
+            return;
         }
         final Peer peer = session.peer;
         final long[] peerSlots = peer.counters.loopSlots(loopId);
@@ -237,7 +293,7 @@ public final class TunnelPort extends Port
             final DropReason reason = plain == Session.REPLAYED ? DropReason.REPLAY : DropReason.DECRYPT;
             PortCounters.drop(portSlots, reason);
             PortCounters.drop(peerSlots, reason);
-            return 0;
+            return;
         }
         final long now = System.nanoTime();
         peer.received(now);
@@ -249,17 +305,59 @@ public final class TunnelPort extends Port
         }
         if (plain == 0)
         {
-            return 0; // keepalive
+            return; // keepalive
         }
-        if (plain < EthernetFlyweight.HEADER_LENGTH)
+        loop.peer = peer;
+        if (TransportHeader.kind(loop.work) == TransportHeader.KIND_SHARD)
+        {
+            peerFec(loopId, peer).decoder(TransportHeader.stream(loop.work))
+                .onShard(loop.workSegment, TransportHeader.LENGTH, plain);
+        }
+        else
+        {
+            deliver(loop, loop.workSegment, TransportHeader.LENGTH, plain);
+        }
+    }
+
+    /**
+     * Puts a frame from {@link LoopBuffers#peer} into the current burst and learns its source MAC.
+     */
+    private void deliver(final LoopBuffers loop, final MemorySegment segment, final long offset, final int length)
+    {
+        final long[] portSlots = counters().loopSlots(loop.loopId);
+        if (length < EthernetFlyweight.HEADER_LENGTH)
         {
             PortCounters.drop(portSlots, DropReason.MALFORMED);
-            return 0;
+            return;
         }
+        final FrameBatch batch = loop.batch;
+        if (batch.count() == batch.capacity())
+        {
+            PortCounters.drop(portSlots, DropReason.QUEUE_FULL);
+            return;
+        }
+        final long header = loop.memory.headerOffset(batch.count());
+        final MemorySegment slots = loop.memory.segment();
+        VirtioNetHeader.clear(slots, header);
+        MemorySegment.copy(segment, offset, slots, header + VirtioNetHeader.LENGTH, length);
+        batch.add(header, length);
+        final long[] peerSlots = loop.peer.counters.loopSlots(loop.loopId);
         PortCounters.add(peerSlots, PortCounters.RX_PACKETS, 1);
-        PortCounters.add(peerSlots, PortCounters.RX_BYTES, plain);
-        learn(EthernetFlyweight.readMac(loop.workSegment, TransportHeader.LENGTH + 6), peer);
-        return plain;
+        PortCounters.add(peerSlots, PortCounters.RX_BYTES, length);
+        learn(EthernetFlyweight.readMac(slots, header + VirtioNetHeader.LENGTH + 6), loop.peer);
+    }
+
+    private PeerFec peerFec(final int loopId, final Peer peer)
+    {
+        final int index = peer.index;
+        PeerFec state = fecByLoop[loopId][index];
+        if (state == null)
+        {
+            state = new PeerFec(codingLoop, spec.mtu() + EthernetFlyweight.HEADER_LENGTH +
+                EthernetFlyweight.VLAN_TAG_LENGTH, buffers[loopId]);
+            fecByLoop[loopId][index] = state;
+        }
+        return state;
     }
 
     private void learn(final long mac, final Peer peer)
@@ -275,11 +373,11 @@ public final class TunnelPort extends Port
     public long send(final int loopId, final long address, final int length, final MemorySegment errno)
     {
         final LoopBuffers loop = buffers[loopId];
-        if (length > MAX_MESSAGE - TransportHeader.LENGTH - 16)
+        if (length > MAX_FRAME)
         {
             return -Errno.EMSGSIZE;
         }
-        MemorySegment.copy(NativeMemory.ALL, address, loop.workSegment, TransportHeader.LENGTH, length);
+        MemorySegment.copy(NativeMemory.ALL, address, loop.workSegment, FRAME_AT, length);
         return transmit(loopId, loop, length, errno);
     }
 
@@ -292,40 +390,40 @@ public final class TunnelPort extends Port
         {
             final long base = NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L);
             final int part = (int)NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L + 8);
-            if (TransportHeader.LENGTH + length + part > MAX_MESSAGE - 16)
+            if (length + part > MAX_FRAME)
             {
                 return -Errno.EMSGSIZE;
             }
-            MemorySegment.copy(NativeMemory.ALL, base, loop.workSegment, TransportHeader.LENGTH + length, part);
+            MemorySegment.copy(NativeMemory.ALL, base, loop.workSegment, FRAME_AT + length, part);
             length += part;
         }
         return transmit(loopId, loop, length, errno);
     }
 
     /**
-     * Sends the frame in the work buffer to the peer its destination MAC was learned from, or to every peer.
-     * Sealing encrypts in place, so a flooded frame is kept aside and put back for each peer.
+     * Sends the frame at {@link #FRAME_AT} of the work buffer to the peer its destination MAC was learned from,
+     * or to every peer. Sealing encrypts in place, so a flooded frame is kept aside and put back for each peer.
      */
     private long transmit(final int loopId, final LoopBuffers loop, final int length, final MemorySegment errno)
     {
-        final long destination = EthernetFlyweight.readMac(loop.workSegment, TransportHeader.LENGTH);
+        final long destination = EthernetFlyweight.readMac(loop.workSegment, FRAME_AT);
         final Peer known = EthernetFlyweight.isMulticast(destination) ? null : peerByMac.get(destination);
         if (known != null)
         {
-            return sendTo(loopId, loop, known, length, errno);
+            return sendFrame(loopId, loop, known, length, errno);
         }
         if (peers.length > 1)
         {
-            System.arraycopy(loop.work, TransportHeader.LENGTH, loop.plain, 0, length);
+            System.arraycopy(loop.work, FRAME_AT, loop.plain, 0, length);
         }
         long result = -Errno.ENOTCONN;
         for (int i = 0; i < peers.length; i++)
         {
             if (i > 0)
             {
-                System.arraycopy(loop.plain, 0, loop.work, TransportHeader.LENGTH, length);
+                System.arraycopy(loop.plain, 0, loop.work, FRAME_AT, length);
             }
-            final long sent = sendTo(loopId, loop, peers[i], length, errno);
+            final long sent = sendFrame(loopId, loop, peers[i], length, errno);
             if (sent > 0 || result == -Errno.ENOTCONN)
             {
                 result = sent;
@@ -334,13 +432,16 @@ public final class TunnelPort extends Port
         return result;
     }
 
-    private long sendTo(final int loopId, final LoopBuffers loop, final Peer peer, final int length,
+    /**
+     * Sends one frame to one peer: as it is, or as an FEC data shard (the encoder folds it into the block's
+     * parity and calls back {@link LoopBuffers#onShard}).
+     */
+    private long sendFrame(final int loopId, final LoopBuffers loop, final Peer peer, final int length,
         final MemorySegment errno)
     {
         final Session session = peer.current();
-        final MemorySegment endpoint = peer.endpoint();
         final long now = System.nanoTime();
-        if (session == null || endpoint == null || !session.usable(now, agent.rejectAfterNanos()))
+        if (session == null || peer.endpoint() == null || !session.usable(now, agent.rejectAfterNanos()))
         {
             if (peer.handshakeWanted.compareAndSet(false, true))
             {
@@ -349,14 +450,20 @@ public final class TunnelPort extends Port
             PortCounters.drop(peer.counters.loopSlots(loopId), DropReason.NOT_CONNECTED);
             return -Errno.ENOTCONN;
         }
-        final int message = session.seal(loopId, loop.work, length);
-        if (message < 0)
+        final FecSpec fecNow = fec;
+        final long sent;
+        if (fecNow.on())
         {
-            peer.handshakeWanted.set(true);
-            return -Errno.ENOTCONN;
+            loop.peer = peer;
+            loop.errno = errno;
+            peerFec(loopId, peer).encoder(fecNow, loop).onFrame(loop.workSegment, FRAME_AT, length, now);
+            sent = length; // losses past this point are the link's, which the FEC is for
         }
-        final long sent = sockets[loopId].sendTo(errno, loop.workSegment, message, endpoint.address(),
-            (int)endpoint.byteSize());
+        else
+        {
+            sent = sendSealed(loop, peer, FRAME_AT - TransportHeader.LENGTH, TransportHeader.KIND_FRAME, length,
+                errno);
+        }
         if (sent > 0)
         {
             final long[] peerSlots = peer.counters.loopSlots(loopId);
@@ -368,10 +475,161 @@ public final class TunnelPort extends Port
         return sent;
     }
 
+    /**
+     * Seals the payload at {@code at + 16} of the work buffer with the peer's current session and sends it,
+     * through the impairment stage if one is set.
+     *
+     * @return bytes of payload sent, 0 if the socket was full, or {@code -errno}.
+     */
+    private long sendSealed(final LoopBuffers loop, final Peer peer, final int at, final int kind,
+        final int payloadLength, final MemorySegment errno)
+    {
+        final Session session = peer.current();
+        final MemorySegment endpoint = peer.endpoint();
+        if (session == null || endpoint == null)
+        {
+            return -Errno.ENOTCONN;
+        }
+        final int message = session.seal(loop.loopId, loop.work, at, kind, loop.loopId, payloadLength);
+        if (message < 0)
+        {
+            peer.handshakeWanted.set(true);
+            return -Errno.ENOTCONN;
+        }
+        final MemorySegment from = at == 0 ? loop.workSegment : loop.plainMessage;
+        final ImpairmentSpec impair = impairment;
+        if (!impair.isNone())
+        {
+            final int action = stages[loop.loopId].apply(impair, loop.work, at, message, endpoint, System.nanoTime());
+            if (action != ImpairmentStage.SEND)
+            {
+                return payloadLength; // lost on the "link", or held to be sent by the timer
+            }
+            if (stages[loop.loopId].duplicates() > 0)
+            {
+                sockets[loop.loopId].sendTo(errno, from, message, endpoint.address(), (int)endpoint.byteSize());
+            }
+        }
+        final long sent = sockets[loop.loopId].sendTo(errno, from, message, endpoint.address(),
+            (int)endpoint.byteSize());
+        return sent > 0 ? payloadLength : sent;
+    }
+
+    @Override
+    public boolean hasTimers()
+    {
+        return fec.on() || !impairment.isNone() || anyHeld();
+    }
+
+    private boolean anyHeld()
+    {
+        for (final ImpairmentStage stage : stages)
+        {
+            if (stage.heldPackets() > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public long pollTimers(final int loopId, final long nowNs, final MemorySegment errno)
+    {
+        final LoopBuffers loop = buffers[loopId];
+        long next = Long.MAX_VALUE;
+        final PeerFec[] fecs = fecByLoop[loopId];
+        for (int i = 0; i < fecs.length; i++)
+        {
+            final FecEncoder encoder = fecs[i] == null ? null : fecs[i].encoderOrNull();
+            if (encoder != null)
+            {
+                loop.peer = peers[i];
+                loop.errno = errno;
+                encoder.poll(nowNs); // a block open for its timeout closes: its parity goes out now
+                next = Math.min(next, encoder.deadlineNs());
+            }
+        }
+        final ImpairmentStage stage = stages[loopId];
+        ImpairmentStage.Held held;
+        while ((held = stage.due(nowNs)) != null)
+        {
+            final MemorySegment to = (MemorySegment)held.destination();
+            sockets[loopId].sendTo(errno, held.segment(), held.length(), to.address(), (int)to.byteSize());
+            stage.release(held);
+        }
+        return Math.min(next, stage.deadlineNs());
+    }
+
+    /**
+     * Changes the FEC of the port (from each loop's next block on).
+     */
+    public void fec(final FecSpec next)
+    {
+        fec = next;
+    }
+
+    public FecSpec fec()
+    {
+        return fec;
+    }
+
+    /**
+     * Changes the impairment of the port's outgoing packets (each loop takes it with its next packet).
+     */
+    public void impairment(final ImpairmentSpec next)
+    {
+        impairment = next;
+    }
+
+    public ImpairmentSpec impairment()
+    {
+        return impairment;
+    }
+
+    public ImpairmentCounters impairmentCounters()
+    {
+        return impairmentCounters;
+    }
+
+    /**
+     * @return FEC decoding counters of frames from {@code peerName}, summed over loops: {received shards,
+     * recovered frames, unrecoverable frames}; zeros if none.
+     */
+    public long[] fecDecoded(final String peerName)
+    {
+        final long[] sums = new long[3];
+        for (final PeerFec[] loopFecs : fecByLoop)
+        {
+            for (int i = 0; i < peers.length; i++)
+            {
+                if (peers[i].name().equals(peerName) && loopFecs[i] != null)
+                {
+                    final long[] d = loopFecs[i].decoded();
+                    for (int j = 0; j < 3; j++)
+                    {
+                        sums[j] += d[j];
+                    }
+                }
+            }
+        }
+        return sums;
+    }
+
     @Override
     public void close()
     {
         agent.stop();
+        for (final PeerFec[] loopFecs : fecByLoop)
+        {
+            for (final PeerFec state : loopFecs)
+            {
+                if (state != null)
+                {
+                    state.close();
+                }
+            }
+        }
         for (final UdpSocket socket : sockets)
         {
             socket.close();

@@ -2,6 +2,7 @@ package io.l2mesh.tunnel;
 
 import io.l2mesh.switching.fdb.MacLimits;
 import io.l2mesh.switching.vlan.VlanRules;
+import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.KeyPair;
 
@@ -23,10 +24,13 @@ import java.util.Set;
  * @param macLimit         most MACs learned on the port.
  * @param keepaliveSeconds idle time after which a keepalive goes to a peer (also detects dead peers).
  * @param rekeySeconds     age at which the initiator of a session makes a new one.
+ * @param fec              forward error correction of what the port sends (changeable at run time).
+ * @param impairment       what the port does to its outgoing packets (changeable at run time).
  */
 public record TunnelPortSpec(
     String name, InetSocketAddress local, KeyPair identity, CipherSuite suite, List<PeerSpec> peers,
-    VlanRules vlanRules, int mtu, int macLimit, int keepaliveSeconds, int rekeySeconds)
+    VlanRules vlanRules, int mtu, int macLimit, int keepaliveSeconds, int rekeySeconds, FecSpec fec,
+    ImpairmentSpec impairment)
 {
     public static final int DEFAULT_MTU = 1420;
     public static final int DEFAULT_UDP_PORT = 51820;
@@ -37,6 +41,8 @@ public record TunnelPortSpec(
     public TunnelPortSpec
     {
         peers = List.copyOf(peers);
+        fec = fec == null ? FecSpec.OFF : fec;
+        impairment = impairment == null ? ImpairmentSpec.NONE : impairment;
         if (peers.size() > MAX_PEERS)
         {
             throw new IllegalArgumentException("at most " + MAX_PEERS + " peers per tunnel port");
@@ -76,18 +82,31 @@ public record TunnelPortSpec(
         final List<PeerSpec> peers, final int vlan)
     {
         return new TunnelPortSpec(name, local, identity, CipherSuite.AESGCM, peers, VlanRules.access(vlan),
-            DEFAULT_MTU, MacLimits.UNLIMITED, DEFAULT_KEEPALIVE_SECONDS, DEFAULT_REKEY_SECONDS);
+            DEFAULT_MTU, MacLimits.UNLIMITED, DEFAULT_KEEPALIVE_SECONDS, DEFAULT_REKEY_SECONDS, FecSpec.OFF,
+            ImpairmentSpec.NONE);
     }
 
     public TunnelPortSpec withRekeySeconds(final int seconds)
     {
         return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
-            seconds);
+            seconds, fec, impairment);
+    }
+
+    public TunnelPortSpec withFec(final FecSpec value)
+    {
+        return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
+            rekeySeconds, value, impairment);
+    }
+
+    public TunnelPortSpec withImpairment(final ImpairmentSpec value)
+    {
+        return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
+            rekeySeconds, fec, value);
     }
 
     public TunnelPortSpec withKeepaliveSeconds(final int seconds)
     {
         return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, seconds,
-            rekeySeconds);
+            rekeySeconds, fec, impairment);
     }
 }

@@ -436,7 +436,8 @@ public final class ConfigFile
             peers.add(new PortConfig.TunnelPeer(name, publicKey.trim(), peerEndpoint, pskFile,
                 new PeerSpec(name, key, psk, peerEndpoint)));
         }
-        return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers);
+        return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers,
+            io.l2mesh.tunnel.FecSpec.OFF, io.l2mesh.tunnel.impair.ImpairmentSpec.NONE);
     }
 
     /**

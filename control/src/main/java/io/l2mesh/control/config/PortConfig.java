@@ -3,7 +3,9 @@ package io.l2mesh.control.config;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
 
+import io.l2mesh.tunnel.FecSpec;
 import io.l2mesh.tunnel.PeerSpec;
+import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.TunnelPortSpec;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.KeyPair;
@@ -48,7 +50,7 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, T
      * config dump never shows it), and its peers.
      */
     public record Tunnel(InetSocketAddress listen, Path privateKeyFile, KeyPair identity, CipherSuite suite,
-        int keepaliveSeconds, int rekeySeconds, List<TunnelPeer> peers)
+        int keepaliveSeconds, int rekeySeconds, List<TunnelPeer> peers, FecSpec fec, ImpairmentSpec impairment)
     {
         public Tunnel
         {
@@ -77,7 +79,7 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, T
         return new TunnelPortSpec(tap.name(), tunnel.listen(), tunnel.identity(), tunnel.suite(),
             tunnel.peers().stream().map(TunnelPeer::spec).toList(), tap.vlanRules(),
             tap.mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : tap.mtu(), tap.macLimit(), tunnel.keepaliveSeconds(),
-            tunnel.rekeySeconds());
+            tunnel.rekeySeconds(), tunnel.fec(), tunnel.impairment());
     }
 
     public String name()

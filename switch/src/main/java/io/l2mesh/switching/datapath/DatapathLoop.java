@@ -49,6 +49,9 @@ public final class DatapathLoop
     private final AtomicBoolean wakeScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drainCommands;
     private final Map<Port, IngressHandle> handles = new HashMap<>(); // loop thread only
+    private final PortTableRef portTableRef;
+    private final Runnable timerTask = this::onTimer;
+    private long timerDeadlineNs = Long.MAX_VALUE; // loop thread only: when the scheduled timer task fires
 
     public DatapathLoop(
         final int loopId, final IoEventLoop eventLoop, final int burstSize, final int commandQueueCapacity,
@@ -62,6 +65,7 @@ public final class DatapathLoop
         this.errorLog = errorLog;
         this.threadName = "l2mesh-dp-" + loopId;
         this.commands = new MpscArrayQueue<>(commandQueueCapacity);
+        this.portTableRef = portTableRef;
     }
 
     public int loopId()
@@ -176,10 +180,48 @@ public final class DatapathLoop
                 errorLog.record(threadName + " read " + port.name(), new NativeError("read", -count, port.name()));
                 removeIngress(port);
             }
+            runTimers();
         }
         catch (final Throwable t)
         {
             errorLog.record(threadName + " burst on " + port.name(), t);
+        }
+    }
+
+    private void onTimer()
+    {
+        timerDeadlineNs = Long.MAX_VALUE;
+        try
+        {
+            runTimers();
+        }
+        catch (final Throwable t)
+        {
+            errorLog.record(threadName + " timers", t);
+        }
+    }
+
+    /**
+     * Gives ports with timers their turn and makes sure the loop wakes for the earliest deadline. A task is
+     * scheduled only when the deadline moves earlier than the one already scheduled, not per frame.
+     */
+    private void runTimers()
+    {
+        final java.util.List<Port> ports = portTableRef.get().ports();
+        long earliest = Long.MAX_VALUE;
+        final long now = System.nanoTime();
+        for (int i = 0, n = ports.size(); i < n; i++)
+        {
+            final Port port = ports.get(i);
+            if (port.hasTimers())
+            {
+                earliest = Math.min(earliest, port.pollTimers(loopId, now, errnoCapture));
+            }
+        }
+        if (earliest != Long.MAX_VALUE && earliest < timerDeadlineNs)
+        {
+            timerDeadlineNs = earliest;
+            eventLoop.schedule(timerTask, Math.max(0, earliest - now), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 

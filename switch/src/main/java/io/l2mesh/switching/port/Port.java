@@ -176,6 +176,25 @@ public abstract class Port
     public abstract long sendv(int loopId, long iovAddress, int iovCount, MemorySegment errnoCapture);
 
     /**
+     * True for ports with work due at times of their own (an FEC block to close, a delayed packet to send): the
+     * loop calls {@link #pollTimers} after each burst and when the earliest deadline comes.
+     */
+    public boolean hasTimers()
+    {
+        return false;
+    }
+
+    /**
+     * Does what is due at {@code nowNs} on loop {@code loopId}.
+     *
+     * @return when to be called next, or {@code Long.MAX_VALUE} for not until the next burst.
+     */
+    public long pollTimers(final int loopId, final long nowNs, final MemorySegment errnoCapture)
+    {
+        return Long.MAX_VALUE;
+    }
+
+    /**
      * Releases the port's resources once no loop uses it any more.
      */
     public abstract void close();
