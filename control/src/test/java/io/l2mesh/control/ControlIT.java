@@ -193,6 +193,64 @@ class ControlIT
     }
 
     @Test
+    void shouldShowPeersAndChangeFecAndImpairmentOfATunnelInPlace() throws Exception
+    {
+        final io.l2mesh.tunnel.noise.KeyPair key = io.l2mesh.tunnel.noise.KeyPair.generate();
+        final Path keyFile = dir.resolve("node.key");
+        Files.writeString(keyFile, key.privateBase64() + "\n");
+        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        final int udpPort;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(
+            new java.net.InetSocketAddress("127.0.0.1", 0)))
+        {
+            udpPort = probe.getLocalPort();
+        }
+        final String peerKey = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
+        Files.writeString(config, Files.readString(config).replace("control:", """
+              - name: mesh0
+                type: tunnel
+                listen: 127.0.0.1:%d
+                private-key-file: %s
+                peers:
+                  - name: far
+                    public-key: %s
+                    endpoint: 127.0.0.1:9
+            control:""".formatted(udpPort, keyFile, peerKey)));
+        assertThat(ctl("config", "reload").check().output()).contains("add port mesh0");
+
+        assertThat(json("peer", "list")).singleElement().satisfies(p ->
+        {
+            assertThat(p.path("name").asText()).isEqualTo("far");
+            assertThat(p.path("public_key").asText()).isEqualTo(peerKey);
+            assertThat(p.path("endpoint").asText()).isEqualTo("127.0.0.1:9");
+            assertThat(p.path("up").asBoolean()).as("nobody answers at port 9").isFalse();
+        });
+        assertThat(ctl("fec", "set", "mesh0", "10", "4").check().output()).contains("set port mesh0 fec (10, 4)")
+            .doesNotContain("re-create");
+        assertThat(json("fec", "show", "mesh0")).singleElement().satisfies(p ->
+        {
+            assertThat(p.path("k").asInt()).isEqualTo(10);
+            assertThat(p.path("m").asInt()).isEqualTo(4);
+        });
+        assertThat(ctl("impair", "set", "mesh0", "--loss", "5", "--delay", "2", "--burst", "0.01,0.3")
+            .check().output()).contains("set port mesh0 impairment");
+        assertThat(json("impair", "show")).singleElement().satisfies(p ->
+        {
+            assertThat(p.path("settings").path("loss").asDouble()).isEqualTo(5.0);
+            assertThat(p.path("settings").path("delay_ms").asDouble()).isEqualTo(2.0);
+            assertThat(p.path("settings").path("burst_bad_to_good").asDouble()).isEqualTo(0.3);
+        });
+        final String saved = Files.readString(config);
+        assertThat(saved).contains("k: 10", "m: 4", "loss: 5", "delay: 2").doesNotContain(key.privateBase64());
+        assertThat(ctl("impair", "clear", "mesh0").check().output()).contains("set port mesh0 impairment");
+        assertThat(json("impair", "show").get(0).path("settings").path("loss").asDouble()).isZero();
+        final Cmd.Result bad = ctl("fec", "set", "mesh0", "300", "4");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.output()).contains("out of range");
+        assertThat(ctl("fec", "set", "nope", "off").exitCode()).isEqualTo(1);
+    }
+
+    @Test
     void shouldAttachExistingInterfaceAsRawPortAndSaveIt() throws Exception
     {
         final String veth = Netns.uniqueLinkName("v");

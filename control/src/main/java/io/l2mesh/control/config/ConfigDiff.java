@@ -153,7 +153,7 @@ public final class ConfigDiff
             }
             else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()) ||
                 !Objects.equals(old.unix(), next.unix()) || !Objects.equals(old.vxlan(), next.vxlan()) ||
-                !Objects.equals(old.tunnel(), next.tunnel()))
+                !sameTunnel(old.tunnel(), next.tunnel()))
             {
                 changes.add(new Change("re-create port " + next.name(), () ->
                 {
@@ -178,6 +178,18 @@ public final class ConfigDiff
                     changes.add(new Change("set port " + next.name() + " mac-limit " + next.tap().macLimit(),
                         () -> sw.setMacLimit(next.name(), next.tap().macLimit()),
                         () -> sw.setMacLimit(old.name(), old.tap().macLimit())));
+                }
+                if (old.tunnel() != null && !old.tunnel().fec().equals(next.tunnel().fec()))
+                {
+                    changes.add(new Change("set port " + next.name() + " " + next.tunnel().fec(),
+                        () -> tunnelPort(sw, next.name()).fec(next.tunnel().fec()),
+                        () -> tunnelPort(sw, old.name()).fec(old.tunnel().fec())));
+                }
+                if (old.tunnel() != null && !old.tunnel().impairment().equals(next.tunnel().impairment()))
+                {
+                    changes.add(new Change("set port " + next.name() + " impairment",
+                        () -> tunnelPort(sw, next.name()).impairment(next.tunnel().impairment()),
+                        () -> tunnelPort(sw, old.name()).impairment(old.tunnel().impairment())));
                 }
                 if (old.enabled() != next.enabled())
                 {
@@ -251,6 +263,30 @@ public final class ConfigDiff
             throw new IllegalArgumentException("no port named '" + entry.port() + "'");
         }
         sw.macTable().addStatic(entry.vlan(), entry.mac(), port.id());
+    }
+
+    /**
+     * True if two tunnel settings differ at most in FEC and impairment (changed in place, sessions kept).
+     */
+    private static boolean sameTunnel(final PortConfig.Tunnel a, final PortConfig.Tunnel b)
+    {
+        if (a == null || b == null)
+        {
+            return a == b;
+        }
+        return a.listen().equals(b.listen()) && a.privateKeyFile().equals(b.privateKeyFile()) &&
+            a.identity().equals(b.identity()) && a.suite() == b.suite() &&
+            a.keepaliveSeconds() == b.keepaliveSeconds() && a.rekeySeconds() == b.rekeySeconds() &&
+            a.peers().equals(b.peers());
+    }
+
+    private static TunnelPort tunnelPort(final Switch sw, final String name)
+    {
+        if (sw.ports().byName(name) instanceof TunnelPort tunnel)
+        {
+            return tunnel;
+        }
+        throw new IllegalStateException("port " + name + " is not a running tunnel port");
     }
 
     private static boolean sameDevice(final TapPortSpec a, final TapPortSpec b)

@@ -12,7 +12,9 @@ import io.l2mesh.switching.fdb.MacLimits;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.tunnel.FecSpec;
 import io.l2mesh.tunnel.PeerSpec;
+import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.TunnelPortSpec;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.KeyPair;
@@ -54,10 +56,13 @@ public final class ConfigFile
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
         "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled", "path", "framing",
         "socket-mode", "local", "vni", "remotes", "listen", "private-key-file", "cipher", "keepalive", "rekey",
-        "peers");
+        "peers", "fec", "impair");
+    private static final Set<String> FEC_KEYS = Set.of("k", "m");
+    private static final Set<String> IMPAIR_KEYS = Set.of("loss", "burst-good-to-bad", "burst-bad-to-good",
+        "burst-loss", "delay", "jitter", "reorder", "reorder-gap", "duplicate", "rate-kbps", "seed");
     private static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file");
     private static final List<String> TUNNEL_KEYS = List.of("listen", "private-key-file", "cipher", "keepalive",
-        "rekey", "peers");
+        "rekey", "peers", "fec", "impair");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private final String source;
@@ -437,7 +442,65 @@ public final class ConfigFile
                 new PeerSpec(name, key, psk, peerEndpoint)));
         }
         return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers,
-            io.l2mesh.tunnel.FecSpec.OFF, io.l2mesh.tunnel.impair.ImpairmentSpec.NONE);
+            fec(node.get("fec"), path + ".fec"), impairment(node.get("impair"), path + ".impair"));
+    }
+
+    /**
+     * {@code fec: off} or {@code fec: {k: 10, m: 4}}.
+     */
+    private FecSpec fec(final JsonNode node, final String path)
+    {
+        if (node == null || node.isNull() || (node.isTextual() && node.textValue().equals("off")) ||
+            (node.isBoolean() && !node.booleanValue()))
+        {
+            return FecSpec.OFF;
+        }
+        requireObject(node, path, FEC_KEYS);
+        final int k = intValue(node, path, "k", 10, 1, 64);
+        final int m = intValue(node, path, "m", 4, 1, 32);
+        try
+        {
+            return new FecSpec(k, m);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path, ex.getMessage());
+        }
+    }
+
+    private ImpairmentSpec impairment(final JsonNode node, final String path)
+    {
+        if (node == null || node.isNull())
+        {
+            return ImpairmentSpec.NONE;
+        }
+        requireObject(node, path, IMPAIR_KEYS);
+        try
+        {
+            return new ImpairmentSpec(number(node, path, "loss"), number(node, path, "burst-good-to-bad"),
+                number(node, path, "burst-bad-to-good"), number(node, path, "burst-loss"),
+                number(node, path, "delay"), number(node, path, "jitter"), number(node, path, "reorder"),
+                number(node, path, "reorder-gap"), number(node, path, "duplicate"),
+                (long)number(node, path, "rate-kbps"), (long)number(node, path, "seed"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(path, ex.getMessage());
+        }
+    }
+
+    private double number(final JsonNode node, final String path, final String key)
+    {
+        final JsonNode value = node.get(key);
+        if (value == null || value.isNull())
+        {
+            return 0;
+        }
+        if (!value.isNumber())
+        {
+            throw error(child(path, key), "'" + value.asText() + "' is not a number");
+        }
+        return value.doubleValue();
     }
 
     /**

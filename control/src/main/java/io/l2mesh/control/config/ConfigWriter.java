@@ -70,6 +70,21 @@ public final class ConfigWriter
         }
     }
 
+    private static void putNonZero(final ObjectNode node, final String key, final double value)
+    {
+        if (value != 0)
+        {
+            if (value == Math.rint(value) && Math.abs(value) < 1e15)
+            {
+                node.put(key, (long)value);
+            }
+            else
+            {
+                node.put(key, value);
+            }
+        }
+    }
+
     private static String endpoint(final java.net.InetSocketAddress address)
     {
         final String host = address.getAddress().getHostAddress();
@@ -128,6 +143,26 @@ public final class ConfigWriter
             p.put("keepalive", tunnel.keepaliveSeconds());
             p.put("rekey", tunnel.rekeySeconds());
             p.put("mtu", spec.mtu());
+            if (tunnel.fec().on())
+            {
+                p.putObject("fec").put("k", tunnel.fec().k()).put("m", tunnel.fec().m());
+            }
+            if (!tunnel.impairment().isNone())
+            {
+                final var i = tunnel.impairment();
+                final ObjectNode impair = p.putObject("impair");
+                putNonZero(impair, "loss", i.lossPercent());
+                putNonZero(impair, "burst-good-to-bad", i.burstGoodToBad());
+                putNonZero(impair, "burst-bad-to-good", i.burstBadToGood());
+                putNonZero(impair, "burst-loss", i.burstLossPercent());
+                putNonZero(impair, "delay", i.delayMs());
+                putNonZero(impair, "jitter", i.jitterMs());
+                putNonZero(impair, "reorder", i.reorderPercent());
+                putNonZero(impair, "reorder-gap", i.reorderGapMs());
+                putNonZero(impair, "duplicate", i.duplicatePercent());
+                putNonZero(impair, "rate-kbps", i.rateKbps());
+                putNonZero(impair, "seed", i.seed());
+            }
             final ArrayNode peers = p.putArray("peers");
             for (final PortConfig.TunnelPeer peer : tunnel.peers())
             {

@@ -28,7 +28,8 @@ final class CommandHandler
 {
     static final List<String> COMMANDS = List.of("status", "port.list", "port.add", "port.del", "port.set",
         "fdb.show", "fdb.flush", "fdb.add", "fdb.del", "vlan.show", "stats", "stats.watch", "config.show",
-        "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "shutdown");
+        "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "peer.list", "fec.show",
+        "impair.show", "shutdown");
 
     private final Switch sw;
     private final ControlServer server;
@@ -37,6 +38,7 @@ final class CommandHandler
     private final StatsCommands stats;
     private final ChangeCommands changes;
     private final CaptureCommands captures;
+    private final TunnelCommands tunnels;
 
     CommandHandler(final Switch sw, final ControlServer server, final ConfigStore store, final Runnable shutdown)
     {
@@ -46,6 +48,7 @@ final class CommandHandler
         this.stats = new StatsCommands(sw, server);
         this.changes = new ChangeCommands(sw, store);
         this.captures = new CaptureCommands(sw, server);
+        this.tunnels = new TunnelCommands(sw);
     }
 
     void execute(final Request request, final ControlConnection connection)
@@ -70,6 +73,9 @@ final class CommandHandler
             case "capture.start" -> captures.captureStart(request, connection);
             case "capture.stop" -> connection.send(ControlCodec.result(captures.captureStop(request)));
             case "capture.list" -> connection.send(ControlCodec.result(captures.captureList()));
+            case "peer.list" -> connection.send(ControlCodec.result(tunnels.peerList(request)));
+            case "fec.show" -> connection.send(ControlCodec.result(tunnels.fecShow(request)));
+            case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "shutdown" ->
             {
                 final ObjectNode result = ControlCodec.JSON.createObjectNode();

@@ -1,0 +1,292 @@
+package io.l2mesh.control.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@code l2mesh ctl peer|fec|impair}: the tunnel ports' peers, forward error correction and impairment. Settings
+ * go through {@code port.set}, so they are saved and FEC and impairment change in place.
+ */
+final class TunnelCommand
+{
+    private TunnelCommand()
+    {
+    }
+
+    @Command(name = "peer", mixinStandardHelpOptions = true, description = "Peers of tunnel ports.",
+        subcommands = {PeerList.class})
+    static final class Peer
+    {
+        @ParentCommand
+        CtlCommand ctl;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+        description = "Every peer: endpoint, session, last handshake, traffic and drops.")
+    static final class PeerList implements Callable<Integer>
+    {
+        @ParentCommand
+        Peer peer;
+
+        @Parameters(arity = "0..1", paramLabel = "PORT", description = "only this tunnel port")
+        String port;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            if (port != null)
+            {
+                args.put("port", port);
+            }
+            return peer.ctl.query("peer.list", args, (result, out) ->
+            {
+                final TableRenderer table = new TableRenderer("port", "peer", "endpoint", "up", "handshake_s_ago",
+                    "rx_packets", "tx_packets", "drops");
+                final long now = System.currentTimeMillis();
+                for (final JsonNode p : result)
+                {
+                    final long handshake = p.path("last_handshake_ms").asLong();
+                    table.row(p.path("port").asText(), p.path("name").asText(), p.path("endpoint").asText("-"),
+                        p.path("up").asBoolean() ? "yes" : "no", handshake == 0 ? "-" : (now - handshake) / 1000,
+                        p.path("rx_packets").asLong(), p.path("tx_packets").asLong(), p.path("drops").toString());
+                }
+                out.print(table.render());
+            });
+        }
+    }
+
+    @Command(name = "fec", mixinStandardHelpOptions = true, description = "Forward error correction of tunnel ports.",
+        subcommands = {FecShow.class, FecSet.class})
+    static final class Fec
+    {
+        @ParentCommand
+        CtlCommand ctl;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Per peer: (k, m), frames rebuilt, frames lost for good, residual loss.")
+    static final class FecShow implements Callable<Integer>
+    {
+        @ParentCommand
+        Fec fec;
+
+        @Parameters(arity = "0..1", paramLabel = "PORT")
+        String port;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            if (port != null)
+            {
+                args.put("port", port);
+            }
+            return fec.ctl.query("fec.show", args, (result, out) ->
+            {
+                final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "recovered",
+                    "unrecoverable", "residual_loss");
+                for (final JsonNode p : result)
+                {
+                    table.row(p.path("port").asText(), p.path("peer").asText(), p.path("k").asInt(),
+                        p.path("m").asInt(), p.path("recovered").asLong(), p.path("unrecoverable").asLong(),
+                        String.format("%.5f", p.path("residual_loss").asDouble()));
+                }
+                out.print(table.render());
+            });
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+        description = "Set a tunnel port's FEC: 'off', or K data and M parity shards per block; saved.")
+    static final class FecSet implements Callable<Integer>
+    {
+        @ParentCommand
+        Fec fec;
+
+        @Parameters(index = "0", paramLabel = "PORT")
+        String port;
+
+        @Parameters(index = "1..2", arity = "1..2", paramLabel = "off|K M")
+        java.util.List<String> shape;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("name", port);
+            if (shape.size() == 1 && shape.get(0).equals("off"))
+            {
+                args.put("fec", "off");
+            }
+            else if (shape.size() == 2)
+            {
+                try
+                {
+                    args.putObject("fec").put("k", Integer.parseInt(shape.get(0)))
+                        .put("m", Integer.parseInt(shape.get(1)));
+                }
+                catch (final NumberFormatException ex)
+                {
+                    System.err.println("fec set: K and M must be whole numbers");
+                    return 2;
+                }
+            }
+            else
+            {
+                System.err.println("fec set: expected 'off' or K M");
+                return 2;
+            }
+            return fec.ctl.change("port.set", args);
+        }
+    }
+
+    @Command(name = "impair", mixinStandardHelpOptions = true,
+        description = "Impair what a tunnel port sends (loss, bursts, delay, reordering, duplication, rate).",
+        subcommands = {ImpairShow.class, ImpairSet.class, ImpairClear.class})
+    static final class Impair
+    {
+        @ParentCommand
+        CtlCommand ctl;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Settings and counters.")
+    static final class ImpairShow implements Callable<Integer>
+    {
+        @ParentCommand
+        Impair impair;
+
+        @Parameters(arity = "0..1", paramLabel = "PORT")
+        String port;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            if (port != null)
+            {
+                args.put("port", port);
+            }
+            return impair.ctl.query("impair.show", args, (result, out) ->
+            {
+                for (final JsonNode p : result)
+                {
+                    out.println(p.path("port").asText() + ": " + p.path("settings"));
+                    out.println("  " + p.path("counters"));
+                }
+            });
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+        description = "Replace a tunnel port's impairment (options not given are off); saved.")
+    static final class ImpairSet implements Callable<Integer>
+    {
+        @ParentCommand
+        Impair impair;
+
+        @Parameters(paramLabel = "PORT")
+        String port;
+
+        @Option(names = "--loss", paramLabel = "PERCENT", description = "random loss")
+        Double loss;
+
+        @Option(names = "--burst", paramLabel = "P,R,LOSS",
+            description = "Gilbert-Elliott: good-to-bad chance, bad-to-good chance, loss % in the bad state")
+        String burst;
+
+        @Option(names = "--delay", paramLabel = "MS")
+        Double delay;
+
+        @Option(names = "--jitter", paramLabel = "MS")
+        Double jitter;
+
+        @Option(names = "--reorder", paramLabel = "PERCENT,GAP_MS",
+            description = "share of packets held back GAP_MS longer")
+        String reorder;
+
+        @Option(names = "--duplicate", paramLabel = "PERCENT")
+        Double duplicate;
+
+        @Option(names = "--rate", paramLabel = "KBIT/S")
+        Long rate;
+
+        @Option(names = "--seed", description = "random seed, to repeat a run")
+        Long seed;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("name", port);
+            final ObjectNode spec = args.putObject("impair");
+            try
+            {
+                putIf(spec, "loss", loss);
+                if (burst != null)
+                {
+                    final String[] parts = burst.split(",");
+                    spec.put("burst-good-to-bad", Double.parseDouble(parts[0]));
+                    spec.put("burst-bad-to-good", Double.parseDouble(parts[1]));
+                    spec.put("burst-loss", parts.length > 2 ? Double.parseDouble(parts[2]) : 100);
+                }
+                putIf(spec, "delay", delay);
+                putIf(spec, "jitter", jitter);
+                if (reorder != null)
+                {
+                    final String[] parts = reorder.split(",");
+                    spec.put("reorder", Double.parseDouble(parts[0]));
+                    spec.put("reorder-gap", parts.length > 1 ? Double.parseDouble(parts[1]) : 1);
+                }
+                putIf(spec, "duplicate", duplicate);
+                if (rate != null)
+                {
+                    spec.put("rate-kbps", rate);
+                }
+                if (seed != null)
+                {
+                    spec.put("seed", seed);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                System.err.println("impair set: " + ex.getMessage() + " (see --help for the formats)");
+                return 2;
+            }
+            return impair.ctl.change("port.set", args);
+        }
+
+        private static void putIf(final ObjectNode spec, final String key, final Double value)
+        {
+            if (value != null)
+            {
+                spec.put(key, value);
+            }
+        }
+    }
+
+    @Command(name = "clear", mixinStandardHelpOptions = true, description = "Remove a tunnel port's impairment.")
+    static final class ImpairClear implements Callable<Integer>
+    {
+        @ParentCommand
+        Impair impair;
+
+        @Parameters(paramLabel = "PORT")
+        String port;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("name", port);
+            args.putNull("impair");
+            return impair.ctl.change("port.set", args);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.l2mesh.control.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.l2mesh.control.protocol.ControlCodec;
+import io.l2mesh.control.protocol.ControlException;
+import io.l2mesh.control.protocol.ErrorCode;
+import io.l2mesh.control.protocol.Request;
+import io.l2mesh.switching.Switch;
+import io.l2mesh.switching.port.Port;
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.tunnel.PeerStatus;
+import io.l2mesh.tunnel.TunnelPort;
+import io.l2mesh.tunnel.impair.ImpairmentCounters;
+import io.l2mesh.tunnel.impair.ImpairmentSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Read-only views of tunnel ports: {@code peer.list}, {@code fec.show}, {@code impair.show}. Changes to FEC,
+ * impairment and peers go through {@code port.set} (saved, applied in place where possible).
+ */
+final class TunnelCommands
+{
+    private final Switch sw;
+
+    TunnelCommands(final Switch sw)
+    {
+        this.sw = sw;
+    }
+
+    private List<TunnelPort> tunnels(final Request request)
+    {
+        final String name = request.text("port", null);
+        final List<TunnelPort> result = new ArrayList<>();
+        for (final Port port : sw.ports().ports())
+        {
+            if (port instanceof TunnelPort tunnel && (name == null || port.name().equals(name)))
+            {
+                result.add(tunnel);
+            }
+        }
+        if (name != null && result.isEmpty())
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no tunnel port named '" + name + "'");
+        }
+        return result;
+    }
+
+    JsonNode peerList(final Request request)
+    {
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        for (final TunnelPort tunnel : tunnels(request))
+        {
+            for (final PeerStatus peer : tunnel.peerStatus())
+            {
+                final ObjectNode p = result.addObject();
+                p.put("port", tunnel.name());
+                p.put("name", peer.name());
+                p.put("public_key", peer.publicKey());
+                p.put("endpoint", peer.endpoint() == null ? null :
+                    peer.endpoint().getAddress().getHostAddress() + ":" + peer.endpoint().getPort());
+                p.put("up", peer.up());
+                p.put("last_handshake_ms", peer.lastHandshakeMs());
+                p.put("idle_ms", peer.idleMs());
+                p.put("endpoint_changes", peer.endpointChanges());
+                p.put("rx_packets", peer.stats().rxPackets());
+                p.put("rx_bytes", peer.stats().rxBytes());
+                p.put("tx_packets", peer.stats().txPackets());
+                p.put("tx_bytes", peer.stats().txBytes());
+                final ObjectNode drops = p.putObject("drops");
+                for (final DropReason reason : DropReason.values())
+                {
+                    if (peer.stats().drops(reason) > 0)
+                    {
+                        drops.put(reason.label(), peer.stats().drops(reason));
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    JsonNode fecShow(final Request request)
+    {
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        for (final TunnelPort tunnel : tunnels(request))
+        {
+            for (final PeerStatus peer : tunnel.peerStatus())
+            {
+                final ObjectNode p = result.addObject();
+                p.put("port", tunnel.name());
+                p.put("peer", peer.name());
+                p.put("k", tunnel.fec().k());
+                p.put("m", tunnel.fec().m());
+                final long[] decoded = tunnel.fecDecoded(peer.name());
+                p.put("shards_received", decoded[0]);
+                p.put("recovered", decoded[1]);
+                p.put("unrecoverable", decoded[2]);
+                final long frames = peer.stats().rxPackets() + decoded[2];
+                // Residual loss: frames the FEC could not rebuild, among all frames that were due.
+                p.put("residual_loss", frames == 0 ? 0.0 : (double)decoded[2] / frames);
+            }
+        }
+        return result;
+    }
+
+    JsonNode impairShow(final Request request)
+    {
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        for (final TunnelPort tunnel : tunnels(request))
+        {
+            final ObjectNode p = result.addObject();
+            p.put("port", tunnel.name());
+            final ImpairmentSpec spec = tunnel.impairment();
+            final ObjectNode settings = p.putObject("settings");
+            settings.put("loss", spec.lossPercent());
+            settings.put("burst_good_to_bad", spec.burstGoodToBad());
+            settings.put("burst_bad_to_good", spec.burstBadToGood());
+            settings.put("burst_loss", spec.burstLossPercent());
+            settings.put("delay_ms", spec.delayMs());
+            settings.put("jitter_ms", spec.jitterMs());
+            settings.put("reorder", spec.reorderPercent());
+            settings.put("reorder_gap_ms", spec.reorderGapMs());
+            settings.put("duplicate", spec.duplicatePercent());
+            settings.put("rate_kbps", spec.rateKbps());
+            final ObjectNode counters = p.putObject("counters");
+            for (int i = 0; i < ImpairmentCounters.count(); i++)
+            {
+                counters.put(ImpairmentCounters.label(i), tunnel.impairmentCounters().get(i));
+            }
+        }
+        return result;
+    }
+}
