@@ -1,0 +1,50 @@
+package io.l2mesh.control;
+
+import io.l2mesh.testkit.Cmd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The tunnel examples as users run them: two daemons in namespaces of their own, keys from keygen/pubkey, an
+ * encrypted tunnel over a veth. Needs root.
+ */
+@Timeout(240)
+class ExamplesIT
+{
+    private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
+
+    @Test
+    void shouldPingAcrossTheVpnOverlay()
+    {
+        final Cmd.Result result = Cmd.run(120_000, "env", "PREFIX=ov" + ProcessHandle.current().pid() % 100_000,
+            EXAMPLES.resolve("vpn-overlay/run.sh").toString());
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("3 packets transmitted, 3 received");
+        assertThat(result.output()).containsPattern("mesh0 +b +198\\.18\\.90\\.2:51820 +yes");
+    }
+
+    @Test
+    void shouldShowFecRepairingTheLossyLink()
+    {
+        final Cmd.Result result = Cmd.run(150_000, "env", "PREFIX=ll" + ProcessHandle.current().pid() % 100_000,
+            EXAMPLES.resolve("lossy-link/run.sh").toString(), "5", "3");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        final double without = percent(result.output(), "delivered loss without FEC: +([0-9.]+) %");
+        final double with = percent(result.output(), "delivered loss with FEC \\(10, 4\\): ([0-9.]+) %");
+        assertThat(without).as("about the link's 5 %").isBetween(3.5, 6.5);
+        assertThat(with).as("with FEC").isLessThan(0.5);
+    }
+
+    private static double percent(final String output, final String pattern)
+    {
+        final Matcher m = Pattern.compile(pattern).matcher(output);
+        assertThat(m.find()).as(output).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+}
