@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Tunnel bench: the same workload between two hosts across (a) the kernel's vxlan between two node namespaces,
+# (b) l2mesh VXLAN ports, (c) the l2mesh encrypted tunnel, (d) the encrypted tunnel with FEC (10, 4), in one
+# invocation, printing each and the ratios to (a). The nodes are namespaces joined by a veth; with l2mesh, each
+# node runs a daemon bridging a host namespace on a TAP (MTU 1420, the tunnel's inner MTU; 1450 for VXLAN).
+#
+#   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
+#   ping RTT p50/p99 over PINGS pings at 10 ms intervals.
+#
+# usage: sudo bench/tunnel.sh [DURATION_S=10] [PINGS=500]     (build first: mvn -q -B -DskipTests package)
+# Results go to bench/results/tunnel-<git sha>-<utc time>.txt as well as stdout.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+duration="${1:-10}"
+pings="${2:-500}"
+id=$$
+ns_a=tb-ha-$id ns_b=tb-hb-$id ns_sw=tb-none-$id
+ua=tb-ua-$id ub=tb-ub-$id
+addr_a=198.18.92.1 addr_b=198.18.92.2
+sha=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
+mkdir -p "$here/bench/results"
+out="$here/bench/results/tunnel-$sha-$(date -u +%Y%m%dT%H%M%SZ).txt"
+work=$(mktemp -d)
+l2mesh="$here/bin/l2mesh"
+daemons=()
+for tool in iperf3 ping python3 ip; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
+. "$here/bench/lib.sh"
+
+stop_daemons() {
+    for pid in "${daemons[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${daemons[@]}"; do wait "$pid" 2>/dev/null || true; done
+    daemons=()
+}
+teardown() {
+    stop_daemons
+    for ns in $ns_a $ns_b $ua $ub; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+}
+trap 'teardown; rm -rf "$work"' EXIT
+
+underlay() { # node namespaces joined by a veth: 198.18.93.1 (ua) and .2 (ub)
+    for ns in $ua $ub; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+    ip link add tbva$id type veth peer name tbvb$id
+    ip link set tbva$id netns $ua; ip link set tbvb$id netns $ub
+    ip -n $ua addr add 198.18.93.1/24 dev tbva$id; ip -n $ub addr add 198.18.93.2/24 dev tbvb$id
+    ip -n $ua link set tbva$id up; ip -n $ub link set tbvb$id up
+}
+
+measure() { # label
+    ip netns exec $ns_a ping -c 3 -i 0.2 -W 2 $addr_b >/dev/null
+    local t u r
+    t=$(tcp 1); u=$(udp64); r=$(rtt)
+    echo "$1 $t $u $r" | tee -a "$work/results"
+}
+
+l2mesh_nodes() { # port YAML for node a, for node b; hosts on TAPs of MTU $3
+    local node yaml
+    for node in a b; do
+        if [ $node = a ]; then yaml=$1; else yaml=$2; fi
+        printf 'switch:\n  loops: 2\nports:\n  - name: tbt%s%s\n%s\ncontrol:\n  socket: %s/%s.sock\n' \
+            $node $id "$yaml" "$work" $node > "$work/$node.yaml"
+        local ns=$ua
+        [ $node = b ] && ns=$ub
+        ip netns exec $ns "$l2mesh" run -c "$work/$node.yaml" > "$work/$node.log" 2>&1 &
+        daemons+=($!)
+    done
+    hosts
+    for node in a b; do
+        local ns=$ua host=$ns_a addr=$addr_a
+        [ $node = b ] && ns=$ub host=$ns_b addr=$addr_b
+        for _ in $(seq 150); do grep -q "l2mesh: ready" "$work/$node.log" && break; sleep 0.1; done
+        grep -q "l2mesh: ready" "$work/$node.log" || { cat "$work/$node.log"; exit 1; }
+        ip -n $ns link set tbt$node$id netns $host
+        ip -n $host addr add $addr/24 dev tbt$node$id
+        ip -n $host link set tbt$node$id mtu "$3" up
+    done
+}
+
+echo "bench: $(nproc) cores, $(uname -r), l2mesh $sha, ${duration}s per iperf3 run, $pings pings" | tee "$out"
+
+# (a) kernel vxlan: the node namespaces are the hosts.
+underlay
+for side in a b; do
+    ns=$ua local=198.18.93.1 remote=198.18.93.2 addr=$addr_a dev=tbva$id
+    [ $side = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 addr=$addr_b dev=tbvb$id
+    ip -n $ns link add vx0 type vxlan id 42 local $local remote $remote dstport 4789 dev $dev
+    ip -n $ns addr add $addr/24 dev vx0; ip -n $ns link set vx0 up
+done
+saved_a=$ns_a saved_b=$ns_b
+ns_a=$ua ns_b=$ub
+measure kernel-vxlan
+ns_a=$saved_a ns_b=$saved_b
+teardown
+
+# (b) l2mesh VXLAN ports. The kernel leaves checksums to the "NIC" on a veth; nothing else here needs that.
+underlay
+l2mesh_nodes "  - {name: vx0, type: vxlan, local: 198.18.93.1, vni: 42, remotes: [198.18.93.2]}" \
+    "  - {name: vx0, type: vxlan, local: 198.18.93.2, vni: 42, remotes: [198.18.93.1]}" 1450
+measure l2mesh-vxlan
+teardown
+
+# (c) and (d) the encrypted tunnel, then with FEC (10, 4) switched on at run time.
+underlay
+(umask 077; "$l2mesh" keygen > "$work/a.key"; "$l2mesh" keygen > "$work/b.key")
+"$l2mesh" pubkey < "$work/a.key" > "$work/a.pub"; "$l2mesh" pubkey < "$work/b.key" > "$work/b.pub"
+tunnel_yaml() { # node, its address, the other node, its address
+    printf '  - name: mesh0\n    type: tunnel\n    listen: %s:51820\n    private-key-file: %s/%s.key\n' \
+        "$2" "$work" "$1"
+    printf '    peers:\n      - {name: %s, public-key: "%s", endpoint: "%s:51820"}\n' "$3" "$(cat "$work/$3.pub")" "$4"
+}
+l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1420
+measure l2mesh-tunnel
+for node in a b; do ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl --socket "$work/$node.sock" \
+    fec set mesh0 10 4 > /dev/null; done
+measure l2mesh-tunnel-fec
+teardown
+
+python3 - "$work/results" <<'PY' | tee -a "$out"
+import sys
+rows = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in open(sys.argv[1])}
+ref = rows["kernel-vxlan"]
+print("%-20s %12s %14s %9s %9s %10s %10s" % ("setup", "TCP Gbit/s", "64B UDP pk/s", "RTT p50", "RTT p99",
+      "TCP/(a)", "UDP/(a)"))
+for name, v in rows.items():
+    print("%-20s %12.2f %14.0f %9.0f %9.0f %10.2f %10.2f" % (name, v[0], v[1], v[2], v[3], v[0] / ref[0],
+          v[1] / ref[1]))
+fec, plain = rows.get("l2mesh-tunnel-fec"), rows.get("l2mesh-tunnel")
+if fec and plain:
+    print("FEC (10, 4) keeps %.0f %% of the encrypted tunnel's TCP throughput" % (100 * fec[0] / plain[0]))
+PY
+echo "bench: results in ${out#$here/}"
