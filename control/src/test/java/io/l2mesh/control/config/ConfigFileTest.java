@@ -240,9 +240,9 @@ class ConfigFileTest
               - name: a0
                 vlna: 3
             """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, " +
-            "cipher, enabled, framing, keepalive, listen, local, mac, mac-limit, mode, mtu, name, native-vlan, " +
-            "offloads, path, peers, persistent, private-key-file, queues, rekey, remotes, socket-mode, type, vlan, " +
-            "vni])");
+            "cipher, enabled, fec, framing, impair, keepalive, listen, local, mac, mac-limit, mode, mtu, name, " +
+            "native-vlan, offloads, path, peers, persistent, private-key-file, queues, rekey, remotes, socket-mode, " +
+            "type, vlan, vni])");
     }
 
     @Test
