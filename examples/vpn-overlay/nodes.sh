@@ -57,6 +57,7 @@ switch:
   loops: 2
 ports:
   - name: ${PREFIX:0:8}t$node
+    mac: 02:00:00:00:91:0$node    # stable, so a restarted node's host keeps its MAC (and the others' ARP entries)
   - name: mesh0
     type: tunnel
     listen: $address:51820
@@ -73,12 +74,26 @@ YAML
         NODE_PIDS+=($!)
     done
     for node in a b; do
-        for _ in $(seq 150); do grep -q "l2mesh: ready" "$WORK/$node.log" && break; sleep 0.1; done
-        grep -q "l2mesh: ready" "$WORK/$node.log" || { cat "$WORK/$node.log"; return 1; }
-        local tap=${PREFIX:0:8}t$node host=198.18.91.1/24
-        [ $node = b ] && host=198.18.91.2/24
-        ip -n "$PREFIX-u$node" link set "$tap" netns "$PREFIX-h$node"
-        ip -n "$PREFIX-h$node" addr add $host dev "$tap"
-        ip -n "$PREFIX-h$node" link set "$tap" mtu 1420 up
+        node_attach $node
     done
+}
+
+node_attach() { # a|b: wait for the node's daemon, move its TAP to the host namespace
+    local node=$1 tap=${PREFIX:0:8}t$1 host=198.18.91.1/24
+    [ "$node" = b ] && host=198.18.91.2/24
+    for _ in $(seq 150); do grep -q "l2mesh: ready" "$WORK/$node.log" && break; sleep 0.1; done
+    grep -q "l2mesh: ready" "$WORK/$node.log" || { cat "$WORK/$node.log"; return 1; }
+    ip -n "$PREFIX-u$node" link set "$tap" netns "$PREFIX-h$node"
+    ip -n "$PREFIX-h$node" addr add $host dev "$tap"
+    ip -n "$PREFIX-h$node" link set "$tap" mtu 1420 up
+}
+
+node_restart() { # a|b: kill -9 the node's daemon (its TAP and sessions die with it) and start it again
+    local node=$1 index=0
+    [ "$node" = b ] && index=1
+    kill -9 "${NODE_PIDS[$index]}" 2>/dev/null
+    wait "${NODE_PIDS[$index]}" 2>/dev/null || true
+    ip netns exec "$PREFIX-u$node" "$L2MESH" run -c "$WORK/$node.yaml" > "$WORK/$node.log" 2>&1 &
+    NODE_PIDS[$index]=$!
+    node_attach "$node"
 }

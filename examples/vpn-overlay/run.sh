@@ -3,7 +3,10 @@
 # each bridges a host namespace on a TAP. The hosts ping each other through the tunnel, then the nodes show
 # their peers. Everything is removed at the end. Run as root after building (see README).
 #
-#   sudo examples/vpn-overlay/run.sh
+#   sudo examples/vpn-overlay/run.sh [--restart]
+#
+# With --restart, node B is then killed (kill -9) and started again; the script prints how long until host A
+# reaches host B once more (node A notices the new sessions by itself).
 set -euo pipefail
 . "$(dirname "$0")/nodes.sh"
 trap nodes_down EXIT
@@ -19,4 +22,15 @@ echo "== node A's peers"
 node_ctl a peer list
 echo "== node A's port counters"
 node_ctl a stats | head -5
+if [ "${1:-}" = --restart ]; then
+    echo "== node B killed (kill -9) and started again"
+    start=$(date +%s%N)
+    node_restart b
+    back=
+    for _ in $(seq 100); do
+        if host_exec a ping -c 1 -W 1 198.18.91.2 > /dev/null 2>&1; then back=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+    done
+    if [ -n "$back" ]; then echo "  host B reachable again ${back} ms after the kill"; else echo "  host B NOT reachable again"; status=1; fi
+    node_ctl a peer list
+fi
 exit $status

@@ -20,13 +20,16 @@ class ExamplesIT
     private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
 
     @Test
-    void shouldPingAcrossTheVpnOverlay()
+    void shouldPingAcrossTheVpnOverlayAndComeBackAfterANodeIsKilled()
     {
         final Cmd.Result result = Cmd.run(120_000, "env", "PREFIX=ov" + ProcessHandle.current().pid() % 100_000,
-            EXAMPLES.resolve("vpn-overlay/run.sh").toString());
+            EXAMPLES.resolve("vpn-overlay/run.sh").toString(), "--restart");
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).contains("3 packets transmitted, 3 received");
         assertThat(result.output()).containsPattern("mesh0 +b +198\\.18\\.90\\.2:51820 +yes");
+        // kill -9, a new JVM, a new handshake: the tunnel is back by itself within a few seconds.
+        assertThat(percent(result.output(), "host B reachable again ([0-9]+) ms after the kill")).as("ms")
+            .isLessThan(10_000);
     }
 
     @Test
