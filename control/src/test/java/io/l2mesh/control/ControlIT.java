@@ -242,6 +242,10 @@ class ControlIT
         });
         final String saved = Files.readString(config);
         assertThat(saved).contains("k: 10", "m: 4", "loss: 5", "delay: 2").doesNotContain(key.privateBase64());
+        assertThat(ctl("fec", "set", "mesh0", "adaptive", "8", "0.001").check().output())
+            .contains("set port mesh0 fec adaptive (8, m from 1, target 0.001)");
+        assertThat(json("fec", "show").get(0).path("adaptive").asBoolean()).isTrue();
+        assertThat(Files.readString(config)).contains("adaptive: true", "target: 0.001");
         assertThat(ctl("impair", "clear", "mesh0").check().output()).contains("set port mesh0 impairment");
         assertThat(json("impair", "show").get(0).path("settings").path("loss").asDouble()).isZero();
         final Cmd.Result bad = ctl("fec", "set", "mesh0", "300", "4");

@@ -41,6 +41,8 @@ final class HandshakeAgent
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final int SESSIONS_PER_PEER = 3;
+    private static final long REPORT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long MIN_REPORT_FRAMES = 100;
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeAgent.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -59,6 +61,8 @@ final class HandshakeAgent
     private final UdpSocket socket;
     private final int thread;
     private final PortCounters portCounters;
+    private final TunnelPort port;
+    private long nextReportNs;
     private final MpscArrayQueue<Inbound> inbound = new MpscArrayQueue<>(QUEUE_CAPACITY);
     private final Map<Peer, ArrayDeque<Session>> sessionsByPeer = new HashMap<>();
     private final Arena arena = Arena.ofShared();
@@ -77,8 +81,9 @@ final class HandshakeAgent
 
     HandshakeAgent(final TunnelPortSpec spec, final Handshake handshake, final Peer[] peers,
         final NonBlockingHashMapLong<Session> sessions, final UdpSocket socket, final int thread,
-        final PortCounters portCounters)
+        final PortCounters portCounters, final TunnelPort port)
     {
+        this.port = port;
         this.spec = spec;
         this.handshake = handshake;
         this.peers = peers;
@@ -327,6 +332,11 @@ final class HandshakeAgent
 
     private void tick(final long now)
     {
+        final boolean reportNow = now - nextReportNs >= 0;
+        if (reportNow)
+        {
+            nextReportNs = now + REPORT_NANOS;
+        }
         for (final Peer peer : peers)
         {
             final Session current = peer.current();
@@ -360,6 +370,71 @@ final class HandshakeAgent
             if (usable != null && now - Math.max(peer.lastSentNanos(), usable.createdNanos) > keepaliveNanos)
             {
                 sendKeepalive(peer, usable);
+            }
+            if (usable != null && reportNow)
+            {
+                reportLoss(peer, usable);
+            }
+            adapt(peer);
+        }
+    }
+
+    /**
+     * Tells the peer what share of its FEC-coded frames we lost before decoding, since the last report, if enough
+     * frames came to say (its adaptive FEC uses it).
+     */
+    private void reportLoss(final Peer peer, final Session session)
+    {
+        final long[] decoded = port.fecDecoded(peer);
+        final long lost = decoded[1] + decoded[2];
+        final long frames = peer.counters.snapshot().rxPackets() + decoded[2];
+        final long newFrames = frames - peer.lastDecodedFrames;
+        final long newLost = lost - peer.lastLostFrames;
+        if (newFrames < MIN_REPORT_FRAMES || decoded[0] == peer.lastShards)
+        {
+            return; // too few frames to say, or none came FEC-coded (then we cannot tell losses apart)
+        }
+        peer.lastShards = decoded[0];
+        peer.lastDecodedFrames = frames;
+        peer.lastLostFrames = lost;
+        final int ppm = (int)Math.min(1_000_000L, newLost * 1_000_000L / newFrames);
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(TransportHeader.LENGTH, ppm);
+        final MemorySegment endpoint = peer.endpoint();
+        final int length = session.seal(thread, out, 0, TransportHeader.KIND_REPORT, 0, 4);
+        if (endpoint != null && length > 0)
+        {
+            socket.sendTo(errno, outSegment, length, endpoint.address(), (int)endpoint.byteSize());
+        }
+    }
+
+    /**
+     * Adaptive FEC: a new loss report from the peer moves its m.
+     */
+    private void adapt(final Peer peer)
+    {
+        final FecSpec fec = port.fecSpec();
+        if (!fec.adaptive())
+        {
+            peer.adaptive = null;
+            peer.adaptedFec = null;
+            return;
+        }
+        if (peer.adaptive == null || peer.adaptedFec == null || peer.adaptedFec.k() != fec.k())
+        {
+            peer.adaptive = new io.l2mesh.fec.stream.AdaptiveParity(fec.k(), 1,
+                Math.min(FecSpec.MAX_ADAPTIVE_M, 256 - fec.k()), fec.target());
+            peer.adaptedFec = fec;
+        }
+        final long reports = peer.reports;
+        if (reports != peer.reportsSeen)
+        {
+            peer.reportsSeen = reports;
+            final int m = peer.adaptive.onLossReport(peer.reportedLossPpm / 1e6);
+            if (m != peer.adaptedFec.m())
+            {
+                LOG.info("tunnel {}: peer {} reports {} % loss: fec ({}, {})", spec.name(), peer.name(),
+                    peer.reportedLossPpm / 1e4, fec.k(), m);
+                peer.adaptedFec = fec.withM(m);
             }
         }
     }

@@ -30,6 +30,17 @@ final class Peer
     private volatile long lastSentNanos;
     private volatile long lastHandshakeMillis;
     private volatile long endpointChanges;
+    /** The FEC this peer gets when the port's is adaptive: (k, m for this peer); set by the agent. */
+    volatile FecSpec adaptedFec;
+    /** Loss (parts per million) the peer last reported seeing from us, and how many reports came. */
+    volatile int reportedLossPpm;
+    volatile long reports;
+    // Handshake agent only: the adaptive parity, and the decode sums at the last report we sent.
+    io.l2mesh.fec.stream.AdaptiveParity adaptive;
+    long reportsSeen;
+    long lastDecodedFrames;
+    long lastLostFrames;
+    long lastShards;
     // Handshake agent only:
     Session previous;
     Session next;

@@ -16,6 +16,8 @@ final class TransportHeader
     static final byte TYPE = 4;
     static final int KIND_FRAME = 0;
     static final int KIND_SHARD = 1;
+    /** A loss report: u32 LE parts per million of our frames lost on the way to the reporter, before FEC. */
+    static final int KIND_REPORT = 2;
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_LE =
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -57,6 +59,6 @@ final class TransportHeader
 
     static boolean validPrefix(final byte[] buffer)
     {
-        return (buffer[1] == KIND_FRAME || buffer[1] == KIND_SHARD) && buffer[3] == 0;
+        return buffer[1] >= KIND_FRAME && buffer[1] <= KIND_REPORT && buffer[3] == 0;
     }
 }

@@ -50,6 +50,8 @@ public final class TunnelPort extends Port
     /** Where a frame to send goes in the work buffer: after the transport header and an FEC shard header. */
     static final int FRAME_AT = TransportHeader.LENGTH + ShardHeaderFlyweight.DATA_OVERHEAD;
     static final int MAX_FRAME = MAX_MESSAGE - FRAME_AT - CipherSuite.TAG_LENGTH - 8;
+    private static final java.lang.invoke.VarHandle LOSS_PPM =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final TunnelPortSpec spec;
     private final UdpSocket[] sockets;
@@ -145,7 +147,7 @@ public final class TunnelPort extends Port
             stages[i] = new ImpairmentStage(impairmentCounters, i);
         }
         this.agent = new HandshakeAgent(spec, new Handshake(spec.suite(), spec.identity()), peers, sessions,
-            sockets[0], loopCount, counters());
+            sockets[0], loopCount, counters(), this);
     }
 
     /**
@@ -308,7 +310,18 @@ public final class TunnelPort extends Port
             return; // keepalive
         }
         loop.peer = peer;
-        if (TransportHeader.kind(loop.work) == TransportHeader.KIND_SHARD)
+        final int kind = TransportHeader.kind(loop.work);
+        if (kind == TransportHeader.KIND_REPORT)
+        {
+            if (plain >= 4)
+            {
+                peer.reportedLossPpm = (int)LOSS_PPM.get(loop.work, TransportHeader.LENGTH);
+                peer.reports++;
+                agent.wake();
+            }
+            return;
+        }
+        if (kind == TransportHeader.KIND_SHARD)
         {
             peerFec(loopId, peer).decoder(TransportHeader.stream(loop.work))
                 .onShard(loop.workSegment, TransportHeader.LENGTH, plain);
@@ -450,7 +463,8 @@ public final class TunnelPort extends Port
             PortCounters.drop(peer.counters.loopSlots(loopId), DropReason.NOT_CONNECTED);
             return -Errno.ENOTCONN;
         }
-        final FecSpec fecNow = fec;
+        final FecSpec portFec = fec;
+        final FecSpec fecNow = portFec.adaptive() && peer.adaptedFec != null ? peer.adaptedFec : portFec;
         final long sent;
         if (fecNow.on())
         {
@@ -590,6 +604,38 @@ public final class TunnelPort extends Port
     public ImpairmentCounters impairmentCounters()
     {
         return impairmentCounters;
+    }
+
+    /**
+     * @return the FEC this port sends with (adaptive: k and the starting m).
+     */
+    FecSpec fecSpec()
+    {
+        return fec;
+    }
+
+    /**
+     * @return FEC decoding counters of frames from {@code peer}, summed over loops: {received shards, recovered
+     * frames, unrecoverable frames}.
+     */
+    long[] fecDecoded(final Peer peer)
+    {
+        return fecDecoded(peer.name());
+    }
+
+    /**
+     * @return the (k, m) a peer is sent with now.
+     */
+    public FecSpec fecFor(final String peerName)
+    {
+        for (final Peer peer : peers)
+        {
+            if (peer.name().equals(peerName))
+            {
+                return fec.adaptive() && peer.adaptedFec != null ? peer.adaptedFec : fec;
+            }
+        }
+        return FecSpec.OFF;
     }
 
     /**

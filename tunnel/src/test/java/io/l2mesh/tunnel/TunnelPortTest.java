@@ -229,6 +229,34 @@ class TunnelPortTest
             .as("packets the impairment dropped").isGreaterThan(1_500);
     }
 
+    @Test
+    void shouldRaiseParityWhenThePeerReportsLossAndLowerItWhenTheLossStops() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        b.vm().send(frame(MAC_A, MAC_B, 60, -1));
+        assertThat(a.vm().receive(5_000)).isNotNull();
+        a.port().fec(FecSpec.adaptive(10, 1, 1e-4));
+        a.port().impairment(new io.l2mesh.tunnel.impair.ImpairmentSpec(5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 99));
+        final long deadline = System.nanoTime() + 15_000_000_000L;
+        while (a.port().fecFor("peer").m() < 4 && System.nanoTime() < deadline)
+        {
+            deliveredLoss(a, b, 400); // traffic, so B has frames to report on (once a second)
+        }
+        final int raised = a.port().fecFor("peer").m();
+        System.out.println("TunnelPortTest: adaptive m at 5 % loss: " + raised);
+        assertThat(raised).as("m for 5 % loss and a 1e-4 target").isBetween(4, 8);
+
+        a.port().impairment(io.l2mesh.tunnel.impair.ImpairmentSpec.NONE);
+        final long later = System.nanoTime() + 15_000_000_000L;
+        while (a.port().fecFor("peer").m() > 1 && System.nanoTime() < later)
+        {
+            deliveredLoss(a, b, 400);
+        }
+        assertThat(a.port().fecFor("peer").m()).as("m once the loss is gone").isEqualTo(1);
+    }
+
     /**
      * Sends {@code count} numbered frames from A to B in paced rounds (so no socket buffer overflows: every
      * loss is the impairment's) and returns the share that never arrived.

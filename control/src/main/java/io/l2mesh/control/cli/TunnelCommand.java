@@ -90,12 +90,13 @@ final class TunnelCommand
             }
             return fec.ctl.query("fec.show", args, (result, out) ->
             {
-                final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "recovered",
+                final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "adaptive", "recovered",
                     "unrecoverable", "residual_loss");
                 for (final JsonNode p : result)
                 {
                     table.row(p.path("port").asText(), p.path("peer").asText(), p.path("k").asInt(),
-                        p.path("m").asInt(), p.path("recovered").asLong(), p.path("unrecoverable").asLong(),
+                        p.path("m").asInt(), p.path("adaptive").asBoolean() ? "yes" : "no",
+                        p.path("recovered").asLong(), p.path("unrecoverable").asLong(),
                         String.format("%.5f", p.path("residual_loss").asDouble()));
                 }
                 out.print(table.render());
@@ -104,7 +105,8 @@ final class TunnelCommand
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true,
-        description = "Set a tunnel port's FEC: 'off', or K data and M parity shards per block; saved.")
+        description = "Set a tunnel port's FEC: 'off', K data and M parity shards per block, or 'adaptive K " +
+            "[TARGET]' (m per peer from the loss it reports; TARGET residual loss, default 0.0001); saved.")
     static final class FecSet implements Callable<Integer>
     {
         @ParentCommand
@@ -113,7 +115,7 @@ final class TunnelCommand
         @Parameters(index = "0", paramLabel = "PORT")
         String port;
 
-        @Parameters(index = "1..2", arity = "1..2", paramLabel = "off|K M")
+        @Parameters(index = "1..3", arity = "1..3", paramLabel = "off|K M|adaptive K [TARGET]")
         java.util.List<String> shape;
 
         @Override
@@ -124,6 +126,23 @@ final class TunnelCommand
             if (shape.size() == 1 && shape.get(0).equals("off"))
             {
                 args.put("fec", "off");
+            }
+            else if (shape.get(0).equals("adaptive") && shape.size() >= 2)
+            {
+                try
+                {
+                    final ObjectNode spec = args.putObject("fec").put("k", Integer.parseInt(shape.get(1)))
+                        .put("adaptive", true);
+                    if (shape.size() == 3)
+                    {
+                        spec.put("target", Double.parseDouble(shape.get(2)));
+                    }
+                }
+                catch (final NumberFormatException ex)
+                {
+                    System.err.println("fec set: K must be a whole number and TARGET a number");
+                    return 2;
+                }
             }
             else if (shape.size() == 2)
             {

@@ -57,7 +57,7 @@ public final class ConfigFile
         "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled", "path", "framing",
         "socket-mode", "local", "vni", "remotes", "listen", "private-key-file", "cipher", "keepalive", "rekey",
         "peers", "fec", "impair");
-    private static final Set<String> FEC_KEYS = Set.of("k", "m");
+    private static final Set<String> FEC_KEYS = Set.of("k", "m", "adaptive", "target");
     private static final Set<String> IMPAIR_KEYS = Set.of("loss", "burst-good-to-bad", "burst-bad-to-good",
         "burst-loss", "delay", "jitter", "reorder", "reorder-gap", "duplicate", "rate-kbps", "seed");
     private static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file");
@@ -446,7 +446,7 @@ public final class ConfigFile
     }
 
     /**
-     * {@code fec: off} or {@code fec: {k: 10, m: 4}}.
+     * {@code fec: off}, {@code fec: {k: 10, m: 4}} or {@code fec: {k: 10, adaptive: true, target: 0.0001}}.
      */
     private FecSpec fec(final JsonNode node, final String path)
     {
@@ -456,11 +456,13 @@ public final class ConfigFile
             return FecSpec.OFF;
         }
         requireObject(node, path, FEC_KEYS);
+        final boolean adaptive = bool(node, path, "adaptive", false);
         final int k = intValue(node, path, "k", 10, 1, 64);
-        final int m = intValue(node, path, "m", 4, 1, 32);
+        final int m = intValue(node, path, "m", adaptive ? 1 : 4, 1, 32);
+        final double target = node.has("target") ? number(node, path, "target") : FecSpec.TARGET_DEFAULT;
         try
         {
-            return new FecSpec(k, m);
+            return new FecSpec(k, m, adaptive, target);
         }
         catch (final IllegalArgumentException ex)
         {

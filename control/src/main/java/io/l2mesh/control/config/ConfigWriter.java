@@ -145,7 +145,11 @@ public final class ConfigWriter
             p.put("mtu", spec.mtu());
             if (tunnel.fec().on())
             {
-                p.putObject("fec").put("k", tunnel.fec().k()).put("m", tunnel.fec().m());
+                final ObjectNode fec = p.putObject("fec").put("k", tunnel.fec().k()).put("m", tunnel.fec().m());
+                if (tunnel.fec().adaptive())
+                {
+                    fec.put("adaptive", true).put("target", tunnel.fec().target());
+                }
             }
             if (!tunnel.impairment().isNone())
             {

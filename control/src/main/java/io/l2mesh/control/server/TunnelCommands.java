@@ -93,8 +93,10 @@ final class TunnelCommands
                 final ObjectNode p = result.addObject();
                 p.put("port", tunnel.name());
                 p.put("peer", peer.name());
-                p.put("k", tunnel.fec().k());
-                p.put("m", tunnel.fec().m());
+                final var now = tunnel.fecFor(peer.name());
+                p.put("adaptive", tunnel.fec().adaptive());
+                p.put("k", now.k());
+                p.put("m", now.m());
                 final long[] decoded = tunnel.fecDecoded(peer.name());
                 p.put("shards_received", decoded[0]);
                 p.put("recovered", decoded[1]);
