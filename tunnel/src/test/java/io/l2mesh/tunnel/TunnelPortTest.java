@@ -58,9 +58,15 @@ class TunnelPortTest
     private Node node(final String name, final KeyPair key, final int port, final KeyPair peerKey,
         final InetSocketAddress peerEndpoint, final int rekeySeconds) throws Exception
     {
+        return node(name, key, new InetSocketAddress("127.0.0.1", port), peerKey, peerEndpoint, rekeySeconds);
+    }
+
+    private Node node(final String name, final KeyPair key, final InetSocketAddress local, final KeyPair peerKey,
+        final InetSocketAddress peerEndpoint, final int rekeySeconds) throws Exception
+    {
         final Switch sw = Switch.start(new SwitchContext().loops(2));
         closing.add(sw);
-        final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, new InetSocketAddress("127.0.0.1", port), key,
+        final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, local, key,
             List.of(new PeerSpec("peer", peerKey.publicKey(), null, peerEndpoint)), 1).withRekeySeconds(rekeySeconds);
         final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64));
         sw.addUnix(UnixPortSpec.access("vm", dir.resolve(name + ".sock"), UnixPortSpec.Framing.STREAM, 1));
@@ -108,6 +114,23 @@ class TunnelPortTest
         assertThat(peer.up()).isTrue();
         assertThat(peer.stats().rxPackets()).isGreaterThanOrEqualTo(300);
         assertThat(peer.stats().txPackets()).isGreaterThanOrEqualTo(301);
+    }
+
+    @Test
+    void shouldRunOverAnIpv6Underlay() throws Exception
+    {
+        final int portA = freePort();
+        final int portB = freePort();
+        final Node a = node("a", keyA, new InetSocketAddress("::1", portA), keyB, new InetSocketAddress("::1", portB),
+            120);
+        final Node b = node("b", keyB, new InetSocketAddress("::1", portB), keyA, new InetSocketAddress("::1", portA),
+            120);
+        awaitUp(a.port());
+        awaitUp(b.port());
+        final byte[] f = frame(0xffff_ffff_ffffL, MAC_A, 500, 7);
+        a.vm().send(f);
+        assertThat(b.vm().receive(5_000)).isEqualTo(f);
+        assertThat(a.port().peerStatus().get(0).endpoint()).isEqualTo(new InetSocketAddress("::1", portB));
     }
 
     @Test
