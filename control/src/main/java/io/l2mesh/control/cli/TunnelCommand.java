@@ -20,7 +20,7 @@ final class TunnelCommand
     }
 
     @Command(name = "peer", mixinStandardHelpOptions = true, description = "Peers of tunnel ports.",
-        subcommands = {PeerList.class})
+        subcommands = {PeerList.class, PeerAdd.class, PeerDel.class})
     static final class Peer
     {
         @ParentCommand
@@ -59,6 +59,69 @@ final class TunnelCommand
                 }
                 out.print(table.render());
             });
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+        description = "Add a peer to a tunnel port (the port is made anew: its sessions handshake again); saved.")
+    static final class PeerAdd implements Callable<Integer>
+    {
+        @ParentCommand
+        Peer peer;
+
+        @Parameters(index = "0", paramLabel = "PORT")
+        String port;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--public-key", required = true, paramLabel = "BASE64", description = "the peer's key")
+        String publicKey;
+
+        @Option(names = "--endpoint", paramLabel = "IP:PORT", description = "where to reach it first (optional)")
+        String endpoint;
+
+        @Option(names = "--preshared-key-file", paramLabel = "FILE", description = "32-byte base64 PSK, mode 600")
+        String pskFile;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("port", port);
+            args.put("name", name);
+            args.put("public-key", publicKey);
+            if (endpoint != null)
+            {
+                args.put("endpoint", endpoint);
+            }
+            if (pskFile != null)
+            {
+                args.put("preshared-key-file", java.nio.file.Path.of(pskFile).toAbsolutePath().toString());
+            }
+            return peer.ctl.change("peer.add", args);
+        }
+    }
+
+    @Command(name = "del", mixinStandardHelpOptions = true, description = "Remove a peer from a tunnel port; saved.")
+    static final class PeerDel implements Callable<Integer>
+    {
+        @ParentCommand
+        Peer peer;
+
+        @Parameters(index = "0", paramLabel = "PORT")
+        String port;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call()
+        {
+            final ObjectNode args = CtlCommand.args();
+            args.put("port", port);
+            args.put("name", name);
+            return peer.ctl.change("peer.del", args);
         }
     }
 

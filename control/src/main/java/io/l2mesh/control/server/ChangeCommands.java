@@ -154,6 +154,68 @@ final class ChangeCommands
         return mutate(store.current().withPorts(ports));
     }
 
+    /**
+     * Adds a peer to a tunnel port: {port, name, public-key, endpoint?, preshared-key-file?}. The port is made
+     * anew with the longer peer list (its other peers handshake again, within milliseconds).
+     */
+    JsonNode peerAdd(final Request request)
+    {
+        final PortConfig port = tunnelPort(request);
+        final ObjectNode merged = ConfigWriter.port(port);
+        final ObjectNode peer = ((com.fasterxml.jackson.databind.node.ArrayNode)merged.get("peers")).addObject();
+        for (final String key : List.of("name", "public-key", "endpoint", "preshared-key-file"))
+        {
+            final JsonNode value = request.args().get(key);
+            if (value != null)
+            {
+                peer.set(key, value);
+            }
+        }
+        return replace(port, parsePort(merged));
+    }
+
+    /**
+     * Removes a peer from a tunnel port: {port, name}.
+     */
+    JsonNode peerDel(final Request request)
+    {
+        final PortConfig port = tunnelPort(request);
+        final String name = request.text("name", null);
+        final ObjectNode merged = ConfigWriter.port(port);
+        final com.fasterxml.jackson.databind.node.ArrayNode peers =
+            (com.fasterxml.jackson.databind.node.ArrayNode)merged.get("peers");
+        for (int i = 0; i < peers.size(); i++)
+        {
+            if (peers.get(i).path("name").asText().equals(name))
+            {
+                peers.remove(i);
+                return replace(port, parsePort(merged));
+            }
+        }
+        throw new ControlException(ErrorCode.NOT_FOUND, "tunnel port " + port.name() + " has no peer '" + name + "'");
+    }
+
+    private PortConfig tunnelPort(final Request request)
+    {
+        final String name = request.text("port", null);
+        final PortConfig port = name == null ? null : store.current().port(name);
+        if (port == null || port.tunnel() == null)
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no tunnel port named '" + name + "'");
+        }
+        return port;
+    }
+
+    private JsonNode replace(final PortConfig old, final PortConfig next)
+    {
+        final List<PortConfig> ports = new ArrayList<>();
+        for (final PortConfig p : store.current().ports())
+        {
+            ports.add(p.name().equals(old.name()) ? next : p);
+        }
+        return mutate(store.current().withPorts(ports));
+    }
+
     private StaticMacConfig staticEntry(final Request request, final boolean needPort)
     {
         final long mac;

@@ -28,7 +28,8 @@ final class CommandHandler
 {
     static final List<String> COMMANDS = List.of("status", "port.list", "port.add", "port.del", "port.set",
         "fdb.show", "fdb.flush", "fdb.add", "fdb.del", "vlan.show", "stats", "stats.watch", "config.show",
-        "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "peer.list", "fec.show",
+        "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "peer.list", "peer.add",
+        "peer.del", "fec.show",
         "impair.show", "shutdown");
 
     private final Switch sw;
@@ -74,6 +75,8 @@ final class CommandHandler
             case "capture.stop" -> connection.send(ControlCodec.result(captures.captureStop(request)));
             case "capture.list" -> connection.send(ControlCodec.result(captures.captureList()));
             case "peer.list" -> connection.send(ControlCodec.result(tunnels.peerList(request)));
+            case "peer.add" -> connection.send(ControlCodec.result(changes.peerAdd(request)));
+            case "peer.del" -> connection.send(ControlCodec.result(changes.peerDel(request)));
             case "fec.show" -> connection.send(ControlCodec.result(tunnels.fecShow(request)));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "shutdown" ->
