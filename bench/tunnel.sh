@@ -5,7 +5,8 @@
 # node runs a daemon bridging a host namespace on a TAP (MTU 1420, the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
-#   ping RTT p50/p99 over PINGS pings at 10 ms intervals.
+#   ping RTT p50/p99 over PINGS pings at 10 ms intervals. Each setup gets 3 s of TCP first, not recorded, so
+#   l2mesh's JVMs are warm (JIT) when measured.
 #
 # usage: sudo bench/tunnel.sh [DURATION_S=10] [PINGS=500]     (build first: mvn -q -B -DskipTests package)
 # Results go to bench/results/tunnel-<git sha>-<utc time>.txt as well as stdout.
@@ -50,6 +51,9 @@ underlay() { # node namespaces joined by a veth: 198.18.93.1 (ua) and .2 (ub)
 
 measure() { # label
     ip netns exec $ns_a ping -c 3 -i 0.2 -W 2 $addr_b >/dev/null
+    # Warm-up (not recorded): a JVM compiles its hot paths during the first seconds of traffic.
+    ip netns exec $ns_b iperf3 -s -1 -D -B $addr_b; sleep 0.3
+    ip netns exec $ns_a iperf3 -c $addr_b -t 3 > /dev/null
     local t u r
     t=$(tcp 1); u=$(udp64); r=$(rtt)
     echo "$1 $t $u $r" | tee -a "$work/results"

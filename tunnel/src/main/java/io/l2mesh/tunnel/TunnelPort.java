@@ -50,6 +50,8 @@ public final class TunnelPort extends Port
     /** Where a frame to send goes in the work buffer: after the transport header and an FEC shard header. */
     static final int FRAME_AT = TransportHeader.LENGTH + ShardHeaderFlyweight.DATA_OVERHEAD;
     static final int MAX_FRAME = MAX_MESSAGE - FRAME_AT - CipherSuite.TAG_LENGTH - 8;
+    /** Gather a burst's datagrams to a peer into one UDP GSO send (off only to measure against it). */
+    static final boolean GSO_SEND = !Boolean.getBoolean("l2mesh.tunnel.noGso");
     private static final java.lang.invoke.VarHandle LOSS_PPM =
         java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -65,6 +67,7 @@ public final class TunnelPort extends Port
     private final PeerFec[][] fecByLoop; // [loop][peer], made by that loop when first needed
     private final ImpairmentCounters impairmentCounters;
     private final ImpairmentStage[] stages;
+    private final GroReceive[] gro; // per loop, null where GRO is off (the kernel refused, or bursts under 64)
     private volatile FecSpec fec;
     private volatile ImpairmentSpec impairment = ImpairmentSpec.NONE;
 
@@ -80,6 +83,7 @@ public final class TunnelPort extends Port
         /** The work buffer from where a plain frame's message starts (its header right before the frame). */
         final MemorySegment plainMessage = workSegment.asSlice(FRAME_AT - TransportHeader.LENGTH);
         final byte[] plain = new byte[MAX_MESSAGE]; // a flooded frame, kept while each peer's copy is sealed
+        final GsoSendBatch gso;
         final MemorySegment from;
         final MemorySegment fromLength;
         // Context of the current FEC call (loop thread only).
@@ -91,6 +95,7 @@ public final class TunnelPort extends Port
         LoopBuffers(final int loopId, final Arena arena)
         {
             this.loopId = loopId;
+            this.gso = new GsoSendBatch(arena);
             from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
             fromLength = arena.allocate(ValueLayout.JAVA_INT);
         }
@@ -141,6 +146,14 @@ public final class TunnelPort extends Port
         this.fec = spec.fec();
         this.impairment = spec.impairment();
         this.impairmentCounters = new ImpairmentCounters(loopCount);
+        this.gro = new GroReceive[loopCount];
+        for (int i = 0; i < loopCount; i++)
+        {
+            if (GSO_SEND && burstSize >= UdpSocket.MAX_SEGMENTS && sockets[i].enableGro())
+            {
+                gro[i] = new GroReceive(arena);
+            }
+        }
         this.stages = new ImpairmentStage[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
@@ -237,13 +250,17 @@ public final class TunnelPort extends Port
     public int receive(final int loopId, final LoopMemory memory, final FrameBatch batch, final MemorySegment errno)
     {
         final LoopBuffers loop = buffers[loopId];
-        final byte[] work = loop.work;
         final long[] portSlots = counters().loopSlots(loopId);
         loop.memory = memory;
         loop.batch = batch;
         loop.errno = errno;
         // An FEC shard can release a whole block of rebuilt frames: keep room for them in the burst.
         final int limit = fec.on() ? Math.max(1, batch.capacity() - fec.k()) : batch.capacity();
+        if (gro[loopId] != null)
+        {
+            receiveCoalesced(loopId, loop, limit, portSlots, errno);
+            return batch.count();
+        }
         int datagrams = 0;
         while (batch.count() < limit && datagrams++ < 2 * batch.capacity())
         {
@@ -254,26 +271,61 @@ public final class TunnelPort extends Port
             {
                 break;
             }
-            final int length = (int)n;
-            if (work[0] == TransportHeader.TYPE && length >= TransportHeader.LENGTH + 16 &&
-                TransportHeader.validPrefix(work))
-            {
-                openTransport(loopId, loop, length, portSlots);
-            }
-            else if ((work[0] == Handshake.TYPE_INITIATION && length == Handshake.INITIATION_LENGTH) ||
-                (work[0] == Handshake.TYPE_RESPONSE && length == Handshake.RESPONSE_LENGTH))
-            {
-                if (!agent.offer(work, length, loop.from, loop.fromLength.get(ValueLayout.JAVA_INT, 0)))
-                {
-                    PortCounters.drop(portSlots, DropReason.HANDSHAKE);
-                }
-            }
-            else
-            {
-                PortCounters.drop(portSlots, DropReason.MALFORMED);
-            }
+            onDatagram(loopId, loop, (int)n, portSlots);
         }
         return batch.count();
+    }
+
+    /**
+     * One {@code recvmsg} per call (epoll calls again while more waits): up to 64 datagrams of one flow, each
+     * copied to the work buffer and handled like a single one. Only used when the burst has room for 64 frames.
+     */
+    private void receiveCoalesced(final int loopId, final LoopBuffers loop, final int limit, final long[] portSlots,
+        final MemorySegment errno)
+    {
+        final GroReceive rx = gro[loopId];
+        final long n = rx.receive(sockets[loopId], errno);
+        if (n <= 0)
+        {
+            return;
+        }
+        final int fromLength = rx.fromLength();
+        MemorySegment.copy(rx.from, 0, loop.from, 0, fromLength);
+        loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
+        final int size = rx.segmentSize();
+        for (int offset = 0; offset < rx.received(); offset += size)
+        {
+            final int length = Math.min(size, rx.received() - offset);
+            if (loop.batch.count() >= limit)
+            {
+                PortCounters.drop(portSlots, DropReason.QUEUE_FULL); // cannot happen with a burst of 64 or more
+                continue;
+            }
+            MemorySegment.copy(rx.buffer, offset, loop.workSegment, 0, length);
+            onDatagram(loopId, loop, length, portSlots);
+        }
+    }
+
+    private void onDatagram(final int loopId, final LoopBuffers loop, final int length, final long[] portSlots)
+    {
+        final byte[] work = loop.work;
+        if (work[0] == TransportHeader.TYPE && length >= TransportHeader.LENGTH + 16 &&
+            TransportHeader.validPrefix(work))
+        {
+            openTransport(loopId, loop, length, portSlots);
+        }
+        else if ((work[0] == Handshake.TYPE_INITIATION && length == Handshake.INITIATION_LENGTH) ||
+            (work[0] == Handshake.TYPE_RESPONSE && length == Handshake.RESPONSE_LENGTH))
+        {
+            if (!agent.offer(work, length, loop.from, loop.fromLength.get(ValueLayout.JAVA_INT, 0)))
+            {
+                PortCounters.drop(portSlots, DropReason.HANDSHAKE);
+            }
+        }
+        else
+        {
+            PortCounters.drop(portSlots, DropReason.MALFORMED);
+        }
     }
 
     /**
@@ -512,6 +564,17 @@ public final class TunnelPort extends Port
         }
         final MemorySegment from = at == 0 ? loop.workSegment : loop.plainMessage;
         final ImpairmentSpec impair = impairment;
+        if (impair.isNone() && kind == TransportHeader.KIND_FRAME && GSO_SEND)
+        {
+            // Gathered with the burst's other messages to this peer: one sendmsg with UDP_SEGMENT (flush()).
+            final GsoSendBatch batch = loop.gso;
+            if (!batch.fits(endpoint, message))
+            {
+                batch.send(sockets[loop.loopId], errno);
+            }
+            batch.add(from, 0, message, endpoint);
+            return payloadLength;
+        }
         if (!impair.isNone())
         {
             final int action = stages[loop.loopId].apply(impair, loop.work, at, message, endpoint, System.nanoTime());
@@ -527,6 +590,12 @@ public final class TunnelPort extends Port
         final long sent = sockets[loop.loopId].sendTo(errno, from, message, endpoint.address(),
             (int)endpoint.byteSize());
         return sent > 0 ? payloadLength : sent;
+    }
+
+    @Override
+    public void flush(final int loopId, final MemorySegment errno)
+    {
+        buffers[loopId].gso.send(sockets[loopId], errno);
     }
 
     @Override

@@ -93,6 +93,8 @@ public final class Libc
     private static final MethodHandle SENDTO_HEAP = downcall("sendto",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
         Linker.Option.critical(true));
+    private static final MethodHandle RECVMSG = downcall("recvmsg",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SENDMSG = downcall("sendmsg",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MMAP = downcall("mmap",
@@ -495,6 +497,23 @@ public final class Libc
         try
         {
             return check(capture, (long)SENDTO_HEAP.invokeExact(capture, fd, buffer, length, flags, to, toLength));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code recvmsg} on a raw {@code struct msghdr} address, for the data path.
+     *
+     * @return bytes received, or {@code -errno}.
+     */
+    public static long recvmsg(final MemorySegment capture, final int fd, final long message, final int flags)
+    {
+        try
+        {
+            return check(capture, (long)RECVMSG.invokeExact(capture, fd, message, flags));
         }
         catch (final Throwable t)
         {

@@ -22,6 +22,13 @@ public final class UdpSocket implements AutoCloseable
     static final int IPPROTO_IPV6 = 41;
     static final int IPV6_V6ONLY = 26;
     public static final int MSG_DONTWAIT = 0x40;
+    public static final int SOL_UDP = 17;
+    /** cmsg type on SOL_UDP: the size of each datagram in a UDP GSO send (linux/udp.h). */
+    public static final int UDP_SEGMENT = 103;
+    /** Most datagrams one UDP GSO send may carry (UDP_MAX_SEGMENTS in the kernels we meet). */
+    public static final int MAX_SEGMENTS = 64;
+    /** Socket option on SOL_UDP: receive same-flow datagrams coalesced, with their size in a cmsg (linux/udp.h). */
+    public static final int UDP_GRO = 104;
 
     private final int fd;
     private final InetSocketAddress local;
@@ -98,6 +105,33 @@ public final class UdpSocket implements AutoCloseable
     public int fd()
     {
         return fd;
+    }
+
+    /**
+     * Asks the kernel to hand this socket same-flow datagrams coalesced (UDP GRO); {@link #receive(MemorySegment,
+     * long)} then reports each one's size.
+     *
+     * @return false if the kernel refuses (older kernels): datagrams then come one by one, which still works.
+     */
+    public boolean enableGro()
+    {
+        try (Arena scratch = Arena.ofConfined())
+        {
+            final MemorySegment v = scratch.allocate(ValueLayout.JAVA_INT);
+            v.set(ValueLayout.JAVA_INT, 0, 1);
+            return Libc.setsockopt(capture, fd, SOL_UDP, UDP_GRO, v) == 0;
+        }
+    }
+
+    /**
+     * Receives with a {@code struct msghdr} (data path): for UDP GRO, whose size comes in a control message.
+     *
+     * @return bytes received, 0 when nothing is waiting, or {@code -errno}.
+     */
+    public long receive(final MemorySegment errno, final long message)
+    {
+        final long n = Libc.recvmsg(errno, fd, message, MSG_DONTWAIT);
+        return n == -Errno.EAGAIN ? 0 : n;
     }
 
     public InetSocketAddress local()

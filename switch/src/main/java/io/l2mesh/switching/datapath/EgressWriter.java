@@ -59,6 +59,7 @@ public final class EgressWriter implements GsoSegmenter.Sink
             final int index = batch.frameIndex(i);
             transmit(port, counters, frames.headerOffset(index), frames.frameLength(index), batch.vlan(i));
         }
+        port.flush(loopId, errnoCapture);
     }
 
     void transmit(final Port port, final long[] counters, final long header, final int length, final int vlan)

@@ -176,6 +176,14 @@ public abstract class Port
     public abstract long sendv(int loopId, long iovAddress, int iovCount, MemorySegment errnoCapture);
 
     /**
+     * Sends what {@link #send}/{@link #sendv} may have held back to batch (a tunnel port gathers the datagrams
+     * of one burst into one UDP GSO send). Called by the loop after each burst's frames for this port.
+     */
+    public void flush(final int loopId, final MemorySegment errnoCapture)
+    {
+    }
+
+    /**
      * True for ports with work due at times of their own (an FEC block to close, a delayed packet to send): the
      * loop calls {@link #pollTimers} after each burst and when the earliest deadline comes.
      */
