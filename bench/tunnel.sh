@@ -2,7 +2,7 @@
 # Tunnel bench: the same workload between two hosts across (a) the kernel's vxlan between two node namespaces,
 # (b) l2mesh VXLAN ports, (c) the l2mesh encrypted tunnel, (d) the encrypted tunnel with FEC (10, 4), in one
 # invocation, printing each and the ratios to (a). The nodes are namespaces joined by a veth; with l2mesh, each
-# node runs a daemon bridging a host namespace on a TAP (MTU 1420, the tunnel's inner MTU; 1450 for VXLAN).
+# node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
 #   ping RTT p50/p99 over PINGS pings at 10 ms intervals. Each setup gets 3 s of TCP first, not recorded, so
@@ -114,7 +114,7 @@ tunnel_yaml() { # node, its address, the other node, its address
         "$2" "$work" "$1"
     printf '    peers:\n      - {name: %s, public-key: "%s", endpoint: "%s:51820"}\n' "$3" "$(cat "$work/$3.pub")" "$4"
 }
-l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1420
+l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1380
 measure l2mesh-tunnel
 for node in a b; do ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl --socket "$work/$node.sock" \
     fec set mesh0 10 4 > /dev/null; done

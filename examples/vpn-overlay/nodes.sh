@@ -85,7 +85,7 @@ node_attach() { # a|b: wait for the node's daemon, move its TAP to the host name
     grep -q "l2mesh: ready" "$WORK/$node.log" || { cat "$WORK/$node.log"; return 1; }
     ip -n "$PREFIX-u$node" link set "$tap" netns "$PREFIX-h$node"
     ip -n "$PREFIX-h$node" addr add $host dev "$tap"
-    ip -n "$PREFIX-h$node" link set "$tap" mtu 1420 up
+    ip -n "$PREFIX-h$node" link set "$tap" mtu 1380 up
 }
 
 node_restart() { # a|b: kill -9 the node's daemon (its TAP and sessions die with it) and start it again

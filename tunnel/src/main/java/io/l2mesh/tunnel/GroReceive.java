@@ -25,6 +25,8 @@ final class GroReceive
     private final MemorySegment control;
     private int received;
     private int segmentSize;
+    /** Where the next datagram of the last read starts (== received when all were handled). */
+    int next;
 
     GroReceive(final Arena arena)
     {
@@ -51,6 +53,7 @@ final class GroReceive
         message.set(ValueLayout.JAVA_INT, 48, 0);
         final long n = socket.receive(errno, message.address());
         received = (int)Math.max(0, n);
+        next = 0;
         segmentSize = received;
         if (n > 0 && message.get(ValueLayout.JAVA_LONG, 40) >= 20 &&
             control.get(ValueLayout.JAVA_INT, 8) == UdpSocket.SOL_UDP &&
@@ -68,6 +71,14 @@ final class GroReceive
     int received()
     {
         return received;
+    }
+
+    /**
+     * @return true if datagrams of the last read are still to be handled (the burst was full).
+     */
+    boolean pending()
+    {
+        return next < received;
     }
 
     int segmentSize()

@@ -72,16 +72,42 @@ final class GsoSendBatch
     }
 
     /**
-     * Sends what is gathered, in one call.
+     * Sends what is gathered, in one call; if the kernel refuses the GSO send (a segment larger than the path's
+     * MTU gives EINVAL), datagram by datagram instead, which the kernel may fragment.
      *
-     * @return bytes sent, 0 if the socket was full, or {@code -errno}.
+     * @return datagrams that could not be sent (socket full or an error).
      */
-    long send(final UdpSocket socket, final MemorySegment errno)
+    int send(final UdpSocket socket, final MemorySegment errno)
     {
         if (count == 0)
         {
             return 0;
         }
+        final int messages = count;
+        long sent = sendOnce(socket, errno);
+        int failed = sent > 0 ? 0 : messages;
+        if (sent < 0 && messages > 1)
+        {
+            failed = 0;
+            for (int offset = 0; offset < length; offset += segmentSize)
+            {
+                final int size = Math.min(segmentSize, length - offset);
+                message.set(ValueLayout.JAVA_LONG, 32, 0L);
+                message.set(ValueLayout.JAVA_LONG, 40, 0L);
+                iovec.set(ValueLayout.JAVA_LONG, 0, buffer.address() + offset);
+                iovec.set(ValueLayout.JAVA_LONG, 8, size);
+                failed += socket.send(errno, message.address()) > 0 ? 0 : 1;
+            }
+            iovec.set(ValueLayout.JAVA_LONG, 0, buffer.address());
+        }
+        count = 0;
+        length = 0;
+        destination = null;
+        return failed;
+    }
+
+    private long sendOnce(final UdpSocket socket, final MemorySegment errno)
+    {
         message.set(ValueLayout.JAVA_LONG, 0, destination.address());
         message.set(ValueLayout.JAVA_INT, 8, (int)destination.byteSize());
         iovec.set(ValueLayout.JAVA_LONG, 8, length);
@@ -96,10 +122,6 @@ final class GsoSendBatch
             message.set(ValueLayout.JAVA_LONG, 32, 0L);
             message.set(ValueLayout.JAVA_LONG, 40, 0L);
         }
-        final long sent = socket.send(errno, message.address());
-        count = 0;
-        length = 0;
-        destination = null;
-        return sent;
+        return socket.send(errno, message.address());
     }
 }

@@ -278,32 +278,38 @@ public final class TunnelPort extends Port
 
     /**
      * One {@code recvmsg} per call (epoll calls again while more waits): up to 64 datagrams of one flow, each
-     * copied to the work buffer and handled like a single one. Only used when the burst has room for 64 frames.
+     * copied to the work buffer and handled like a single one. When the burst fills first (FEC keeps room for
+     * rebuilt frames), the rest waits for the next call, which the loop makes at once ({@link #pendingInput}).
      */
     private void receiveCoalesced(final int loopId, final LoopBuffers loop, final int limit, final long[] portSlots,
         final MemorySegment errno)
     {
         final GroReceive rx = gro[loopId];
-        final long n = rx.receive(sockets[loopId], errno);
-        if (n <= 0)
+        if (!rx.pending())
         {
-            return;
-        }
-        final int fromLength = rx.fromLength();
-        MemorySegment.copy(rx.from, 0, loop.from, 0, fromLength);
-        loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
-        final int size = rx.segmentSize();
-        for (int offset = 0; offset < rx.received(); offset += size)
-        {
-            final int length = Math.min(size, rx.received() - offset);
-            if (loop.batch.count() >= limit)
+            final long n = rx.receive(sockets[loopId], errno);
+            if (n <= 0)
             {
-                PortCounters.drop(portSlots, DropReason.QUEUE_FULL); // cannot happen with a burst of 64 or more
-                continue;
+                return;
             }
-            MemorySegment.copy(rx.buffer, offset, loop.workSegment, 0, length);
+            final int fromLength = rx.fromLength();
+            MemorySegment.copy(rx.from, 0, loop.from, 0, fromLength);
+            loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
+        }
+        final int size = rx.segmentSize();
+        while (rx.next < rx.received() && loop.batch.count() < limit)
+        {
+            final int length = Math.min(size, rx.received() - rx.next);
+            MemorySegment.copy(rx.buffer, rx.next, loop.workSegment, 0, length);
+            rx.next += length;
             onDatagram(loopId, loop, length, portSlots);
         }
+    }
+
+    @Override
+    public boolean pendingInput(final int loopId)
+    {
+        return gro[loopId] != null && gro[loopId].pending();
     }
 
     private void onDatagram(final int loopId, final LoopBuffers loop, final int length, final long[] portSlots)
@@ -564,13 +570,13 @@ public final class TunnelPort extends Port
         }
         final MemorySegment from = at == 0 ? loop.workSegment : loop.plainMessage;
         final ImpairmentSpec impair = impairment;
-        if (impair.isNone() && kind == TransportHeader.KIND_FRAME && GSO_SEND)
+        if (impair.isNone() && GSO_SEND)
         {
             // Gathered with the burst's other messages to this peer: one sendmsg with UDP_SEGMENT (flush()).
             final GsoSendBatch batch = loop.gso;
             if (!batch.fits(endpoint, message))
             {
-                batch.send(sockets[loop.loopId], errno);
+                countFailed(loop.loopId, batch.send(sockets[loop.loopId], errno));
             }
             batch.add(from, 0, message, endpoint);
             return payloadLength;
@@ -595,7 +601,19 @@ public final class TunnelPort extends Port
     @Override
     public void flush(final int loopId, final MemorySegment errno)
     {
-        buffers[loopId].gso.send(sockets[loopId], errno);
+        countFailed(loopId, buffers[loopId].gso.send(sockets[loopId], errno));
+    }
+
+    /**
+     * Batched datagrams the kernel would not take were counted as sent when they were gathered: count them
+     * again as drops, so the loss is not silent.
+     */
+    private void countFailed(final int loopId, final int failed)
+    {
+        if (failed > 0)
+        {
+            PortCounters.add(counters().loopSlots(loopId), PortCounters.DROP_BASE + DropReason.TX_ERROR.id(), failed);
+        }
     }
 
     @Override
@@ -633,6 +651,7 @@ public final class TunnelPort extends Port
                 next = Math.min(next, encoder.deadlineNs());
             }
         }
+        countFailed(loopId, loop.gso.send(sockets[loopId], errno));
         final ImpairmentStage stage = stages[loopId];
         ImpairmentStage.Held held;
         while ((held = stage.due(nowNs)) != null)

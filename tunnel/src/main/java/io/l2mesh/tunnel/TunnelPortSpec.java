@@ -20,7 +20,8 @@ import java.util.Set;
  * @param suite            AEAD of the Noise protocol; every peer must use the same.
  * @param peers            the mesh.
  * @param vlanRules        how the switch sees the port.
- * @param mtu              largest inner L3 payload; the outer packet adds 14 + 32 + 8 + 20 (IPv4) bytes.
+ * @param mtu              largest inner L3 payload; the outer packet adds 14 (+4 tagged) + 32 (+10 with FEC)
+ *                         + 28 (IPv4) or 48 (IPv6) bytes.
  * @param macLimit         most MACs learned on the port.
  * @param keepaliveSeconds idle time after which a keepalive goes to a peer (also detects dead peers).
  * @param rekeySeconds     age at which the initiator of a session makes a new one.
@@ -32,7 +33,11 @@ public record TunnelPortSpec(
     VlanRules vlanRules, int mtu, int macLimit, int keepaliveSeconds, int rekeySeconds, FecSpec fec,
     ImpairmentSpec impairment)
 {
-    public static final int DEFAULT_MTU = 1420;
+    /**
+     * Inner MTU that fits a 1500-byte underlay in every case: 1380 + 14 (Ethernet) + 4 (a VLAN tag) + 10 (FEC
+     * shard header) + 32 (transport header and tag) + 48 (IPv6 and UDP) = 1488.
+     */
+    public static final int DEFAULT_MTU = 1380;
     public static final int DEFAULT_UDP_PORT = 51820;
     public static final int DEFAULT_KEEPALIVE_SECONDS = 5;
     public static final int DEFAULT_REKEY_SECONDS = 120;

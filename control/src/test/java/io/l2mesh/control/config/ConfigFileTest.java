@@ -180,7 +180,7 @@ class ConfigFileTest
         assertThat(spec.identity().publicBase64()).isEqualTo(node.publicBase64());
         assertThat(spec.suite()).isEqualTo(io.l2mesh.tunnel.noise.CipherSuite.CHACHAPOLY);
         assertThat(spec.keepaliveSeconds()).isEqualTo(2);
-        assertThat(spec.mtu()).isEqualTo(1420);
+        assertThat(spec.mtu()).isEqualTo(1380);
         assertThat(spec.peers()).hasSize(2);
         assertThat(spec.peers().get(0).endpoint()).isEqualTo(new InetSocketAddress("198.18.80.2", 51999));
         assertThat(spec.peers().get(0).presharedKey()).hasSize(32);

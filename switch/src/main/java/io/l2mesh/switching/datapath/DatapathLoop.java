@@ -169,13 +169,18 @@ public final class DatapathLoop
         final Port port = handle.port();
         try
         {
-            batch.reset();
-            final int count = port.receive(loopId, memory, batch, errnoCapture);
-            if (count > 0)
+            int count;
+            do
             {
-                forwarder.forward(port, batch, System.nanoTime());
+                batch.reset();
+                count = port.receive(loopId, memory, batch, errnoCapture);
+                if (count > 0)
+                {
+                    forwarder.forward(port, batch, System.nanoTime());
+                }
             }
-            else if (count < 0)
+            while (count > 0 && port.pendingInput(loopId));
+            if (count < 0)
             {
                 errorLog.record(threadName + " read " + port.name(), new NativeError("read", -count, port.name()));
                 removeIngress(port);

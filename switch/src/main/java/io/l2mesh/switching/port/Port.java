@@ -176,6 +176,15 @@ public abstract class Port
     public abstract long sendv(int loopId, long iovAddress, int iovCount, MemorySegment errnoCapture);
 
     /**
+     * True if {@link #receive} left frames it already read from the kernel for later (its burst was full): the
+     * loop calls it again at once, since epoll would not report the fd for them.
+     */
+    public boolean pendingInput(final int loopId)
+    {
+        return false;
+    }
+
+    /**
      * Sends what {@link #send}/{@link #sendv} may have held back to batch (a tunnel port gathers the datagrams
      * of one burst into one UDP GSO send). Called by the loop after each burst's frames for this port.
      */
