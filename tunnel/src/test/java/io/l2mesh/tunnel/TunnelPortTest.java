@@ -100,7 +100,7 @@ class TunnelPortTest
             final byte[] there = frame(MAC_A, MAC_B, 60 + i * 4, i);
             b.vm().send(there);
             assertThat(a.vm().receive(5_000)).as("B to A %d", i).isEqualTo(there);
-            final byte[] back = frame(MAC_B, MAC_A, 1400 - i, i);
+            final byte[] back = frame(MAC_B, MAC_A, 14 + TunnelPortSpec.DEFAULT_MTU - i, i); // up to the MTU
             a.vm().send(back);
             assertThat(b.vm().receive(5_000)).as("A to B %d", i).isEqualTo(back);
         }
