@@ -14,6 +14,8 @@ import io.l2mesh.fec.stream.FrameSink;
 import io.l2mesh.fec.stream.ShardHeaderFlyweight;
 import io.l2mesh.fec.stream.ShardSink;
 import io.l2mesh.tunnel.impair.ImpairmentCounters;
+import io.l2mesh.tunnel.udp.UdpGroReceive;
+import io.l2mesh.tunnel.udp.UdpGsoBatch;
 import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.impair.ImpairmentStage;
 import io.l2mesh.tunnel.noise.CipherSuite;
@@ -67,7 +69,7 @@ public final class TunnelPort extends Port
     private final PeerFec[][] fecByLoop; // [loop][peer], made by that loop when first needed
     private final ImpairmentCounters impairmentCounters;
     private final ImpairmentStage[] stages;
-    private final GroReceive[] gro; // per loop, null where GRO is off (the kernel refused, or bursts under 64)
+    private final UdpGroReceive[] gro; // per loop, null where GRO is off (the kernel refused, or bursts under 64)
     private volatile FecSpec fec;
     private volatile ImpairmentSpec impairment = ImpairmentSpec.NONE;
 
@@ -83,7 +85,7 @@ public final class TunnelPort extends Port
         /** The work buffer from where a plain frame's message starts (its header right before the frame). */
         final MemorySegment plainMessage = workSegment.asSlice(FRAME_AT - TransportHeader.LENGTH);
         final byte[] plain = new byte[MAX_MESSAGE]; // a flooded frame, kept while each peer's copy is sealed
-        final GsoSendBatch gso;
+        final UdpGsoBatch gso;
         final MemorySegment from;
         final MemorySegment fromLength;
         // Context of the current FEC call (loop thread only).
@@ -95,7 +97,7 @@ public final class TunnelPort extends Port
         LoopBuffers(final int loopId, final Arena arena)
         {
             this.loopId = loopId;
-            this.gso = new GsoSendBatch(arena);
+            this.gso = new UdpGsoBatch(arena);
             from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
             fromLength = arena.allocate(ValueLayout.JAVA_INT);
         }
@@ -146,12 +148,12 @@ public final class TunnelPort extends Port
         this.fec = spec.fec();
         this.impairment = spec.impairment();
         this.impairmentCounters = new ImpairmentCounters(loopCount);
-        this.gro = new GroReceive[loopCount];
+        this.gro = new UdpGroReceive[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
             if (GSO_SEND && burstSize >= UdpSocket.MAX_SEGMENTS && sockets[i].enableGro())
             {
-                gro[i] = new GroReceive(arena);
+                gro[i] = new UdpGroReceive(arena);
             }
         }
         this.stages = new ImpairmentStage[loopCount];
@@ -284,7 +286,7 @@ public final class TunnelPort extends Port
     private void receiveCoalesced(final int loopId, final LoopBuffers loop, final int limit, final long[] portSlots,
         final MemorySegment errno)
     {
-        final GroReceive rx = gro[loopId];
+        final UdpGroReceive rx = gro[loopId];
         if (!rx.pending())
         {
             final long n = rx.receive(sockets[loopId], errno);
@@ -573,7 +575,7 @@ public final class TunnelPort extends Port
         if (impair.isNone() && GSO_SEND)
         {
             // Gathered with the burst's other messages to this peer: one sendmsg with UDP_SEGMENT (flush()).
-            final GsoSendBatch batch = loop.gso;
+            final UdpGsoBatch batch = loop.gso;
             if (!batch.fits(endpoint, message))
             {
                 countFailed(loop.loopId, batch.send(sockets[loop.loopId], errno));

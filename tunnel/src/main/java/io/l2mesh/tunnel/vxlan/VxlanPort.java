@@ -9,6 +9,8 @@ import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.tuntap.SocketAddresses;
 import io.l2mesh.tuntap.UdpSocket;
+import io.l2mesh.tunnel.udp.UdpGroReceive;
+import io.l2mesh.tunnel.udp.UdpGsoBatch;
 import org.jctools.maps.NonBlockingHashMapLong;
 
 import java.lang.foreign.Arena;
@@ -48,6 +50,9 @@ public final class VxlanPort extends Port
     private final int[] remoteLengths;
     private final LoopScratch[] scratch;
     private final NonBlockingHashMapLong<Integer> remoteByMac = new NonBlockingHashMapLong<>();
+    private final MemorySegment[] remoteAddresses; // each remote's sockaddr, as a segment of its own length
+    private final UdpGsoBatch[] gso;
+    private final UdpGroReceive[] gro; // null where GRO is off
 
     /**
      * Per loop: where a datagram's source lands, and a {@code msghdr} with its iovecs for sending.
@@ -86,6 +91,21 @@ public final class VxlanPort extends Port
         for (int i = 0; i < list.size(); i++)
         {
             remoteLengths[i] = SocketAddresses.write(remotes, (long)i * SocketAddresses.MAX_LENGTH, list.get(i));
+        }
+        this.remoteAddresses = new MemorySegment[list.size()];
+        for (int i = 0; i < list.size(); i++)
+        {
+            remoteAddresses[i] = remotes.asSlice((long)i * SocketAddresses.MAX_LENGTH, remoteLengths[i]);
+        }
+        this.gso = new UdpGsoBatch[loopCount];
+        this.gro = new UdpGroReceive[loopCount];
+        for (int i = 0; i < loopCount; i++)
+        {
+            gso[i] = new UdpGsoBatch(arena);
+            if (burstSize >= UdpSocket.MAX_SEGMENTS && sockets[i].enableGro())
+            {
+                gro[i] = new UdpGroReceive(arena);
+            }
         }
         this.scratch = new LoopScratch[loopCount];
         for (int i = 0; i < loopCount; i++)
@@ -164,6 +184,11 @@ public final class VxlanPort extends Port
         // lands exactly where a frame belongs in the slot.
         final int shift = VirtioNetHeader.LENGTH - VxlanHeader.LENGTH;
         final long capacity = LoopMemory.slotCapacity() - shift;
+        if (gro[loopId] != null)
+        {
+            receiveCoalesced(loopId, loop, memory, batch, counters, errno);
+            return batch.count();
+        }
         int attempts = 0;
         while (batch.count() < batch.capacity() && attempts++ < batch.capacity() * 2)
         {
@@ -175,29 +200,75 @@ public final class VxlanPort extends Port
             {
                 break; // nothing waiting; a UDP socket's errors (ICMP reports) are not the receiver's business
             }
-            final long vxlan = header + shift;
-            if (n < VxlanHeader.LENGTH + EthernetFlyweight.HEADER_LENGTH || !VxlanHeader.validFlags(slots, vxlan))
-            {
-                PortCounters.drop(counters, DropReason.MALFORMED);
-                continue;
-            }
-            final int remote = remoteIndex(loop.from);
-            if (remote < 0)
-            {
-                PortCounters.drop(counters, DropReason.UNKNOWN_PEER);
-                continue;
-            }
-            if (VxlanHeader.vni(slots, vxlan) != spec.vni())
-            {
-                PortCounters.drop(counters, DropReason.WRONG_VNI);
-                continue;
-            }
-            final long frame = header + VirtioNetHeader.LENGTH;
-            learn(EthernetFlyweight.source(slots, frame), remote);
-            VirtioNetHeader.clear(slots, header);
-            batch.add(header, (int)n - VxlanHeader.LENGTH);
+            accept(slots, header, (int)n, loop.from, batch, counters);
         }
         return batch.count();
+    }
+
+    /**
+     * Checks the datagram whose VXLAN header sits at {@code header + 2} of the slot and, if good, adds its frame
+     * to the burst.
+     */
+    private void accept(final MemorySegment slots, final long header, final int n, final MemorySegment from,
+        final FrameBatch batch, final long[] counters)
+    {
+        final long vxlan = header + VirtioNetHeader.LENGTH - VxlanHeader.LENGTH;
+        if (n < VxlanHeader.LENGTH + EthernetFlyweight.HEADER_LENGTH || !VxlanHeader.validFlags(slots, vxlan))
+        {
+            PortCounters.drop(counters, DropReason.MALFORMED);
+            return;
+        }
+        final int remote = remoteIndex(from);
+        if (remote < 0)
+        {
+            PortCounters.drop(counters, DropReason.UNKNOWN_PEER);
+            return;
+        }
+        if (VxlanHeader.vni(slots, vxlan) != spec.vni())
+        {
+            PortCounters.drop(counters, DropReason.WRONG_VNI);
+            return;
+        }
+        final long frame = header + VirtioNetHeader.LENGTH;
+        learn(EthernetFlyweight.source(slots, frame), remote);
+        VirtioNetHeader.clear(slots, header);
+        batch.add(header, n - VxlanHeader.LENGTH);
+    }
+
+    /**
+     * UDP GRO: one {@code recvmsg} of up to 64 datagrams of one flow, each copied into a slot; what the burst
+     * cannot hold waits for the next call, which the loop makes at once ({@link #pendingInput}).
+     */
+    private void receiveCoalesced(final int loopId, final LoopScratch loop, final LoopMemory memory,
+        final FrameBatch batch, final long[] counters, final MemorySegment errno)
+    {
+        final UdpGroReceive rx = gro[loopId];
+        if (!rx.pending())
+        {
+            if (rx.receive(sockets[loopId], errno) <= 0)
+            {
+                return;
+            }
+            MemorySegment.copy(rx.from, 0, loop.from, 0, rx.fromLength());
+        }
+        final MemorySegment slots = memory.segment();
+        final int size = rx.segmentSize();
+        final long capacity = LoopMemory.slotCapacity() - (VirtioNetHeader.LENGTH - VxlanHeader.LENGTH);
+        while (rx.next < rx.received() && batch.count() < batch.capacity())
+        {
+            final int length = (int)Math.min(Math.min(size, rx.received() - rx.next), capacity);
+            final long header = memory.headerOffset(batch.count());
+            MemorySegment.copy(rx.buffer, rx.next, slots, header + VirtioNetHeader.LENGTH - VxlanHeader.LENGTH,
+                length);
+            rx.next += Math.min(size, rx.received() - rx.next);
+            accept(slots, header, length, loop.from, batch, counters);
+        }
+    }
+
+    @Override
+    public boolean pendingInput(final int loopId)
+    {
+        return gro[loopId] != null && gro[loopId].pending();
     }
 
     private int remoteIndex(final MemorySegment from)
@@ -261,8 +332,24 @@ public final class VxlanPort extends Port
         final long remote = EthernetFlyweight.isMulticast(destination) ? NO_REMOTE : remoteFor(destination);
         if (remote != NO_REMOTE)
         {
-            return sendTo(loopId, message, (int)remote, errno, length);
+            // Gathered with the burst's other frames to this remote: one sendmsg with UDP_SEGMENT (flush()).
+            final UdpGsoBatch batch = gso[loopId];
+            final int size = VxlanHeader.LENGTH + (int)length;
+            final MemorySegment to = remoteAddresses[(int)remote];
+            if (!batch.fits(to, size))
+            {
+                countFailed(loopId, batch.send(sockets[loopId], errno));
+            }
+            batch.begin(to, size);
+            for (int i = 0; i < iovCount; i++)
+            {
+                final long base = loop.iovecs.get(ValueLayout.JAVA_LONG, i * 16L);
+                final long part = loop.iovecs.get(ValueLayout.JAVA_LONG, i * 16L + 8);
+                batch.put(ALL, base, (int)part);
+            }
+            return length;
         }
+        countFailed(loopId, gso[loopId].send(sockets[loopId], errno)); // keep order with what was gathered
         long result = 0;
         for (int i = 0; i < remoteLengths.length; i++)
         {
@@ -288,6 +375,20 @@ public final class VxlanPort extends Port
         message.set(ValueLayout.JAVA_INT, 8, remoteLengths[remote]);
         final long sent = sockets[loopId].send(errno, message.address());
         return sent > 0 ? length : sent;
+    }
+
+    @Override
+    public void flush(final int loopId, final MemorySegment errno)
+    {
+        countFailed(loopId, gso[loopId].send(sockets[loopId], errno));
+    }
+
+    private void countFailed(final int loopId, final int failed)
+    {
+        if (failed > 0)
+        {
+            PortCounters.add(counters().loopSlots(loopId), PortCounters.DROP_BASE + DropReason.TX_ERROR.id(), failed);
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.l2mesh.tunnel;
+package io.l2mesh.tunnel.udp;
 
 import io.l2mesh.tuntap.UdpSocket;
 
@@ -13,7 +13,7 @@ import java.lang.foreign.ValueLayout;
  * of another size, another destination, a full buffer or the end of the burst sends what is gathered.
  * Single owner: the loop.
  */
-final class GsoSendBatch
+public final class UdpGsoBatch
 {
     private static final int CAPACITY = 65_000;
     private static final int MSGHDR = 56;
@@ -28,7 +28,7 @@ final class GsoSendBatch
     private int segmentSize;
     private int count;
 
-    GsoSendBatch(final Arena arena)
+    public UdpGsoBatch(final Arena arena)
     {
         buffer = arena.allocate(CAPACITY, 64);
         message = arena.allocate(MSGHDR, 8);
@@ -45,7 +45,7 @@ final class GsoSendBatch
     /**
      * @return true if a message of {@code size} bytes to {@code to} can join the batch as it is.
      */
-    boolean fits(final MemorySegment to, final int size)
+    public boolean fits(final MemorySegment to, final int size)
     {
         return count == 0 || (to == destination && size <= segmentSize && length + size <= CAPACITY &&
             count < UdpSocket.MAX_SEGMENTS && (length % segmentSize) == 0);
@@ -54,7 +54,7 @@ final class GsoSendBatch
     /**
      * Appends {@code size} bytes of {@code source} from {@code offset} (call {@link #fits} first).
      */
-    void add(final MemorySegment source, final long offset, final int size, final MemorySegment to)
+    public void add(final MemorySegment source, final long offset, final int size, final MemorySegment to)
     {
         if (count == 0)
         {
@@ -66,7 +66,29 @@ final class GsoSendBatch
         count++;
     }
 
-    boolean isEmpty()
+    /**
+     * Starts a message of {@code size} bytes whose pieces follow with {@link #put} (call {@link #fits} first).
+     */
+    public void begin(final MemorySegment to, final int size)
+    {
+        if (count == 0)
+        {
+            destination = to;
+            segmentSize = size;
+        }
+        count++;
+    }
+
+    /**
+     * Appends a piece of the message begun last.
+     */
+    public void put(final MemorySegment source, final long offset, final int size)
+    {
+        MemorySegment.copy(source, offset, buffer, length, size);
+        length += size;
+    }
+
+    public boolean isEmpty()
     {
         return count == 0;
     }
@@ -77,7 +99,7 @@ final class GsoSendBatch
      *
      * @return datagrams that could not be sent (socket full or an error).
      */
-    int send(final UdpSocket socket, final MemorySegment errno)
+    public int send(final UdpSocket socket, final MemorySegment errno)
     {
         if (count == 0)
         {

@@ -1,4 +1,4 @@
-package io.l2mesh.tunnel;
+package io.l2mesh.tunnel.udp;
 
 import io.l2mesh.tuntap.SocketAddresses;
 import io.l2mesh.tuntap.UdpSocket;
@@ -12,23 +12,23 @@ import java.lang.foreign.ValueLayout;
  * end to end, and a control message gives their size (the last may be shorter). Native buffers throughout, as
  * {@code recvmsg} needs. Single owner: the loop.
  */
-final class GroReceive
+public final class UdpGroReceive
 {
-    static final int CAPACITY = 65_536;
+    public static final int CAPACITY = 65_536;
     private static final int MSGHDR = 56;
     private static final int CONTROL = 64;
 
-    final MemorySegment buffer;
-    final MemorySegment from;
+    public final MemorySegment buffer;
+    public final MemorySegment from;
     private final MemorySegment message;
     private final MemorySegment iovec;
     private final MemorySegment control;
     private int received;
     private int segmentSize;
     /** Where the next datagram of the last read starts (== received when all were handled). */
-    int next;
+    public int next;
 
-    GroReceive(final Arena arena)
+    public UdpGroReceive(final Arena arena)
     {
         buffer = arena.allocate(CAPACITY, 64);
         from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
@@ -46,7 +46,7 @@ final class GroReceive
     /**
      * @return bytes received (0: nothing waiting), or {@code -errno}.
      */
-    long receive(final UdpSocket socket, final MemorySegment errno)
+    public long receive(final UdpSocket socket, final MemorySegment errno)
     {
         message.set(ValueLayout.JAVA_INT, 8, SocketAddresses.MAX_LENGTH);
         message.set(ValueLayout.JAVA_LONG, 40, CONTROL);
@@ -68,7 +68,7 @@ final class GroReceive
         return n;
     }
 
-    int received()
+    public int received()
     {
         return received;
     }
@@ -76,17 +76,17 @@ final class GroReceive
     /**
      * @return true if datagrams of the last read are still to be handled (the burst was full).
      */
-    boolean pending()
+    public boolean pending()
     {
         return next < received;
     }
 
-    int segmentSize()
+    public int segmentSize()
     {
         return segmentSize;
     }
 
-    int fromLength()
+    public int fromLength()
     {
         return message.get(ValueLayout.JAVA_INT, 8);
     }
