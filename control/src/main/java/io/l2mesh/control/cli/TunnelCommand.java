@@ -19,6 +19,19 @@ final class TunnelCommand
     {
     }
 
+    /**
+     * @return request arguments naming {@code port}, or none (every tunnel port) when it is null.
+     */
+    private static ObjectNode portArgs(final String port)
+    {
+        final ObjectNode args = CtlCommand.args();
+        if (port != null)
+        {
+            args.put("port", port);
+        }
+        return args;
+    }
+
     @Command(name = "peer", mixinStandardHelpOptions = true, description = "Peers of tunnel ports.",
         subcommands = {PeerList.class, PeerAdd.class, PeerDel.class})
     static final class Peer
@@ -40,11 +53,7 @@ final class TunnelCommand
         @Override
         public Integer call()
         {
-            final ObjectNode args = CtlCommand.args();
-            if (port != null)
-            {
-                args.put("port", port);
-            }
+            final ObjectNode args = portArgs(port);
             return peer.ctl.query("peer.list", args, (result, out) ->
             {
                 final TableRenderer table = new TableRenderer("port", "peer", "endpoint", "up", "handshake_s_ago",
@@ -146,11 +155,7 @@ final class TunnelCommand
         @Override
         public Integer call()
         {
-            final ObjectNode args = CtlCommand.args();
-            if (port != null)
-            {
-                args.put("port", port);
-            }
+            final ObjectNode args = portArgs(port);
             return fec.ctl.query("fec.show", args, (result, out) ->
             {
                 final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "adaptive", "recovered",
@@ -250,11 +255,7 @@ final class TunnelCommand
         @Override
         public Integer call()
         {
-            final ObjectNode args = CtlCommand.args();
-            if (port != null)
-            {
-                args.put("port", port);
-            }
+            final ObjectNode args = portArgs(port);
             return impair.ctl.query("impair.show", args, (result, out) ->
             {
                 for (final JsonNode p : result)
