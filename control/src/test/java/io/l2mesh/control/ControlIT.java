@@ -262,6 +262,13 @@ class ControlIT
         assertThat(bad.exitCode()).isEqualTo(1);
         assertThat(bad.output()).contains("out of range");
         assertThat(ctl("fec", "set", "nope", "off").exitCode()).isEqualTo(1);
+        assertThat(ctl("fec", "set", "mesh0", "6", "2", "--peer", "near").check().output())
+            .contains("set port mesh0 peer near fec (6, 2)").doesNotContain("re-create");
+        assertThat(json("fec", "show")).filteredOn(p -> p.path("peer").asText().equals("near")).singleElement()
+            .satisfies(p -> assertThat(p.path("k").asInt() * 10 + p.path("m").asInt()).isEqualTo(62));
+        assertThat(ctl("fec", "set", "mesh0", "port", "--peer", "near").check().output())
+            .contains("peer near fec as the port");
+        assertThat(ctl("fec", "set", "mesh0", "off", "--peer", "nobody").exitCode()).isEqualTo(1);
     }
 
     @Test

@@ -20,6 +20,8 @@ public record FecSpec(int k, int m, boolean adaptive, double target)
     public static final double TARGET_DEFAULT = 1e-4;
     /** Most parity shards adaptive FEC adds. */
     public static final int MAX_ADAPTIVE_M = 16;
+    /** Largest k the config accepts (a decoder keeps room for a block's frames in the burst). */
+    public static final int MAX_K = 32;
 
     public FecSpec
     {

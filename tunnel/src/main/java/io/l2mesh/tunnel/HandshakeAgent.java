@@ -412,7 +412,7 @@ final class HandshakeAgent
      */
     private void adapt(final Peer peer)
     {
-        final FecSpec fec = port.fecSpec();
+        final FecSpec fec = port.baseFec(peer);
         if (!fec.adaptive())
         {
             peer.adaptive = null;

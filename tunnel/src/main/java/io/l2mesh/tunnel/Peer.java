@@ -30,7 +30,9 @@ final class Peer
     private volatile long lastSentNanos;
     private volatile long lastHandshakeMillis;
     private volatile long endpointChanges;
-    /** The FEC this peer gets when the port's is adaptive: (k, m for this peer); set by the agent. */
+    /** This peer's own FEC setting, or null for the port's (changed at run time by the control plane). */
+    volatile FecSpec ownFec;
+    /** The FEC this peer gets when its setting is adaptive: (k, m for this peer); set by the agent. */
     volatile FecSpec adaptedFec;
     /** Loss (parts per million) the peer last reported seeing from us, and how many reports came. */
     volatile int reportedLossPpm;
@@ -53,6 +55,7 @@ final class Peer
         this.index = index;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
         this.counters = new PortCounters(threads);
+        this.ownFec = spec.fec();
         if (spec.endpoint() != null)
         {
             final MemorySegment address = Arena.ofAuto().allocate(SocketAddresses.MAX_LENGTH, 8);

@@ -14,9 +14,16 @@ import java.util.Objects;
  * @param presharedKey 32 bytes mixed into every handshake (psk2), or null.
  * @param endpoint     where to send handshakes first, or null to wait for the peer to reach us (then its source
  *                     address is used; it follows the peer when it roams either way).
+ * @param fec          this peer's FEC, or null for the port's.
  */
-public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetSocketAddress endpoint)
+public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetSocketAddress endpoint, FecSpec fec)
 {
+    public PeerSpec(final String name, final byte[] publicKey, final byte[] presharedKey,
+        final InetSocketAddress endpoint)
+    {
+        this(name, publicKey, presharedKey, endpoint, null);
+    }
+
     public PeerSpec
     {
         Objects.requireNonNull(name, "name");
@@ -39,8 +46,16 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
     @Override
     public boolean equals(final Object other)
     {
-        return other instanceof PeerSpec p && name.equals(p.name) && Arrays.equals(publicKey, p.publicKey) &&
-            Arrays.equals(presharedKey, p.presharedKey) && Objects.equals(endpoint, p.endpoint);
+        return other instanceof PeerSpec p && sameLink(p) && Objects.equals(fec, p.fec);
+    }
+
+    /**
+     * @return true if {@code other} is the same peer reached the same way (FEC aside, which changes in place).
+     */
+    public boolean sameLink(final PeerSpec other)
+    {
+        return name.equals(other.name) && Arrays.equals(publicKey, other.publicKey) &&
+            Arrays.equals(presharedKey, other.presharedKey) && Objects.equals(endpoint, other.endpoint);
     }
 
     @Override

@@ -257,7 +257,8 @@ public final class TunnelPort extends Port
         loop.batch = batch;
         loop.errno = errno;
         // An FEC shard can release a whole block of rebuilt frames: keep room for them in the burst.
-        final int limit = fec.on() ? Math.max(1, batch.capacity() - fec.k()) : batch.capacity();
+        // (Room for the largest k any peer may use.)
+        final int limit = fec.on() || anyPeerFec() ? Math.max(1, batch.capacity() - FecSpec.MAX_K) : batch.capacity();
         if (gro[loopId] != null)
         {
             receiveCoalesced(loopId, loop, limit, portSlots, errno);
@@ -523,8 +524,7 @@ public final class TunnelPort extends Port
             PortCounters.drop(peer.counters.loopSlots(loopId), DropReason.NOT_CONNECTED);
             return -Errno.ENOTCONN;
         }
-        final FecSpec portFec = fec;
-        final FecSpec fecNow = portFec.adaptive() && peer.adaptedFec != null ? peer.adaptedFec : portFec;
+        final FecSpec fecNow = effectiveFec(peer);
         final long sent;
         if (fecNow.on())
         {
@@ -621,7 +621,20 @@ public final class TunnelPort extends Port
     @Override
     public boolean hasTimers()
     {
-        return fec.on() || !impairment.isNone() || anyHeld();
+        return fec.on() || anyPeerFec() || !impairment.isNone() || anyHeld();
+    }
+
+    private boolean anyPeerFec()
+    {
+        for (final Peer peer : peers)
+        {
+            final FecSpec own = peer.ownFec;
+            if (own != null && own.on())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean anyHeld()
@@ -697,14 +710,6 @@ public final class TunnelPort extends Port
     }
 
     /**
-     * @return the FEC this port sends with (adaptive: k and the starting m).
-     */
-    FecSpec fecSpec()
-    {
-        return fec;
-    }
-
-    /**
      * @return FEC decoding counters of frames from {@code peer}, summed over loops: {received shards, recovered
      * frames, unrecoverable frames}.
      */
@@ -718,14 +723,52 @@ public final class TunnelPort extends Port
      */
     public FecSpec fecFor(final String peerName)
     {
+        final Peer peer = peer(peerName);
+        return peer == null ? FecSpec.OFF : effectiveFec(peer);
+    }
+
+    /**
+     * Sets one peer's FEC (null: back to the port's), from each loop's next block on.
+     *
+     * @return false if there is no such peer.
+     */
+    public boolean fec(final String peerName, final FecSpec next)
+    {
+        final Peer peer = peer(peerName);
+        if (peer == null)
+        {
+            return false;
+        }
+        peer.ownFec = next;
+        return true;
+    }
+
+    private Peer peer(final String name)
+    {
         for (final Peer peer : peers)
         {
-            if (peer.name().equals(peerName))
+            if (peer.name().equals(name))
             {
-                return fec.adaptive() && peer.adaptedFec != null ? peer.adaptedFec : fec;
+                return peer;
             }
         }
-        return FecSpec.OFF;
+        return null;
+    }
+
+    /**
+     * The peer's setting (its own, else the port's) before adaptation.
+     */
+    FecSpec baseFec(final Peer peer)
+    {
+        final FecSpec own = peer.ownFec;
+        return own != null ? own : fec;
+    }
+
+    private FecSpec effectiveFec(final Peer peer)
+    {
+        final FecSpec base = baseFec(peer);
+        final FecSpec adapted = peer.adaptedFec;
+        return base.adaptive() && adapted != null && adapted.k() == base.k() ? adapted : base;
     }
 
     /**

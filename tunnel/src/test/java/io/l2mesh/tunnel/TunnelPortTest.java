@@ -253,6 +253,22 @@ class TunnelPortTest
     }
 
     @Test
+    void shouldUseAPeersOwnFecOverThePorts() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        b.vm().send(frame(MAC_A, MAC_B, 60, -1));
+        assertThat(a.vm().receive(5_000)).isNotNull();
+        a.port().impairment(new io.l2mesh.tunnel.impair.ImpairmentSpec(5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5));
+        assertThat(a.port().fec()).isEqualTo(FecSpec.OFF);
+        assertThat(a.port().fec("peer", new FecSpec(10, 4))).isTrue();
+        assertThat(a.port().fecFor("peer")).isEqualTo(new FecSpec(10, 4));
+        assertThat(deliveredLoss(a, b, 4_000)).as("the peer's FEC is used").isLessThan(0.005);
+        assertThat(a.port().fec("nobody", FecSpec.OFF)).isFalse();
+    }
+
+    @Test
     void shouldRaiseParityWhenThePeerReportsLossAndLowerItWhenTheLossStops() throws Exception
     {
         final Node[] nodes = pair(120);

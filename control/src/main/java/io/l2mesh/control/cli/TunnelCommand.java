@@ -183,17 +183,29 @@ final class TunnelCommand
         @Parameters(index = "0", paramLabel = "PORT")
         String port;
 
-        @Parameters(index = "1..3", arity = "1..3", paramLabel = "off|K M|adaptive K [TARGET]")
+        @Parameters(index = "1..3", arity = "1..3", paramLabel = "off|port|K M|adaptive K [TARGET]")
         java.util.List<String> shape;
+
+        @Option(names = "--peer", paramLabel = "NAME",
+            description = "set this peer's FEC only ('port': back to the port's setting)")
+        String peerName;
 
         @Override
         public Integer call()
         {
             final ObjectNode args = CtlCommand.args();
-            args.put("name", port);
+            args.put("port", port);
+            if (peerName != null)
+            {
+                args.put("peer", peerName);
+            }
             if (shape.size() == 1 && shape.get(0).equals("off"))
             {
                 args.put("fec", "off");
+            }
+            else if (shape.size() == 1 && shape.get(0).equals("port") && peerName != null)
+            {
+                args.putNull("fec");
             }
             else if (shape.get(0).equals("adaptive") && shape.size() >= 2)
             {
@@ -230,7 +242,7 @@ final class TunnelCommand
                 System.err.println("fec set: expected 'off' or K M");
                 return 2;
             }
-            return fec.ctl.change("port.set", args);
+            return fec.ctl.change("fec.set", args);
         }
     }
 

@@ -185,6 +185,21 @@ public final class ConfigDiff
                         () -> tunnelPort(sw, next.name()).fec(next.tunnel().fec()),
                         () -> tunnelPort(sw, old.name()).fec(old.tunnel().fec())));
                 }
+                if (old.tunnel() != null)
+                {
+                    for (int i = 0; i < next.tunnel().peers().size(); i++)
+                    {
+                        final PortConfig.TunnelPeer before = old.tunnel().peers().get(i);
+                        final PortConfig.TunnelPeer after = next.tunnel().peers().get(i);
+                        if (!Objects.equals(before.spec().fec(), after.spec().fec()))
+                        {
+                            changes.add(new Change("set port " + next.name() + " peer " + after.name() + " " +
+                                (after.spec().fec() == null ? "fec as the port" : after.spec().fec()),
+                                () -> tunnelPort(sw, next.name()).fec(after.name(), after.spec().fec()),
+                                () -> tunnelPort(sw, old.name()).fec(before.name(), before.spec().fec())));
+                        }
+                    }
+                }
                 if (old.tunnel() != null && !old.tunnel().impairment().equals(next.tunnel().impairment()))
                 {
                     changes.add(new Change("set port " + next.name() + " impairment",
@@ -277,7 +292,25 @@ public final class ConfigDiff
         return a.listen().equals(b.listen()) && a.privateKeyFile().equals(b.privateKeyFile()) &&
             a.identity().equals(b.identity()) && a.suite() == b.suite() &&
             a.keepaliveSeconds() == b.keepaliveSeconds() && a.rekeySeconds() == b.rekeySeconds() &&
-            a.peers().equals(b.peers());
+            samePeersBesidesFec(a.peers(), b.peers());
+    }
+
+    private static boolean samePeersBesidesFec(final List<PortConfig.TunnelPeer> a,
+        final List<PortConfig.TunnelPeer> b)
+    {
+        if (a.size() != b.size())
+        {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++)
+        {
+            if (!a.get(i).spec().sameLink(b.get(i).spec()) ||
+                !Objects.equals(a.get(i).presharedKeyFile(), b.get(i).presharedKeyFile()))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static TunnelPort tunnelPort(final Switch sw, final String name)

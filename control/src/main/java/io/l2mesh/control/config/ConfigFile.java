@@ -60,7 +60,8 @@ public final class ConfigFile
     private static final Set<String> FEC_KEYS = Set.of("k", "m", "adaptive", "target");
     private static final Set<String> IMPAIR_KEYS = Set.of("loss", "burst-good-to-bad", "burst-bad-to-good",
         "burst-loss", "delay", "jitter", "reorder", "reorder-gap", "duplicate", "rate-kbps", "seed");
-    private static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file");
+    private static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file",
+        "fec");
     private static final List<String> TUNNEL_KEYS = List.of("listen", "private-key-file", "cipher", "keepalive",
         "rekey", "peers", "fec", "impair");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
@@ -438,8 +439,9 @@ public final class ConfigFile
                     throw error(where + ".preshared-key-file", pskFile + ": " + ex.getMessage());
                 }
             }
+            final FecSpec peerFec = peer.has("fec") ? fec(peer.get("fec"), where + ".fec") : null;
             peers.add(new PortConfig.TunnelPeer(name, publicKey.trim(), peerEndpoint, pskFile,
-                new PeerSpec(name, key, psk, peerEndpoint)));
+                new PeerSpec(name, key, psk, peerEndpoint, peerFec)));
         }
         return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers,
             fec(node.get("fec"), path + ".fec"), impairment(node.get("impair"), path + ".impair"));
@@ -457,7 +459,7 @@ public final class ConfigFile
         }
         requireObject(node, path, FEC_KEYS);
         final boolean adaptive = bool(node, path, "adaptive", false);
-        final int k = intValue(node, path, "k", 10, 1, 64);
+        final int k = intValue(node, path, "k", 10, 1, FecSpec.MAX_K);
         final int m = intValue(node, path, "m", adaptive ? 1 : 4, 1, 32);
         final double target = node.has("target") ? number(node, path, "target") : FecSpec.TARGET_DEFAULT;
         try

@@ -70,6 +70,26 @@ public final class ConfigWriter
         }
     }
 
+    /**
+     * Writes {@code fec} under "fec"; "off" is written only where it differs from leaving the key out.
+     */
+    private static void putFec(final ObjectNode node, final io.l2mesh.tunnel.FecSpec fec, final boolean explicitOff)
+    {
+        if (!fec.on())
+        {
+            if (explicitOff)
+            {
+                node.put("fec", "off");
+            }
+            return;
+        }
+        final ObjectNode out = node.putObject("fec").put("k", fec.k()).put("m", fec.m());
+        if (fec.adaptive())
+        {
+            out.put("adaptive", true).put("target", fec.target());
+        }
+    }
+
     private static void putNonZero(final ObjectNode node, final String key, final double value)
     {
         if (value != 0)
@@ -143,14 +163,7 @@ public final class ConfigWriter
             p.put("keepalive", tunnel.keepaliveSeconds());
             p.put("rekey", tunnel.rekeySeconds());
             p.put("mtu", spec.mtu());
-            if (tunnel.fec().on())
-            {
-                final ObjectNode fec = p.putObject("fec").put("k", tunnel.fec().k()).put("m", tunnel.fec().m());
-                if (tunnel.fec().adaptive())
-                {
-                    fec.put("adaptive", true).put("target", tunnel.fec().target());
-                }
-            }
+            putFec(p, tunnel.fec(), false);
             if (!tunnel.impairment().isNone())
             {
                 final var i = tunnel.impairment();
@@ -180,6 +193,10 @@ public final class ConfigWriter
                 if (peer.presharedKeyFile() != null)
                 {
                     q.put("preshared-key-file", peer.presharedKeyFile().toString());
+                }
+                if (peer.spec().fec() != null)
+                {
+                    putFec(q, peer.spec().fec(), true);
                 }
             }
         }

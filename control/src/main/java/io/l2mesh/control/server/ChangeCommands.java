@@ -195,6 +195,47 @@ final class ChangeCommands
         throw new ControlException(ErrorCode.NOT_FOUND, "tunnel port " + port.name() + " has no peer '" + name + "'");
     }
 
+    /**
+     * Sets a tunnel port's FEC, or one peer's: {port, peer?, fec: "off" | {k, m} | {k, adaptive, target} | null
+     * (a peer back to the port's)}. Applied in place.
+     */
+    JsonNode fecSet(final Request request)
+    {
+        final PortConfig port = tunnelPort(request);
+        final ObjectNode merged = ConfigWriter.port(port);
+        final JsonNode fec = request.args().get("fec");
+        final String peerName = request.text("peer", null);
+        if (peerName == null)
+        {
+            merged.set("fec", fec);
+        }
+        else
+        {
+            ObjectNode target = null;
+            for (final JsonNode peer : merged.get("peers"))
+            {
+                if (peer.path("name").asText().equals(peerName))
+                {
+                    target = (ObjectNode)peer;
+                }
+            }
+            if (target == null)
+            {
+                throw new ControlException(ErrorCode.NOT_FOUND, "tunnel port " + port.name() + " has no peer '" +
+                    peerName + "'");
+            }
+            if (fec == null || fec.isNull())
+            {
+                target.remove("fec");
+            }
+            else
+            {
+                target.set("fec", fec);
+            }
+        }
+        return replace(port, parsePort(merged));
+    }
+
     private PortConfig tunnelPort(final Request request)
     {
         final String name = request.text("port", null);

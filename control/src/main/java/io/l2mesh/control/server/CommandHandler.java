@@ -29,7 +29,7 @@ final class CommandHandler
     static final List<String> COMMANDS = List.of("status", "port.list", "port.add", "port.del", "port.set",
         "fdb.show", "fdb.flush", "fdb.add", "fdb.del", "vlan.show", "stats", "stats.watch", "config.show",
         "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "peer.list", "peer.add",
-        "peer.del", "fec.show",
+        "peer.del", "fec.show", "fec.set",
         "impair.show", "shutdown");
 
     private final Switch sw;
@@ -78,6 +78,7 @@ final class CommandHandler
             case "peer.add" -> connection.send(ControlCodec.result(changes.peerAdd(request)));
             case "peer.del" -> connection.send(ControlCodec.result(changes.peerDel(request)));
             case "fec.show" -> connection.send(ControlCodec.result(tunnels.fecShow(request)));
+            case "fec.set" -> connection.send(ControlCodec.result(changes.fecSet(request)));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "shutdown" ->
             {
