@@ -21,6 +21,7 @@ import io.l2mesh.tunnel.impair.ImpairmentStage;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tuntap.Errno;
+import io.l2mesh.tuntap.NativeMemory;
 import io.l2mesh.tuntap.SocketAddresses;
 import io.l2mesh.tuntap.UdpSocket;
 import org.jctools.maps.NonBlockingHashMapLong;

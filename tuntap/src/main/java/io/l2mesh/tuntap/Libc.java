@@ -280,6 +280,22 @@ public final class Libc
         }
     }
 
+    /**
+     * {@code setsockopt} of an {@code int} option (control path: allocates its argument).
+     *
+     * @return 0, or {@code -errno}.
+     */
+    public static int setsockoptInt(final MemorySegment capture, final int fd, final int level, final int name,
+        final int value)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment v = arena.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            return setsockopt(capture, fd, level, name, v);
+        }
+    }
+
     public static int setsockopt(
         final MemorySegment capture, final int fd, final int level, final int name, final MemorySegment value)
     {

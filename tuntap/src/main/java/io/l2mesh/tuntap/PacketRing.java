@@ -35,7 +35,6 @@ final class PacketRing
     private int block;
     private int packetsLeft;
     private long packet; // offset of the next packet in the ring
-    private final MemorySegment all = MemorySegment.NULL.reinterpret(Long.MAX_VALUE); // destination: any address
 
     private PacketRing(final long address, final int blockSize, final int blockCount)
     {
@@ -57,9 +56,7 @@ final class PacketRing
         try (Arena local = Arena.ofConfined())
         {
             final MemorySegment capture = Libc.newErrnoCapture(local);
-            final MemorySegment version = local.allocate(INT);
-            version.set(INT, 0, TPACKET_V3);
-            int rc = Libc.setsockopt(capture, fd, RawSocket.SOL_PACKET, PACKET_VERSION, version);
+            int rc = Libc.setsockoptInt(capture, fd, RawSocket.SOL_PACKET, PACKET_VERSION, TPACKET_V3);
             if (rc < 0)
             {
                 throw new NativeError("PACKET_VERSION TPACKET_V3", -rc, interfaceName);
@@ -105,7 +102,7 @@ final class PacketRing
         final long copied;
         if (length <= capacity)
         {
-            MemorySegment.copy(ring, packet + mac - VNET_HDR_LENGTH, all, destination, length);
+            MemorySegment.copy(ring, packet + mac - VNET_HDR_LENGTH, NativeMemory.ALL, destination, length);
             copied = length;
         }
         else

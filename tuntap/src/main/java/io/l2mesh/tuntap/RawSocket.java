@@ -73,7 +73,7 @@ public final class RawSocket implements FrameChannel, AutoCloseable
             final RawSocket socket = new RawSocket(interfaceName, fd);
             try
             {
-                socket.setInt(local, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
+                socket.setInt(PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
                 final MemorySegment address = local.allocate(20, 4); // struct sockaddr_ll
                 address.set(ValueLayout.JAVA_SHORT, 0, (short)AF_PACKET);
                 address.set(ValueLayout.JAVA_SHORT, 2, (short)ETH_P_ALL_BE);
@@ -91,7 +91,7 @@ public final class RawSocket implements FrameChannel, AutoCloseable
                 {
                     throw new NativeError("PACKET_ADD_MEMBERSHIP promiscuous", -rc, interfaceName);
                 }
-                socket.setInt(local, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+                socket.setInt(PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
                 if (RING_BLOCKS > 0)
                 {
                     socket.ring = PacketRing.map(fd, RING_BLOCK_SIZE, RING_BLOCKS, RING_RETIRE_MS, interfaceName);
@@ -99,12 +99,12 @@ public final class RawSocket implements FrameChannel, AutoCloseable
                 if (fanoutGroup == NEW_FANOUT_GROUP)
                 {
                     // A unique id: a fixed one could be joined by another process on this host and steal frames.
-                    socket.setInt(local, PACKET_FANOUT,
+                    socket.setInt(PACKET_FANOUT,
                         (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16, "PACKET_FANOUT (new group)");
                 }
                 else if (fanoutGroup > 0)
                 {
-                    socket.setInt(local, PACKET_FANOUT, (fanoutGroup & 0xffff) | (PACKET_FANOUT_HASH << 16),
+                    socket.setInt(PACKET_FANOUT, (fanoutGroup & 0xffff) | (PACKET_FANOUT_HASH << 16),
                         "PACKET_FANOUT");
                 }
                 return socket;
@@ -117,11 +117,9 @@ public final class RawSocket implements FrameChannel, AutoCloseable
         }
     }
 
-    private void setInt(final Arena local, final int option, final int value, final String name)
+    private void setInt(final int option, final int value, final String name)
     {
-        final MemorySegment v = local.allocate(ValueLayout.JAVA_INT);
-        v.set(ValueLayout.JAVA_INT, 0, value);
-        final int rc = Libc.setsockopt(capture, fd, SOL_PACKET, option, v);
+        final int rc = Libc.setsockoptInt(capture, fd, SOL_PACKET, option, value);
         if (rc < 0)
         {
             throw new NativeError(name, -rc, interfaceName);

@@ -2,7 +2,6 @@ package io.l2mesh.tuntap;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 
 /**
@@ -63,16 +62,16 @@ public final class UdpSocket implements AutoCloseable
             {
                 if (reusePort)
                 {
-                    socket.setInt(scratch, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+                    socket.setInt(SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
                 }
                 if (family == SocketAddresses.AF_INET6)
                 {
-                    socket.setInt(scratch, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+                    socket.setInt(IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
                 }
                 if (bufferBytes > 0)
                 {
-                    socket.setInt(scratch, SOL_SOCKET, SO_RCVBUF, bufferBytes, "SO_RCVBUF");
-                    socket.setInt(scratch, SOL_SOCKET, SO_SNDBUF, bufferBytes, "SO_SNDBUF");
+                    socket.setInt(SOL_SOCKET, SO_RCVBUF, bufferBytes, "SO_RCVBUF");
+                    socket.setInt(SOL_SOCKET, SO_SNDBUF, bufferBytes, "SO_SNDBUF");
                 }
                 final MemorySegment address = scratch.allocate(SocketAddresses.MAX_LENGTH, 8);
                 final int length = SocketAddresses.write(address, 0, local);
@@ -91,11 +90,9 @@ public final class UdpSocket implements AutoCloseable
         }
     }
 
-    private void setInt(final Arena scratch, final int level, final int option, final int value, final String name)
+    private void setInt(final int level, final int option, final int value, final String name)
     {
-        final MemorySegment v = scratch.allocate(ValueLayout.JAVA_INT);
-        v.set(ValueLayout.JAVA_INT, 0, value);
-        final int rc = Libc.setsockopt(capture, fd, level, option, v);
+        final int rc = Libc.setsockoptInt(capture, fd, level, option, value);
         if (rc < 0)
         {
             throw new NativeError("setsockopt " + name, -rc, local.toString());
@@ -115,12 +112,7 @@ public final class UdpSocket implements AutoCloseable
      */
     public boolean enableGro()
     {
-        try (Arena scratch = Arena.ofConfined())
-        {
-            final MemorySegment v = scratch.allocate(ValueLayout.JAVA_INT);
-            v.set(ValueLayout.JAVA_INT, 0, 1);
-            return Libc.setsockopt(capture, fd, SOL_UDP, UDP_GRO, v) == 0;
-        }
+        return Libc.setsockoptInt(capture, fd, SOL_UDP, UDP_GRO, 1) == 0;
     }
 
     /**

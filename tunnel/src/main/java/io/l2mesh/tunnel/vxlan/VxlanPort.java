@@ -7,6 +7,7 @@ import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tuntap.NativeMemory;
 import io.l2mesh.tuntap.SocketAddresses;
 import io.l2mesh.tuntap.UdpSocket;
 import io.l2mesh.tunnel.udp.UdpGroReceive;
@@ -40,8 +41,6 @@ public final class VxlanPort extends Port
     static final int MAX_LEARNED = 65_536;
     private static final int MSGHDR_LENGTH = 56;
     private static final long NO_REMOTE = -1;
-    /** The address space, to read frames and iovecs given as raw addresses without a segment per frame. */
-    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final VxlanPortSpec spec;
     private final UdpSocket[] sockets;
@@ -310,14 +309,14 @@ public final class VxlanPort extends Port
     public long sendv(final int loopId, final long iovAddress, final int iovCount, final MemorySegment errno)
     {
         final LoopScratch loop = scratch[loopId];
-        MemorySegment.copy(ALL, iovAddress, loop.iovecs, 16, 16L * iovCount);
+        MemorySegment.copy(NativeMemory.ALL, iovAddress, loop.iovecs, 16, 16L * iovCount);
         long length = 0;
         for (int i = 0; i < iovCount; i++)
         {
-            length += ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L + 8);
+            length += NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L + 8);
         }
-        return transmit(loopId, loop, iovCount + 1, ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress), length,
-            errno);
+        final long frameStart = NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress);
+        return transmit(loopId, loop, iovCount + 1, frameStart, length, errno);
     }
 
     /**
@@ -328,7 +327,7 @@ public final class VxlanPort extends Port
     {
         final MemorySegment message = loop.message;
         message.set(ValueLayout.JAVA_LONG, 24, iovCount);
-        final long destination = EthernetFlyweight.readMac(ALL, frameStart);
+        final long destination = EthernetFlyweight.readMac(NativeMemory.ALL, frameStart);
         final long remote = EthernetFlyweight.isMulticast(destination) ? NO_REMOTE : remoteFor(destination);
         if (remote != NO_REMOTE)
         {
@@ -345,7 +344,7 @@ public final class VxlanPort extends Port
             {
                 final long base = loop.iovecs.get(ValueLayout.JAVA_LONG, i * 16L);
                 final long part = loop.iovecs.get(ValueLayout.JAVA_LONG, i * 16L + 8);
-                batch.put(ALL, base, (int)part);
+                batch.put(NativeMemory.ALL, base, (int)part);
             }
             return length;
         }

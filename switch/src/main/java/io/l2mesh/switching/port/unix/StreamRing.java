@@ -1,6 +1,7 @@
 package io.l2mesh.switching.port.unix;
 
 import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.NativeMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -7,6 +7,7 @@ import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.vlan.VlanRules;
 import io.l2mesh.tuntap.Errno;
 import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.NativeMemory;
 import io.l2mesh.tuntap.UnixAddress;
 import io.l2mesh.tuntap.UnixSocket;
 
