@@ -86,16 +86,12 @@ final class Peer
      */
     void noteSource(final MemorySegment from, final int length)
     {
-        final MemorySegment known = endpoint;
-        if (known != null && known.byteSize() == length &&
-            MemorySegment.mismatch(known, 0, length, from, 0, length) < 0)
+        final MemorySegment next = SocketAddresses.changedCopy(endpoint, from, length);
+        if (next != null)
         {
-            return;
+            endpoint = next;
+            endpointChanges++;
         }
-        final MemorySegment copy = Arena.ofAuto().allocate(length, 8);
-        MemorySegment.copy(from, 0, copy, 0, length);
-        endpoint = copy;
-        endpointChanges++;
     }
 
     long endpointChanges()

@@ -96,6 +96,23 @@ public final class SocketAddresses
             a.get(half, aOffset + 16) == b.get(half, bOffset + 16);
     }
 
+    /**
+     * For a peer address published to other threads: returns null if {@code known} already holds the
+     * {@code length} bytes at {@code from}, else a fresh copy that is never changed afterwards (so a reader sees
+     * the whole old address or the whole new one). Allocates only when the address changed.
+     */
+    public static MemorySegment changedCopy(final MemorySegment known, final MemorySegment from, final int length)
+    {
+        if (known != null && known.byteSize() == length &&
+            MemorySegment.mismatch(known, 0, length, from, 0, length) < 0)
+        {
+            return null;
+        }
+        final MemorySegment copy = java.lang.foreign.Arena.ofAuto().allocate(length, 8);
+        MemorySegment.copy(from, 0, copy, 0, length);
+        return copy;
+    }
+
     public static int family(final InetAddress address)
     {
         return address instanceof Inet4Address ? AF_INET : AF_INET6;

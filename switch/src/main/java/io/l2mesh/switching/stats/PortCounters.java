@@ -52,6 +52,11 @@ public final class PortCounters
         SLOT.setOpaque(slots, index, slots[index] + delta);
     }
 
+    public static void drop(final long[] slots, final DropReason reason, final long count)
+    {
+        add(slots, DROP_BASE + reason.id(), count);
+    }
+
     public static void drop(final long[] slots, final DropReason reason)
     {
         add(slots, DROP_BASE + reason.id(), 1);

@@ -386,7 +386,7 @@ public final class VxlanPort extends Port
     {
         if (failed > 0)
         {
-            PortCounters.add(counters().loopSlots(loopId), PortCounters.DROP_BASE + DropReason.TX_ERROR.id(), failed);
+            PortCounters.drop(counters().loopSlots(loopId), DropReason.TX_ERROR, failed);
         }
     }
 

@@ -8,6 +8,7 @@ import io.l2mesh.switching.vlan.VlanRules;
 import io.l2mesh.tuntap.Errno;
 import io.l2mesh.tuntap.Libc;
 import io.l2mesh.tuntap.NativeMemory;
+import io.l2mesh.tuntap.SocketAddresses;
 import io.l2mesh.tuntap.UnixAddress;
 import io.l2mesh.tuntap.UnixSocket;
 
@@ -123,17 +124,12 @@ public final class UnixDatagramPort extends Port
         {
             return; // an unbound sender: nothing to answer to
         }
-        final MemorySegment current = peer;
-        if (current != null && current.byteSize() == length &&
-            MemorySegment.mismatch(current, 0, length, from, 0, length) < 0)
+        final MemorySegment next = SocketAddresses.changedCopy(peer, from, length); // rare: a VM starts
+        if (next != null)
         {
-            return;
+            peer = next;
+            peerChanges++;
         }
-        // Rare (a VM starts): a fresh, never-changed segment, so other loops read a whole address or the old one.
-        final MemorySegment next = Arena.ofAuto().allocate(length, 8);
-        MemorySegment.copy(from, 0, next, 0, length);
-        peer = next;
-        peerChanges++;
     }
 
     @Override
