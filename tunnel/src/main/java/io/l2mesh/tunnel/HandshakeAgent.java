@@ -399,12 +399,7 @@ final class HandshakeAgent
         peer.lastLostFrames = lost;
         final int ppm = (int)Math.min(1_000_000L, newLost * 1_000_000L / newFrames);
         java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(TransportHeader.LENGTH, ppm);
-        final MemorySegment endpoint = peer.endpoint();
-        final int length = session.seal(thread, out, 0, TransportHeader.KIND_REPORT, 0, 4);
-        if (endpoint != null && length > 0)
-        {
-            socket.sendTo(errno, outSegment, length, endpoint.address(), (int)endpoint.byteSize());
-        }
+        sendOut(peer, session.seal(thread, out, 0, TransportHeader.KIND_REPORT, 0, 4));
     }
 
     /**
@@ -457,22 +452,32 @@ final class HandshakeAgent
 
     private void sendHandshake(final Peer peer, final byte[] message)
     {
-        final MemorySegment endpoint = peer.endpoint();
-        if (endpoint != null)
-        {
-            System.arraycopy(message, 0, out, 0, message.length);
-            socket.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
-        }
+        System.arraycopy(message, 0, out, 0, message.length);
+        sendOut(peer, message.length);
     }
 
     private void sendKeepalive(final Peer peer, final Session session)
     {
-        final MemorySegment endpoint = peer.endpoint();
-        final int length = session.seal(thread, out, 0);
-        if (endpoint != null && length > 0)
+        if (sendOut(peer, session.seal(thread, out, 0)))
         {
-            socket.sendTo(errno, outSegment, length, endpoint.address(), (int)endpoint.byteSize());
             peer.sent(System.nanoTime());
         }
+    }
+
+    /**
+     * Sends the first {@code length} bytes of {@link #out} to the peer's endpoint, if it has one and the message
+     * was made (a negative length: the session may not seal any more).
+     *
+     * @return true if handed to the socket.
+     */
+    private boolean sendOut(final Peer peer, final int length)
+    {
+        final MemorySegment endpoint = peer.endpoint();
+        if (endpoint == null || length <= 0)
+        {
+            return false;
+        }
+        socket.sendTo(errno, outSegment, length, endpoint.address(), (int)endpoint.byteSize());
+        return true;
     }
 }

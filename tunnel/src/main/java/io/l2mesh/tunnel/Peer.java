@@ -44,8 +44,6 @@ final class Peer
     long lastLostFrames;
     long lastShards;
     // Handshake agent only:
-    Session previous;
-    Session next;
     Handshake.Initiation pending;
     long lastInitiationNanos;
 

@@ -716,7 +716,20 @@ public final class TunnelPort extends Port
      */
     long[] fecDecoded(final Peer peer)
     {
-        return fecDecoded(peer.name());
+        final long[] sums = new long[3];
+        for (final PeerFec[] loopFecs : fecByLoop)
+        {
+            final PeerFec state = loopFecs[peer.index];
+            if (state != null)
+            {
+                final long[] d = state.decoded();
+                for (int j = 0; j < 3; j++)
+                {
+                    sums[j] += d[j];
+                }
+            }
+        }
+        return sums;
     }
 
     /**
@@ -778,22 +791,8 @@ public final class TunnelPort extends Port
      */
     public long[] fecDecoded(final String peerName)
     {
-        final long[] sums = new long[3];
-        for (final PeerFec[] loopFecs : fecByLoop)
-        {
-            for (int i = 0; i < peers.length; i++)
-            {
-                if (peers[i].name().equals(peerName) && loopFecs[i] != null)
-                {
-                    final long[] d = loopFecs[i].decoded();
-                    for (int j = 0; j < 3; j++)
-                    {
-                        sums[j] += d[j];
-                    }
-                }
-            }
-        }
-        return sums;
+        final Peer peer = peer(peerName);
+        return peer == null ? new long[3] : fecDecoded(peer);
     }
 
     @Override

@@ -88,11 +88,6 @@ public final class UdpGsoBatch
         length += size;
     }
 
-    public boolean isEmpty()
-    {
-        return count == 0;
-    }
-
     /**
      * Sends what is gathered, in one call; if the kernel refuses the GSO send (a segment larger than the path's
      * MTU gives EINVAL), datagram by datagram instead, which the kernel may fragment.
