@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tunnel bench: the same workload between two hosts across (a) the kernel's vxlan between two node namespaces,
 # (b) l2mesh VXLAN ports, (c) the l2mesh encrypted tunnel, (d) the encrypted tunnel with FEC (10, 4), in one
-# invocation, printing each and the ratios to (a). The nodes are namespaces joined by a veth; with l2mesh, each
+# invocation, printing each and the ratios to (a); plus a C TAP-over-UDP forwarder (bench/reference/tapudp.c) as
+# the reference for what one userspace hop per node costs on this machine. The nodes are namespaces joined by a veth; with l2mesh, each
 # node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
@@ -24,7 +25,7 @@ out="$here/bench/results/tunnel-$sha-$(date -u +%Y%m%dT%H%M%SZ).txt"
 work=$(mktemp -d)
 l2mesh="$here/bin/l2mesh"
 daemons=()
-for tool in iperf3 ping python3 ip; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
+for tool in iperf3 ping python3 ip gcc; do command -v $tool >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
 . "$here/bench/lib.sh"
 
 stop_daemons() {
@@ -98,6 +99,25 @@ measure kernel-vxlan
 ns_a=$saved_a ns_b=$saved_b
 teardown
 
+# (e, printed after (a)) the C TAP-over-UDP reference forwarder (bench/reference/tapudp.c): no crypto, no
+# offloads, one thread per direction per node. Hosts on TAPs of MTU 1380 like the tunnel's.
+underlay
+gcc -O2 -pthread -o "$work/tapudp" "$here/bench/reference/tapudp.c"
+hosts
+for node in a b; do
+    ns=$ua local=198.18.93.1 remote=198.18.93.2 host=$ns_a addr=$addr_a
+    [ $node = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 host=$ns_b addr=$addr_b
+    ip netns exec $ns "$work/tapudp" tbc$node$id $local 51821 $remote > "$work/c-$node.log" 2>&1 &
+    daemons+=($!)
+    for _ in $(seq 50); do grep -q ready "$work/c-$node.log" && break; sleep 0.1; done
+    grep -q ready "$work/c-$node.log" || { cat "$work/c-$node.log"; exit 1; }
+    ip -n $ns link set tbc$node$id netns $host
+    ip -n $host addr add $addr/24 dev tbc$node$id
+    ip -n $host link set tbc$node$id mtu 1380 up
+done
+measure c-tap-udp
+teardown
+
 # (b) l2mesh VXLAN ports. The kernel leaves checksums to the "NIC" on a veth; nothing else here needs that.
 underlay
 l2mesh_nodes "  - {name: vx0, type: vxlan, local: 198.18.93.1, vni: 42, remotes: [198.18.93.2]}" \
@@ -124,12 +144,12 @@ teardown
 python3 - "$work/results" <<'PY' | tee -a "$out"
 import sys
 rows = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in open(sys.argv[1])}
-ref = rows["kernel-vxlan"]
-print("%-20s %12s %14s %9s %9s %10s %10s" % ("setup", "TCP Gbit/s", "64B UDP pk/s", "RTT p50", "RTT p99",
-      "TCP/(a)", "UDP/(a)"))
+ref, c = rows["kernel-vxlan"], rows["c-tap-udp"]
+print("%-20s %12s %14s %9s %9s %10s %10s %9s %11s" % ("setup", "TCP Gbit/s", "64B UDP pk/s", "RTT p50", "RTT p99",
+      "TCP/(a)", "UDP/(a)", "TCP/C", "RTT p50/C"))
 for name, v in rows.items():
-    print("%-20s %12.2f %14.0f %9.0f %9.0f %10.2f %10.2f" % (name, v[0], v[1], v[2], v[3], v[0] / ref[0],
-          v[1] / ref[1]))
+    print("%-20s %12.2f %14.0f %9.0f %9.0f %10.2f %10.2f %9.2f %11.2f" % (name, v[0], v[1], v[2], v[3],
+          v[0] / ref[0], v[1] / ref[1], v[0] / c[0], v[2] / c[2]))
 fec, plain = rows.get("l2mesh-tunnel-fec"), rows.get("l2mesh-tunnel")
 if fec and plain:
     print("FEC (10, 4) keeps %.0f %% of the encrypted tunnel's TCP throughput" % (100 * fec[0] / plain[0]))
