@@ -42,7 +42,7 @@ public class FecStreamBenchmark
     private static final int M = 4;
     private static final int FRAME = 1400;
 
-    @Param({"table", "vector256"})
+    @Param({"table", "vector256", "vector512"})
     public String loop;
 
     private Arena arena;
@@ -60,7 +60,8 @@ public class FecStreamBenchmark
     public void setUp(final Blackhole bh)
     {
         blackhole = bh;
-        codingLoop = "table".equals(loop) ? TableCodingLoop.INSTANCE : CodingLoops.vector(256);
+        codingLoop = "table".equals(loop) ? TableCodingLoop.INSTANCE :
+            CodingLoops.vector(Integer.parseInt(loop.substring("vector".length())));
         arena = Arena.ofConfined();
         buffer = arena.allocate(16 + FRAME, 64);
         parity = arena.allocate((long)M * 2048, 64);
@@ -96,6 +97,18 @@ public class FecStreamBenchmark
 
     @Benchmark
     public MemorySegment codecBaseline()
+    {
+        codingLoop.multiplyAccumulate(codec.parityColumn(3), buffer, 16 - ShardHeaderFlyweight.FRAME_LENGTH_FIELD,
+            parity, 0, 2048L, FRAME + 2);
+        return parity;
+    }
+
+    /**
+     * The same codec work one parity at a time (one pass over the frame per parity), against which the fused
+     * pass of {@link #codecBaseline} is measured.
+     */
+    @Benchmark
+    public MemorySegment codecPerParity()
     {
         for (int j = 0; j < M; j++)
         {

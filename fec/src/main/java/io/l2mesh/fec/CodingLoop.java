@@ -19,5 +19,20 @@ public interface CodingLoop
     void multiplyAccumulate(int coefficient, MemorySegment in, long inOffset, MemorySegment out, long outOffset,
         int length);
 
+    /**
+     * For every {@code j < coefficients.length}: {@code out[outOffset + j·outStride ..+length) ^= coefficients[j] ·
+     * in[inOffset..+length)}. Folds one shard into every parity of a block; a loop may do it in one pass over the
+     * input (the default makes one pass per parity).
+     */
+    default void multiplyAccumulate(
+        final byte[] coefficients, final MemorySegment in, final long inOffset, final MemorySegment out,
+        final long outOffset, final long outStride, final int length)
+    {
+        for (int j = 0; j < coefficients.length; j++)
+        {
+            multiplyAccumulate(coefficients[j] & 0xff, in, inOffset, out, outOffset + j * outStride, length);
+        }
+    }
+
     String name();
 }

@@ -1,12 +1,16 @@
 package io.l2mesh.fec;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
- * Picks the coding loop: the SIMD one (about 3× faster, see docs/BENCHMARKS.md) whenever the JVM was started with
- * {@code --add-modules jdk.incubator.vector}, unless {@code -Dl2mesh.fec.simd=false}; the portable table loop
- * otherwise. The module is opt-in (the launcher adds it with {@code L2MESH_FEC_SIMD=1}) because the JVM prints a
- * warning at start-up for any incubator module.
+ * Picks the coding loop: the SIMD one (3-5× faster, see docs/BENCHMARKS.md) whenever the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}, at the widest vector size the CPU shuffles bytes well at, unless
+ * {@code -Dl2mesh.fec.simd=false} (the table loop) or {@code =128|256|512} (that size); the portable table loop
+ * without the module. The launcher adds the module to the daemon ({@code l2mesh run}) unless
+ * {@code L2MESH_FEC_SIMD=0}; the JVM then prints one warning at start-up, as for any incubator module.
  */
 public final class CodingLoops
 {
@@ -18,11 +22,49 @@ public final class CodingLoops
 
     public static CodingLoop preferred()
     {
-        if (!"false".equals(System.getProperty(SIMD_PROP_NAME)) && vectorModulePresent())
+        final String setting = System.getProperty(SIMD_PROP_NAME, "");
+        if ("false".equals(setting) || !vectorModulePresent())
         {
-            return vector(256);
+            return TableCodingLoop.INSTANCE;
         }
-        return TableCodingLoop.INSTANCE;
+        if (setting.equals("128") || setting.equals("256") || setting.equals("512"))
+        {
+            return vector(Integer.parseInt(setting));
+        }
+        return vector(preferredBits(cpuFlags(), VectorLoopFactory.preferredBits()));
+    }
+
+    /**
+     * 512-bit vectors only where the CPU has byte-wise shuffles and masks at that width (AVX-512 VBMI and BW):
+     * elsewhere a 512-bit byte shuffle is emulated and far slower than 256-bit ones.
+     */
+    static int preferredBits(final String cpuFlags, final int jvmPreferredBits)
+    {
+        final boolean wideBytes = cpuFlags.contains(" avx512vbmi ") && cpuFlags.contains(" avx512bw ");
+        if (jvmPreferredBits >= 512 && wideBytes)
+        {
+            return 512;
+        }
+        return jvmPreferredBits >= 256 ? 256 : 128;
+    }
+
+    private static String cpuFlags()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/cpuinfo")))
+            {
+                if (line.startsWith("flags"))
+                {
+                    return line.substring(line.indexOf(':') + 1) + " ";
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ignored)
+        {
+            // Not Linux, or no /proc: the 256-bit loop, which every x86-64 with AVX2 and every AArch64 runs well.
+        }
+        return "";
     }
 
     public static boolean vectorModulePresent()
@@ -31,7 +73,7 @@ public final class CodingLoops
     }
 
     /**
-     * @param bits 128 or 256.
+     * @param bits 128, 256 or 512.
      * @throws IllegalStateException without the incubator module.
      */
     public static CodingLoop vector(final int bits)
@@ -48,10 +90,19 @@ public final class CodingLoops
      */
     private static final class VectorLoopFactory
     {
+        static int preferredBits()
+        {
+            return jdk.incubator.vector.ByteVector.SPECIES_PREFERRED.vectorBitSize();
+        }
+
         static CodingLoop create(final int bits)
         {
-            return new VectorCodingLoop(bits == 128 ? jdk.incubator.vector.ByteVector.SPECIES_128 :
-                jdk.incubator.vector.ByteVector.SPECIES_256);
+            return switch (bits)
+            {
+                case 128 -> new VectorCodingLoop(jdk.incubator.vector.ByteVector.SPECIES_128, false);
+                case 512 -> new VectorCodingLoop(jdk.incubator.vector.ByteVector.SPECIES_512, true);
+                default -> new VectorCodingLoop(jdk.incubator.vector.ByteVector.SPECIES_256, false);
+            };
         }
     }
 

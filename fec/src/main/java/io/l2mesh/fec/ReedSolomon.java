@@ -28,6 +28,7 @@ public final class ReedSolomon
     private final int parityShards;
     private final Matrix matrix;
     private final byte[][] parityRows;
+    private final byte[][] parityColumns;
     private final CodingLoop loop;
     private final DecodeMatrixCache decodeMatrices;
 
@@ -41,6 +42,14 @@ public final class ReedSolomon
         for (int j = 0; j < parityShards; j++)
         {
             parityRows[j] = matrix.row(dataShards + j);
+        }
+        this.parityColumns = new byte[dataShards][parityShards];
+        for (int i = 0; i < dataShards; i++)
+        {
+            for (int j = 0; j < parityShards; j++)
+            {
+                parityColumns[i][j] = parityRows[j][i];
+            }
         }
         this.loop = loop;
         this.decodeMatrices = new DecodeMatrixCache(matrix);
@@ -97,6 +106,15 @@ public final class ReedSolomon
     public int parityCoefficient(final int parityIndex, final int dataIndex)
     {
         return parityRows[parityIndex][dataIndex] & 0xff;
+    }
+
+    /**
+     * @return the coefficients of data shard {@code dataIndex} in parity shards 0..m-1: the codec's own array,
+     *         which the caller must not change (shared so that the per-frame path allocates nothing).
+     */
+    public byte[] parityColumn(final int dataIndex)
+    {
+        return parityColumns[dataIndex];
     }
 
     /**

@@ -23,7 +23,8 @@ class ReedSolomonTest
 
     static Stream<CodingLoop> loops()
     {
-        return Stream.of(TableCodingLoop.INSTANCE, CodingLoops.vector(128), CodingLoops.vector(256));
+        return Stream.of(TableCodingLoop.INSTANCE, CodingLoops.vector(128), CodingLoops.vector(256),
+            CodingLoops.vector(512));
     }
 
     @ParameterizedTest
@@ -162,14 +163,57 @@ class ReedSolomonTest
                 }
                 parities.add(parity);
             }
-            assertThat(parities.get(1)).isEqualTo(parities.get(0));
-            assertThat(parities.get(2)).isEqualTo(parities.get(0));
+            for (final byte[] parity : parities)
+            {
+                assertThat(parity).isEqualTo(parities.get(0));
+            }
             assertThat(new ReedSolomon(k, m, TableCodingLoop.INSTANCE)
                 .isParityCorrect(shards, 50, length, arena.allocate(1500))).isTrue();
             shards[12].set(ValueLayout.JAVA_BYTE, 50 + 700, (byte)(shards[12].get(ValueLayout.JAVA_BYTE, 750) ^ 1));
             assertThat(new ReedSolomon(k, m, TableCodingLoop.INSTANCE)
                 .isParityCorrect(shards, 50, length, arena.allocate(1500))).isFalse();
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("loops")
+    void shouldFoldShardsIntoAllParitiesAsEncodeParityDoes(final CodingLoop loop)
+    {
+        // The stream encoder's per-frame path: each data shard folded into every parity in one call (the SIMD
+        // loop's fused pass), over lengths with and without a tail shorter than a vector.
+        final Random random = new Random(SEED);
+        final int k = 10;
+        final int m = 4;
+        final ReedSolomon rs = new ReedSolomon(k, m, loop);
+        for (final int length : new int[] {1, 31, 32, 33, 100, 1402})
+        {
+            final int stride = length + 7; // parities packed with gaps, as in the encoder's parity buffer
+            final byte[][] shards = randomShards(random, k + m, length);
+            final MemorySegment folded = MemorySegment.ofArray(new byte[m * stride]);
+            for (int i = 0; i < k; i++)
+            {
+                loop.multiplyAccumulate(rs.parityColumn(i), MemorySegment.ofArray(shards[i]), 0, folded, 0, stride,
+                    length);
+            }
+            rs.encodeParity(ReedSolomon.wrap(shards), 0, length);
+            for (int j = 0; j < m; j++)
+            {
+                assertThat(folded.asSlice((long)j * stride, length).toArray(ValueLayout.JAVA_BYTE))
+                    .as("parity %d, length %d, seed %d", j, length, SEED).isEqualTo(shards[k + j]);
+                assertThat(folded.asSlice((long)j * stride + length, 7).toArray(ValueLayout.JAVA_BYTE))
+                    .as("gap after parity %d untouched", j).containsOnly(0);
+            }
+        }
+    }
+
+    @Test
+    void shouldPreferWideVectorsOnlyWhereTheCpuShufflesBytesAtThatWidth()
+    {
+        assertThat(CodingLoops.preferredBits(" fpu avx2 avx512f avx512bw avx512vbmi avx512vl ", 512)).isEqualTo(512);
+        assertThat(CodingLoops.preferredBits(" fpu avx2 avx512f avx512bw avx512vl ", 512)).isEqualTo(256);
+        assertThat(CodingLoops.preferredBits(" fpu avx2 avx512bw avx512vbmi ", 256)).isEqualTo(256);
+        assertThat(CodingLoops.preferredBits("", 256)).isEqualTo(256);
+        assertThat(CodingLoops.preferredBits("", 128)).isEqualTo(128);
     }
 
     @Test

@@ -137,11 +137,8 @@ public final class FecEncoder implements AutoCloseable
         ShardHeaderFlyweight.frameLength(segment, body, frameLength);
         // Fold before sending: the sink may encrypt the shard in place.
         final ReedSolomon codec = codecs.get(k, m);
-        for (int j = 0; j < m; j++)
-        {
-            loop.multiplyAccumulate(codec.parityCoefficient(j, count), segment, body, parity,
-                (long)j * stride + ShardHeaderFlyweight.LENGTH, bodyLength);
-        }
+        loop.multiplyAccumulate(codec.parityColumn(count), segment, body, parity, ShardHeaderFlyweight.LENGTH,
+            stride, bodyLength);
         codedLength = Math.max(codedLength, bodyLength);
         count++;
         counters.increment(FecCounters.FRAMES_IN);
