@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tunnel bench: the same workload between two hosts across (a) the kernel's vxlan between two node namespaces,
 # (b) l2mesh VXLAN ports, (c) the l2mesh encrypted tunnel, (d) the encrypted tunnel with FEC (10, 4), in one
-# invocation, printing each and the ratios to (a); plus a C TAP-over-UDP forwarder (bench/reference/tapudp.c) as
-# the reference for what one userspace hop per node costs on this machine. The nodes are namespaces joined by a veth; with l2mesh, each
+# invocation, printing each and the ratios to (a); plus references measured the same way: a C TAP-over-UDP
+# forwarder (bench/reference/tapudp.c: what one userspace hop per node costs on this machine), wireguard-go and
+# tinc in switch mode (Debian's packages; skipped with a note when not installed). BENCH_SETUPS="..." runs some. The nodes are namespaces joined by a veth; with l2mesh, each
 # node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
@@ -85,71 +86,141 @@ l2mesh_nodes() { # port YAML for node a, for node b; hosts on TAPs of MTU $3
 
 echo "bench: $(nproc) cores, $(uname -r), l2mesh $sha, ${duration}s per iperf3 run, $pings pings" | tee "$out"
 
-# (a) kernel vxlan: the node namespaces are the hosts.
-underlay
-for side in a b; do
-    ns=$ua local=198.18.93.1 remote=198.18.93.2 addr=$addr_a dev=tbva$id
-    [ $side = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 addr=$addr_b dev=tbvb$id
-    ip -n $ns link add vx0 type vxlan id 42 local $local remote $remote dstport 4789 dev $dev
-    ip -n $ns addr add $addr/24 dev vx0; ip -n $ns link set vx0 up
-done
-saved_a=$ns_a saved_b=$ns_b
-ns_a=$ua ns_b=$ub
-measure kernel-vxlan
-ns_a=$saved_a ns_b=$saved_b
-teardown
+# Each setup runs on a fresh underlay; BENCH_SETUPS picks some (default: all of them, in this order).
+setups="${BENCH_SETUPS:-kernel-vxlan c-tap-udp wireguard-go tinc-switch l2mesh-vxlan l2mesh-tunnel}"
 
-# (e, printed after (a)) the C TAP-over-UDP reference forwarder (bench/reference/tapudp.c): no crypto, no
-# offloads, one thread per direction per node. Hosts on TAPs of MTU 1380 like the tunnel's.
-underlay
-gcc -O2 -pthread -o "$work/tapudp" "$here/bench/reference/tapudp.c"
-hosts
-for node in a b; do
-    ns=$ua local=198.18.93.1 remote=198.18.93.2 host=$ns_a addr=$addr_a
-    [ $node = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 host=$ns_b addr=$addr_b
-    ip netns exec $ns "$work/tapudp" tbc$node$id $local 51821 $remote > "$work/c-$node.log" 2>&1 &
-    daemons+=($!)
-    for _ in $(seq 50); do grep -q ready "$work/c-$node.log" && break; sleep 0.1; done
-    grep -q ready "$work/c-$node.log" || { cat "$work/c-$node.log"; exit 1; }
-    ip -n $ns link set tbc$node$id netns $host
-    ip -n $host addr add $addr/24 dev tbc$node$id
-    ip -n $host link set tbc$node$id mtu 1380 up
-done
-measure c-tap-udp
-teardown
+as_node_hosts() { # measure with the node namespaces as the hosts (for the kernel's vxlan and L3 tunnels)
+    local saved_a=$ns_a saved_b=$ns_b
+    ns_a=$ua ns_b=$ub
+    measure "$1"
+    ns_a=$saved_a ns_b=$saved_b
+}
 
-# (b) l2mesh VXLAN ports. The kernel leaves checksums to the "NIC" on a veth; nothing else here needs that.
-underlay
-l2mesh_nodes "  - {name: vx0, type: vxlan, local: 198.18.93.1, vni: 42, remotes: [198.18.93.2]}" \
-    "  - {name: vx0, type: vxlan, local: 198.18.93.2, vni: 42, remotes: [198.18.93.1]}" 1450
-measure l2mesh-vxlan
-teardown
+run_kernel_vxlan() { # (a) the kernel's vxlan between the node namespaces
+    for side in a b; do
+        ns=$ua local=198.18.93.1 remote=198.18.93.2 addr=$addr_a dev=tbva$id
+        [ $side = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 addr=$addr_b dev=tbvb$id
+        ip -n $ns link add vx0 type vxlan id 42 local $local remote $remote dstport 4789 dev $dev
+        ip -n $ns addr add $addr/24 dev vx0; ip -n $ns link set vx0 up
+    done
+    as_node_hosts kernel-vxlan
+}
 
-# (c) and (d) the encrypted tunnel, then with FEC (10, 4) switched on at run time.
-underlay
-(umask 077; "$l2mesh" keygen > "$work/a.key"; "$l2mesh" keygen > "$work/b.key")
-"$l2mesh" pubkey < "$work/a.key" > "$work/a.pub"; "$l2mesh" pubkey < "$work/b.key" > "$work/b.pub"
+run_c_tap_udp() { # the C TAP-over-UDP reference forwarder (bench/reference/tapudp.c): no crypto, no offloads,
+    # one thread per direction per node. Hosts on TAPs of MTU 1380 like the tunnel's.
+    gcc -O2 -pthread -o "$work/tapudp" "$here/bench/reference/tapudp.c"
+    hosts
+    for node in a b; do
+        ns=$ua local=198.18.93.1 remote=198.18.93.2 host=$ns_a addr=$addr_a
+        [ $node = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 host=$ns_b addr=$addr_b
+        ip netns exec $ns "$work/tapudp" tbc$node$id $local 51821 $remote > "$work/c-$node.log" 2>&1 &
+        daemons+=($!)
+        for _ in $(seq 50); do grep -q ready "$work/c-$node.log" && break; sleep 0.1; done
+        grep -q ready "$work/c-$node.log" || { cat "$work/c-$node.log"; exit 1; }
+        ip -n $ns link set tbc$node$id netns $host
+        ip -n $host addr add $addr/24 dev tbc$node$id
+        ip -n $host link set tbc$node$id mtu 1380 up
+    done
+    measure c-tap-udp
+}
+
+run_wireguard_go() { # wireguard-go (Debian's package), an L3 tunnel: the node namespaces are the hosts
+    command -v wireguard-go > /dev/null && command -v wg > /dev/null || {
+        echo "bench: wireguard-go skipped (apt-get install wireguard-go wireguard-tools)" | tee -a "$out"; return; }
+    for node in a b; do
+        ns=$ua local=198.18.93.1 remote=198.18.93.2 addr=$addr_a other=b
+        [ $node = b ] && ns=$ub local=198.18.93.2 remote=198.18.93.1 addr=$addr_b other=a
+        (umask 077; wg genkey > "$work/wg-$node.key")
+        wg pubkey < "$work/wg-$node.key" > "$work/wg-$node.pub"
+    done
+    for node in a b; do
+        ns=$ua remote=198.18.93.2 addr=$addr_a other=b
+        [ $node = b ] && ns=$ub remote=198.18.93.1 addr=$addr_b other=a
+        ip netns exec $ns env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go -f tbw$node$id \
+            > "$work/wg-$node.log" 2>&1 &
+        daemons+=($!)
+        for _ in $(seq 50); do ip -n $ns link show tbw$node$id > /dev/null 2>&1 && break; sleep 0.1; done
+        ip netns exec $ns wg set tbw$node$id private-key "$work/wg-$node.key" listen-port 51822 \
+            peer "$(cat "$work/wg-$other.pub")" endpoint $remote:51822 allowed-ips 198.18.92.0/24
+        ip -n $ns addr add $addr/24 dev tbw$node$id; ip -n $ns link set tbw$node$id up
+    done
+    as_node_hosts wireguard-go
+}
+
+run_tinc_switch() { # tinc 1.0 in switch mode (Debian's package, its default cipher and digest), on its TAP
+    command -v tincd > /dev/null || { echo "bench: tinc skipped (apt-get install tinc)" | tee -a "$out"; return; }
+    for node in a b; do
+        local dir="$work/tinc-$node" local_addr=198.18.93.1
+        [ $node = b ] && local_addr=198.18.93.2
+        mkdir -p "$dir/hosts"
+        printf 'Name = %s\nMode = switch\nDeviceType = tap\nInterface = tbn%s%s\nAddressFamily = ipv4\n' \
+            $node $node $id > "$dir/tinc.conf"
+        printf 'BindToAddress = %s\nPort = 655\nConnectTo = %s\n' $local_addr "$([ $node = a ] && echo b || echo a)" \
+            >> "$dir/tinc.conf"
+        printf 'Address = %s\nPort = 655\n' $local_addr > "$dir/hosts/$node"
+        tincd -c "$dir" -K 2048 < /dev/null > /dev/null 2>&1
+    done
+    cp "$work/tinc-a/hosts/a" "$work/tinc-b/hosts/a"; cp "$work/tinc-b/hosts/b" "$work/tinc-a/hosts/b"
+    hosts
+    for node in a b; do
+        ns=$ua host=$ns_a addr=$addr_a
+        [ $node = b ] && ns=$ub host=$ns_b addr=$addr_b
+        ip netns exec $ns tincd -c "$work/tinc-$node" -D --pidfile="$work/tinc-$node/pid" \
+            --logfile="$work/tinc-$node.log" > /dev/null 2>&1 &
+        daemons+=($!)
+        for _ in $(seq 50); do ip -n $ns link show tbn$node$id > /dev/null 2>&1 && break; sleep 0.1; done
+        ip -n $ns link set tbn$node$id netns $host
+        ip -n $host addr add $addr/24 dev tbn$node$id; ip -n $host link set tbn$node$id up
+    done
+    for _ in $(seq 100); do ip netns exec $ns_a ping -c 1 -W 1 $addr_b > /dev/null 2>&1 && break; sleep 0.1; done
+    measure tinc-switch
+}
+
+run_l2mesh_vxlan() { # (b) l2mesh VXLAN ports
+    l2mesh_nodes "  - {name: vx0, type: vxlan, local: 198.18.93.1, vni: 42, remotes: [198.18.93.2]}" \
+        "  - {name: vx0, type: vxlan, local: 198.18.93.2, vni: 42, remotes: [198.18.93.1]}" 1450
+    measure l2mesh-vxlan
+}
+
 tunnel_yaml() { # node, its address, the other node, its address
     printf '  - name: mesh0\n    type: tunnel\n    listen: %s:51820\n    private-key-file: %s/%s.key\n' \
         "$2" "$work" "$1"
     printf '    peers:\n      - {name: %s, public-key: "%s", endpoint: "%s:51820"}\n' "$3" "$(cat "$work/$3.pub")" "$4"
 }
-l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1380
-measure l2mesh-tunnel
-for node in a b; do ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl --socket "$work/$node.sock" \
-    fec set mesh0 10 4 > /dev/null; done
-measure l2mesh-tunnel-fec
-teardown
+
+run_l2mesh_tunnel() { # (c) and (d) the encrypted tunnel, then with FEC (10, 4) switched on at run time
+    (umask 077; "$l2mesh" keygen > "$work/a.key"; "$l2mesh" keygen > "$work/b.key")
+    "$l2mesh" pubkey < "$work/a.key" > "$work/a.pub"; "$l2mesh" pubkey < "$work/b.key" > "$work/b.pub"
+    l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1380
+    measure l2mesh-tunnel
+    for node in a b; do ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl \
+        --socket "$work/$node.sock" fec set mesh0 10 4 > /dev/null; done
+    measure l2mesh-tunnel-fec
+}
+
+for setup in $setups; do
+    underlay
+    "run_${setup//-/_}"
+    teardown
+done
 
 python3 - "$work/results" <<'PY' | tee -a "$out"
 import sys
 rows = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in open(sys.argv[1])}
-ref, c = rows["kernel-vxlan"], rows["c-tap-udp"]
+ref, c = rows.get("kernel-vxlan"), rows.get("c-tap-udp")
 print("%-20s %12s %14s %9s %9s %10s %10s %9s %11s" % ("setup", "TCP Gbit/s", "64B UDP pk/s", "RTT p50", "RTT p99",
       "TCP/(a)", "UDP/(a)", "TCP/C", "RTT p50/C"))
+ratio = lambda a, b: "%.2f" % (a / b) if b else "-"
 for name, v in rows.items():
-    print("%-20s %12.2f %14.0f %9.0f %9.0f %10.2f %10.2f %9.2f %11.2f" % (name, v[0], v[1], v[2], v[3],
-          v[0] / ref[0], v[1] / ref[1], v[0] / c[0], v[2] / c[2]))
+    print("%-20s %12.2f %14.0f %9.0f %9.0f %10s %10s %9s %11s" % (name, v[0], v[1], v[2], v[3],
+          ratio(v[0], ref and ref[0]), ratio(v[1], ref and ref[1]), ratio(v[0], c and c[0]),
+          ratio(v[2], c and c[2])))
+tunnel = rows.get("l2mesh-tunnel")
+for other in ("wireguard-go", "tinc-switch"):
+    if tunnel and other in rows:
+        o = rows[other]
+        print("l2mesh tunnel vs %s: TCP %.2fx, 64 B UDP %.2fx, RTT p50 %.2fx" % (other, tunnel[0] / o[0],
+              tunnel[1] / o[1], tunnel[2] / o[2]))
 fec, plain = rows.get("l2mesh-tunnel-fec"), rows.get("l2mesh-tunnel")
 if fec and plain:
     print("FEC (10, 4) keeps %.0f %% of the encrypted tunnel's TCP throughput" % (100 * fec[0] / plain[0]))
