@@ -90,9 +90,6 @@ public final class CodingLoops
      */
     private static final class VectorLoopFactory
     {
-        private static final int WARM_UP_ROUNDS = 30_000;
-        private static final java.util.Set<Integer> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
         static int preferredBits()
         {
             return jdk.incubator.vector.ByteVector.SPECIES_PREFERRED.vectorBitSize();
@@ -100,45 +97,12 @@ public final class CodingLoops
 
         static CodingLoop create(final int bits)
         {
-            final CodingLoop loop = switch (bits)
+            return switch (bits)
             {
                 case 128 -> new VectorCodingLoop(jdk.incubator.vector.ByteVector.SPECIES_128, false);
                 case 512 -> new VectorCodingLoop(jdk.incubator.vector.ByteVector.SPECIES_512, true);
                 default -> new VectorCodingLoop(jdk.incubator.vector.ByteVector.SPECIES_256, false);
             };
-            if (WARMED.add(bits))
-            {
-                Thread.ofPlatform().daemon().name("l2mesh-fec-warmup-" + bits).start(() -> warmUp(loop));
-            }
-            return loop;
-        }
-
-        /**
-         * Runs the loop over a scratch (10, 4) block until the JIT has compiled it, once per vector size and JVM.
-         * The Vector API is fast only once C2 has compiled it; before that every vector operation is an object,
-         * and a datapath switching FEC on would fall seconds behind (seen as lost frames in ExamplesIT).
-         */
-        private static void warmUp(final CodingLoop loop)
-        {
-            final int k = 10;
-            final int m = 4;
-            final int length = 1402;
-            final ReedSolomon codec = new ReedSolomon(k, m, loop);
-            final MemorySegment[] shards = new MemorySegment[k + m];
-            for (int i = 0; i < shards.length; i++)
-            {
-                shards[i] = MemorySegment.ofArray(new byte[length]);
-            }
-            final MemorySegment parity = MemorySegment.ofArray(new byte[m * length]);
-            for (int round = 0; round < WARM_UP_ROUNDS; round++)
-            {
-                loop.multiplyAccumulate(codec.parityColumn(round % k), shards[round % k], 0, parity, 0, length,
-                    length - round % 64);
-                if (round % 10 == 0)
-                {
-                    codec.encodeParity(shards, 0, length - round % 64);
-                }
-            }
         }
     }
 
