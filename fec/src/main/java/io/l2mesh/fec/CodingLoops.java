@@ -9,8 +9,8 @@ import java.nio.file.Path;
  * Picks the coding loop: the SIMD one (3-5× faster, see docs/BENCHMARKS.md) whenever the JVM was started with
  * {@code --add-modules jdk.incubator.vector}, at the widest vector size the CPU shuffles bytes well at, unless
  * {@code -Dl2mesh.fec.simd=false} (the table loop) or {@code =128|256|512} (that size); the portable table loop
- * without the module. The launcher adds the module to the daemon ({@code l2mesh run}) unless
- * {@code L2MESH_FEC_SIMD=0}; the JVM then prints one warning at start-up, as for any incubator module.
+ * without the module. The launcher adds the module with {@code L2MESH_FEC_SIMD=1}; the JVM then prints one
+ * warning at start-up, as for any incubator module.
  */
 public final class CodingLoops
 {
