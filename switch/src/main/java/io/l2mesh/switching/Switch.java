@@ -1,5 +1,6 @@
 package io.l2mesh.switching;
 
+import io.l2mesh.switching.datapath.BusyPollStrategy;
 import io.l2mesh.switching.datapath.DatapathCommand;
 import io.l2mesh.switching.datapath.DatapathLoop;
 import io.l2mesh.switching.fdb.MacAger;
@@ -22,6 +23,7 @@ import io.l2mesh.tuntap.TapDevice;
 import io.l2mesh.tuntap.TapOptions;
 import io.l2mesh.tuntap.netlink.RtnlLink;
 import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -74,7 +76,10 @@ public final class Switch implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         };
-        group = new MultiThreadIoEventLoopGroup(context.loops(), threads, EpollIoHandler.newFactory());
+        final long busyPollNs = context.busyPollNs();
+        final IoHandlerFactory handlers = busyPollNs == 0 ? EpollIoHandler.newFactory() :
+            EpollIoHandler.newFactory(0, () -> new BusyPollStrategy(busyPollNs));
+        group = new MultiThreadIoEventLoopGroup(context.loops(), threads, handlers);
         final List<DatapathLoop> created = new ArrayList<>();
         for (final EventExecutor executor : group)
         {

@@ -18,11 +18,13 @@ public final class SwitchContext
     public static final int MAC_LIMIT_DEFAULT = 65_536;
     public static final int MAX_MAC_LIMIT = 16_777_216;
     public static final int COMMAND_QUEUE_CAPACITY = 1024;
+    public static final long MAX_BUSY_POLL_NS = TimeUnit.SECONDS.toNanos(10);
 
     private int loops = LOOPS_DEFAULT;
     private int burstSize = BURST_SIZE_DEFAULT;
     private long ageingTimeNs = AGEING_TIME_NS_DEFAULT;
     private int macLimit = MAC_LIMIT_DEFAULT;
+    private long busyPollNs;
     private boolean concluded;
 
     public SwitchContext loops(final int loops)
@@ -70,6 +72,21 @@ public final class SwitchContext
     }
 
     /**
+     * How long a datapath loop keeps polling after its last frame before it blocks; 0 (the default) blocks at
+     * once. Trades a CPU per busy loop for latency, see {@code BusyPollStrategy}.
+     */
+    public SwitchContext busyPollNs(final long busyPollNs)
+    {
+        this.busyPollNs = busyPollNs;
+        return this;
+    }
+
+    public long busyPollNs()
+    {
+        return busyPollNs;
+    }
+
+    /**
      * Validates every setting; a bad one is refused with its value and limit.
      */
     public SwitchContext conclude()
@@ -90,6 +107,9 @@ public final class SwitchContext
             TimeUnit.NANOSECONDS.toSeconds(MAX_AGEING_TIME_NS) + " s");
         require(macLimit >= 1 && macLimit <= MAX_MAC_LIMIT, "mac-limit=" + macLimit + " out of range 1.." +
             MAX_MAC_LIMIT);
+        require(busyPollNs >= 0 && busyPollNs <= MAX_BUSY_POLL_NS, "busy-poll " +
+            TimeUnit.NANOSECONDS.toMicros(busyPollNs) + " us out of range 0.." +
+            TimeUnit.NANOSECONDS.toMillis(MAX_BUSY_POLL_NS) + " ms");
         concluded = true;
         return this;
     }

@@ -26,7 +26,8 @@ import java.util.Set;
  * <p>
  * Every step carries its undo. If a step fails (the kernel refuses a new TAP, say) the steps already done are
  * undone in reverse, so the switch is left as it was and the error names the failing step.
- * Switch settings that only take effect at start (loops, burst, ageing, control socket) are reported, not applied.
+ * Switch settings that only take effect at start (loops, burst, ageing, busy-poll, control socket) are reported,
+ * not applied.
  */
 public final class ConfigDiff
 {
@@ -123,9 +124,10 @@ public final class ConfigDiff
         }
         if (from.loopsSetting() != to.loopsSetting() ||
             from.switchContext().burstSize() != to.switchContext().burstSize() ||
-            from.switchContext().ageingTimeNs() != to.switchContext().ageingTimeNs())
+            from.switchContext().ageingTimeNs() != to.switchContext().ageingTimeNs() ||
+            from.switchContext().busyPollNs() != to.switchContext().busyPollNs())
         {
-            notes.add("switch loops, burst and ageing-time take effect at the next start");
+            notes.add("switch loops, burst, ageing-time and busy-poll-us take effect at the next start");
         }
         if (!from.control().equals(to.control()))
         {

@@ -52,7 +52,8 @@ public final class ConfigFile
 
     private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control");
     private static final Set<String> CONTROL_KEYS = Set.of("socket", "mode", "group");
-    private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit");
+    private static final Set<String> SWITCH_KEYS = Set.of("loops", "burst", "ageing-time", "mac-limit",
+        "busy-poll-us");
     private static final Set<String> PORT_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans",
         "native-vlan", "mtu", "mac", "offloads", "persistent", "mac-limit", "queues", "enabled", "path", "framing",
         "socket-mode", "local", "vni", "remotes", "listen", "private-key-file", "cipher", "keepalive", "rekey",
@@ -170,6 +171,8 @@ public final class ConfigFile
                 (int)TimeUnit.NANOSECONDS.toSeconds(SwitchContext.AGEING_TIME_NS_DEFAULT), 1, 86_400)));
             context.macLimit(intValue(sw, "switch", "mac-limit", SwitchContext.MAC_LIMIT_DEFAULT, 1,
                 SwitchContext.MAX_MAC_LIMIT));
+            context.busyPollNs(TimeUnit.MICROSECONDS.toNanos(intValue(sw, "switch", "busy-poll-us", 0, 0,
+                (int)TimeUnit.NANOSECONDS.toMicros(SwitchContext.MAX_BUSY_POLL_NS))));
         }
         context.conclude();
 

@@ -36,6 +36,7 @@ public final class ConfigWriter
         sw.put("burst", config.switchContext().burstSize());
         sw.put("ageing-time", TimeUnit.NANOSECONDS.toSeconds(config.switchContext().ageingTimeNs()));
         sw.put("mac-limit", config.switchContext().macLimit());
+        sw.put("busy-poll-us", TimeUnit.NANOSECONDS.toMicros(config.switchContext().busyPollNs()));
         final ObjectNode control = root.putObject("control");
         control.put("socket", config.control().socket().toString());
         control.put("mode", String.format("0%o", config.control().mode()));

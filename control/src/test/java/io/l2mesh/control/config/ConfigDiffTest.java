@@ -54,7 +54,8 @@ class ConfigDiffTest
         final ConfigDiff diff = ConfigDiff.between(sw, from, to);
         assertThat(diff.changes()).containsExactly("set switch mac-limit 10", "remove port b", "add port c",
             "add static mac 02:00:00:00:00:01");
-        assertThat(diff.notes()).containsExactly("switch loops, burst and ageing-time take effect at the next start");
+        assertThat(diff.notes())
+            .containsExactly("switch loops, burst, ageing-time and busy-poll-us take effect at the next start");
         assertThat(ConfigDiff.between(sw, from, from).changes()).isEmpty();
     }
 }

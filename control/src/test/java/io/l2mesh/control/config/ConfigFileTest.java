@@ -20,6 +20,7 @@ class ConfigFileTest
           burst: 32
           ageing-time: 60
           mac-limit: 1000
+          busy-poll-us: 200
         ports:
           - name: a0
             vlan: 10
@@ -46,6 +47,7 @@ class ConfigFileTest
         assertThat(config.switchContext().burstSize()).isEqualTo(32);
         assertThat(config.switchContext().ageingTimeNs()).isEqualTo(TimeUnit.SECONDS.toNanos(60));
         assertThat(config.switchContext().macLimit()).isEqualTo(1000);
+        assertThat(config.switchContext().busyPollNs()).isEqualTo(TimeUnit.MICROSECONDS.toNanos(200));
         final var a0 = config.ports().get(0).tap();
         assertThat(a0.vlanRules().mode()).isEqualTo(VlanMode.ACCESS);
         assertThat(a0.vlanRules().accessVlan()).isEqualTo(10);
@@ -277,6 +279,8 @@ class ConfigFileTest
             "bad.yaml:2: ports[0].name: interface name 'a-very-long-interface-name' is 26 characters, limit=15");
         assertRefused("switch:\n  burst: 0\nports:\n  - name: a0\n",
             "bad.yaml:2: switch.burst: 0 out of range 1..1024");
+        assertRefused("switch:\n  busy-poll-us: -5\nports:\n  - name: a0\n",
+            "bad.yaml:2: switch.busy-poll-us: -5 out of range 0..10000000");
         assertRefused("ports:\n  - name: a0\n    type: wireguard\n",
             "bad.yaml:3: ports[0].type: unknown port type 'wireguard' (supported: tap, raw, unix, vxlan, " +
             "tunnel)");

@@ -54,6 +54,40 @@ class UnixPortTest
     }
 
     @Test
+    void shouldSwitchFramesAndTakeNewPortsWhileLoopsBusyPoll() throws Exception
+    {
+        // Busy-polling loops never block in epoll_wait: port changes still arrive as loop commands and frames
+        // still flow both ways, also after the window ran out and the loops sleep again.
+        try (Switch busy = Switch.start(new SwitchContext().loops(2).busyPollNs(50_000_000L)))
+        {
+            busy.addUnix(UnixPortSpec.access("vm1", dir.resolve("vm1.sock"), UnixPortSpec.Framing.STREAM, 1));
+            busy.addUnix(UnixPortSpec.access("vm2", dir.resolve("vm2.sock"), UnixPortSpec.Framing.DGRAM, 1));
+            try (QemuStreamClient s = QemuStreamClient.connect(dir.resolve("vm1.sock"));
+                QemuDgramClient d = new QemuDgramClient(dir.resolve("qemu-vm2.sock"), dir.resolve("vm2.sock")))
+            {
+                final byte[] hello = Frames.ethernet(Frames.BROADCAST, MAC_D, 0x0806, 46);
+                d.send(hello);
+                assertThat(s.receive(TIMEOUT_MS)).as("broadcast from the dgram VM").isEqualTo(hello);
+                for (int round = 0; round < 2; round++)
+                {
+                    for (int i = 0; i < 100; i++)
+                    {
+                        final byte[] there = Frames.ethernet(MAC_D, MAC_S, 0x0800, 46 + i * 13);
+                        s.send(there);
+                        assertThat(d.receive(TIMEOUT_MS)).as("round %d frame %d to vm2", round, i).isEqualTo(there);
+                        final byte[] back = Frames.ethernet(MAC_S, MAC_D, 0x0800, 46 + i * 11);
+                        d.send(back);
+                        assertThat(s.receive(TIMEOUT_MS)).as("round %d frame %d to vm1", round, i).isEqualTo(back);
+                    }
+                    Thread.sleep(100); // past the window: the loops block again, and must wake for the next round
+                }
+                busy.addUnix(UnixPortSpec.access("vm3", dir.resolve("vm3.sock"), UnixPortSpec.Framing.STREAM, 1));
+                assertThat(busy.ports().ports()).hasSize(3);
+            }
+        }
+    }
+
+    @Test
     void shouldSwitchFramesBetweenStreamAndDatagramClients() throws Exception
     {
         stream("vm1");
