@@ -6,11 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Picks the coding loop: the SIMD one (3-5× faster, see docs/BENCHMARKS.md) whenever the JVM was started with
- * {@code --add-modules jdk.incubator.vector}, at the widest vector size the CPU shuffles bytes well at, unless
- * {@code -Dl2mesh.fec.simd=false} (the table loop) or {@code =128|256|512} (that size); the portable table loop
- * without the module. The launcher adds the module with {@code L2MESH_FEC_SIMD=1}; the JVM then prints one
- * warning at start-up, as for any incubator module.
+ * Picks the coding loop: the SIMD one (5-10× faster, see docs/BENCHMARKS.md) whenever the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}, at the widest vector size the CPU shuffles bytes well at, once it is
+ * warm ({@link WarmingCodingLoop}), unless {@code -Dl2mesh.fec.simd=false} (the table loop) or
+ * {@code =128|256|512} (that size, from the first call); the portable table loop without the module. The
+ * launcher adds the module unless {@code L2MESH_FEC_SIMD=0}; the JVM then prints one warning at start-up, as for
+ * any incubator module.
  */
 public final class CodingLoops
 {
@@ -31,7 +32,9 @@ public final class CodingLoops
         {
             return vector(Integer.parseInt(setting));
         }
-        return vector(preferredBits(cpuFlags(), VectorLoopFactory.preferredBits()));
+        // The table loop until the SIMD one is compiled and measured faster: see WarmingCodingLoop.
+        return new WarmingCodingLoop(TableCodingLoop.INSTANCE,
+            vector(preferredBits(cpuFlags(), VectorLoopFactory.preferredBits())));
     }
 
     /**

@@ -9,6 +9,7 @@ import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.fec.CodingLoop;
 import io.l2mesh.fec.CodingLoops;
+import io.l2mesh.fec.WarmingCodingLoop;
 import io.l2mesh.fec.stream.FecEncoder;
 import io.l2mesh.fec.stream.FrameSink;
 import io.l2mesh.fec.stream.ShardHeaderFlyweight;
@@ -735,6 +736,15 @@ public final class TunnelPort extends Port
     /**
      * @return the (k, m) a peer is sent with now.
      */
+    /**
+     * The Reed-Solomon loop FEC codes with now, and for a loop still warming up, how that went.
+     */
+    public String codingLoopDescription()
+    {
+        return codingLoop instanceof WarmingCodingLoop warming ?
+            warming.name() + " (SIMD warm-up: " + warming.warmUpOutcome() + ")" : codingLoop.name();
+    }
+
     public FecSpec fecFor(final String peerName)
     {
         final Peer peer = peer(peerName);

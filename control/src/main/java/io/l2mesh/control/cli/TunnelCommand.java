@@ -168,6 +168,10 @@ final class TunnelCommand
                         String.format("%.5f", p.path("residual_loss").asDouble()));
                 }
                 out.print(table.render());
+                if (!result.isEmpty())
+                {
+                    out.println("coding loop: " + result.get(0).path("coding_loop").asText());
+                }
             });
         }
     }

@@ -104,6 +104,7 @@ final class TunnelCommands
                 final long frames = peer.stats().rxPackets() + decoded[2];
                 // Residual loss: frames the FEC could not rebuild, among all frames that were due.
                 p.put("residual_loss", frames == 0 ? 0.0 : (double)decoded[2] / frames);
+                p.put("coding_loop", tunnel.codingLoopDescription());
             }
         }
         return result;
