@@ -3,8 +3,9 @@
 # (b) l2mesh VXLAN ports, (c) the l2mesh encrypted tunnel, (d) the encrypted tunnel with FEC (10, 4), in one
 # invocation, printing each and the ratios to (a); plus references measured the same way: a C TAP-over-UDP
 # forwarder (bench/reference/tapudp.c: what one userspace hop per node costs on this machine), wireguard-go and
-# tinc in switch mode (Debian's packages; skipped with a note when not installed). BENCH_SETUPS="..." runs some. The nodes are namespaces joined by a veth; with l2mesh, each
-# node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
+# tinc in switch mode (Debian's packages; skipped with a note when not installed); and the encrypted tunnel in the
+# opt-in low-latency mode (switch.busy-poll-us). BENCH_SETUPS="..." runs some. The nodes are namespaces joined by
+# a veth; with l2mesh, each node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
 #   ping RTT p50/p99 over PINGS pings at 10 ms intervals. Each setup gets 3 s of TCP first, not recorded, so
@@ -65,8 +66,9 @@ l2mesh_nodes() { # port YAML for node a, for node b; hosts on TAPs of MTU $3
     local node yaml
     for node in a b; do
         if [ $node = a ]; then yaml=$1; else yaml=$2; fi
-        printf 'switch:\n  loops: 2\nports:\n  - name: tbt%s%s\n%s\ncontrol:\n  socket: %s/%s.sock\n' \
-            $node $id "$yaml" "$work" $node > "$work/$node.yaml"
+        printf 'switch:\n  loops: %s\n  busy-poll-us: %s\nports:\n  - name: tbt%s%s\n%s\n' \
+            "${loops:-2}" "${busy_poll_us:-0}" $node $id "$yaml" > "$work/$node.yaml"
+        printf 'control:\n  socket: %s/%s.sock\n' "$work" $node >> "$work/$node.yaml"
         local ns=$ua
         [ $node = b ] && ns=$ub
         ip netns exec $ns "$l2mesh" run -c "$work/$node.yaml" > "$work/$node.log" 2>&1 &
@@ -87,7 +89,7 @@ l2mesh_nodes() { # port YAML for node a, for node b; hosts on TAPs of MTU $3
 echo "bench: $(nproc) cores, $(uname -r), l2mesh $sha, ${duration}s per iperf3 run, $pings pings" | tee "$out"
 
 # Each setup runs on a fresh underlay; BENCH_SETUPS picks some (default: all of them, in this order).
-setups="${BENCH_SETUPS:-kernel-vxlan c-tap-udp wireguard-go tinc-switch l2mesh-vxlan l2mesh-tunnel}"
+setups="${BENCH_SETUPS:-kernel-vxlan c-tap-udp wireguard-go tinc-switch l2mesh-vxlan l2mesh-tunnel l2mesh-busy-poll}"
 
 as_node_hosts() { # measure with the node namespaces as the hosts (for the kernel's vxlan and L3 tunnels)
     local saved_a=$ns_a saved_b=$ns_b
@@ -188,14 +190,36 @@ tunnel_yaml() { # node, its address, the other node, its address
     printf '    peers:\n      - {name: %s, public-key: "%s", endpoint: "%s:51820"}\n' "$3" "$(cat "$work/$3.pub")" "$4"
 }
 
-run_l2mesh_tunnel() { # (c) and (d) the encrypted tunnel, then with FEC (10, 4) switched on at run time
+tunnel_nodes() {
     (umask 077; "$l2mesh" keygen > "$work/a.key"; "$l2mesh" keygen > "$work/b.key")
     "$l2mesh" pubkey < "$work/a.key" > "$work/a.pub"; "$l2mesh" pubkey < "$work/b.key" > "$work/b.pub"
     l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1380
+}
+
+run_l2mesh_tunnel() { # (c) and (d) the encrypted tunnel, then with FEC (10, 4) switched on at run time
+    tunnel_nodes
     measure l2mesh-tunnel
     for node in a b; do ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl \
         --socket "$work/$node.sock" fec set mesh0 10 4 > /dev/null; done
+    # The first FEC frames start the SIMD loop's warm-up (fec/WarmingCodingLoop); measure once both nodes use it.
+    ip netns exec $ns_a ping -c 20 -i 0.01 $addr_b > /dev/null
+    for node in a b; do
+        for _ in $(seq 300); do
+            ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl --socket "$work/$node.sock" \
+                fec show | grep -q "coding loop: vector" && break
+            sleep 0.1
+        done
+        echo "bench: node $node $(ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl \
+            --socket "$work/$node.sock" fec show | grep "coding loop")" | tee -a "$out"
+    done
     measure l2mesh-tunnel-fec
+}
+
+run_l2mesh_busy_poll() { # the encrypted tunnel with the opt-in low-latency mode: loops poll for 100 ms after
+    # their last frame instead of sleeping (switch.busy-poll-us), so a ping every 10 ms finds them running. Same 2
+    # loops per node as the other setups (BUSY_POLL_LOOPS=1 gives each node's one loop a core of its own).
+    loops=${BUSY_POLL_LOOPS:-2} busy_poll_us=100000 tunnel_nodes
+    measure l2mesh-busy-poll
 }
 
 for setup in $setups; do
@@ -215,12 +239,12 @@ for name, v in rows.items():
     print("%-20s %12.2f %14.0f %9.0f %9.0f %10s %10s %9s %11s" % (name, v[0], v[1], v[2], v[3],
           ratio(v[0], ref and ref[0]), ratio(v[1], ref and ref[1]), ratio(v[0], c and c[0]),
           ratio(v[2], c and c[2])))
-tunnel = rows.get("l2mesh-tunnel")
-for other in ("wireguard-go", "tinc-switch"):
-    if tunnel and other in rows:
-        o = rows[other]
-        print("l2mesh tunnel vs %s: TCP %.2fx, 64 B UDP %.2fx, RTT p50 %.2fx" % (other, tunnel[0] / o[0],
-              tunnel[1] / o[1], tunnel[2] / o[2]))
+for mine in ("l2mesh-tunnel", "l2mesh-busy-poll"):
+    for other in ("wireguard-go", "tinc-switch"):
+        if mine in rows and other in rows:
+            t, o = rows[mine], rows[other]
+            print("%s vs %s: TCP %.2fx, 64 B UDP %.2fx, RTT p50 %.2fx" % (mine, other, t[0] / o[0], t[1] / o[1],
+                  t[2] / o[2]))
 fec, plain = rows.get("l2mesh-tunnel-fec"), rows.get("l2mesh-tunnel")
 if fec and plain:
     print("FEC (10, 4) keeps %.0f %% of the encrypted tunnel's TCP throughput" % (100 * fec[0] / plain[0]))

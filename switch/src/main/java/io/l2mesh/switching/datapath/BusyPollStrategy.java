@@ -11,9 +11,9 @@ import java.util.function.LongSupplier;
  * <p>
  * Why: a loop that blocks pays a thread wake-up per frame once traffic pauses, and on virtual machines that
  * wake-up, plus the code and page-table caches gone cold while the vCPU idled, costs far more than forwarding the
- * frame (docs/BENCHMARKS.md, "Where the tunnel's RTT goes"). A loop that keeps polling stays on its CPU and warm,
- * at the price of that CPU. The window bounds the price: a loop with no traffic for {@code windowNs} goes back to
- * sleeping, like the kernel's {@code net.core.busy_poll}, but for the whole loop.
+ * frame (docs/design.md, "Low-latency mode"; docs/BENCHMARKS.md). A loop that keeps polling stays on its CPU
+ * and warm, at the price of that CPU. The window bounds the price: a loop with no traffic for {@code windowNs}
+ * goes back to sleeping, like the kernel's {@code net.core.busy_poll}, but for the whole loop.
  * <p>
  * Each poll is an {@code epoll_wait} with a zero timeout made by Netty's event loop, which runs its tasks and due
  * timers between polls, so commands from control threads and port timers keep working while the loop spins. Any
