@@ -77,7 +77,7 @@ public final class WarmingCodingLoop implements CodingLoop
     private CodingLoop loop()
     {
         final CodingLoop loop = current;
-        // One read of a plain field per call once warm: the flag is set, so no CAS on the hot path.
+        // One volatile read per call; the flag is read only until the warm-up started, the CAS only once.
         if (loop == portable && !warmUpStarted.getPlain() && warmUpStarted.compareAndSet(false, true))
         {
             startWarmUp();
@@ -111,7 +111,6 @@ public final class WarmingCodingLoop implements CodingLoop
         warmUpOutcome = "warming";
         final Thread thread = new Thread(this::warmUp, "l2mesh-fec-warmup");
         thread.setDaemon(true);
-        thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
     }
 
