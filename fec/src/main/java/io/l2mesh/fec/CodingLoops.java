@@ -32,9 +32,9 @@ public final class CodingLoops
         {
             return vector(Integer.parseInt(setting));
         }
-        // The table loop until the SIMD one is compiled and measured faster: see WarmingCodingLoop.
-        return new WarmingCodingLoop(TableCodingLoop.INSTANCE,
-            vector(preferredBits(cpuFlags(), VectorLoopFactory.preferredBits())));
+        // The table loop until the SIMD one is compiled and measured faster: see WarmingCodingLoop. One per JVM:
+        // compiled code is shared by every thread, so one warm-up serves every tunnel port.
+        return SharedWarmingLoop.INSTANCE;
     }
 
     /**
@@ -86,6 +86,12 @@ public final class CodingLoops
             throw new IllegalStateException("the SIMD coding loop needs --add-modules jdk.incubator.vector");
         }
         return VectorLoopFactory.create(bits);
+    }
+
+    private static final class SharedWarmingLoop
+    {
+        static final CodingLoop INSTANCE = new WarmingCodingLoop(TableCodingLoop.INSTANCE,
+            vector(preferredBits(cpuFlags(), VectorLoopFactory.preferredBits())));
     }
 
     /**

@@ -33,7 +33,6 @@ public final class WarmingCodingLoop implements CodingLoop
     private final AtomicBoolean warmUpStarted = new AtomicBoolean();
     private volatile CodingLoop current;
     private volatile String warmUpOutcome = "not started";
-
     private final long warmUpLimitNs;
 
     public WarmingCodingLoop(final CodingLoop portable, final CodingLoop fast)
