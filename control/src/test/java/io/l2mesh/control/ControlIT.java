@@ -320,6 +320,34 @@ class ControlIT
         assertThat(byCred.exitCode()).isEqualTo(3);
         assertThat(byCred.output()).contains("PERMISSION_DENIED: uid 65534 may not use the control socket");
         assertThat(json("status").path("control_refused").asLong()).isEqualTo(1);
+
+        // Clients that send their request after the server has accepted them still read the refusal (not
+        // ECONNRESET or EPIPE), and one that never sends is hung up on.
+        final String clients = String.join("\n",
+            "import socket, time",
+            "for i in range(20):",
+            "    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+            "    s.settimeout(10)",
+            "    s.connect('" + socket + "')",
+            "    time.sleep(0.02)",
+            "    try:",
+            "        s.send(b'{\"cmd\":\"status\"}')",
+            "        print('answer', i, s.recv(65536).decode())",
+            "    except OSError as e:",
+            "        print('failed', i, e)",
+            "    s.close()",
+            "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+            "s.settimeout(10)",
+            "s.connect('" + socket + "')",
+            "print('silent client read', len(s.recv(65536)), 'bytes')");
+        final Cmd.Result late = Cmd.run(60_000, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "/usr/bin/python3", "-c", clients);
+        assertThat(late.exitCode()).as(late.output()).isZero();
+        assertThat(late.output()).doesNotContain("failed").contains("silent client read 0 bytes");
+        assertThat(late.output().lines().filter(l -> l.startsWith("answer") && l.contains("PERMISSION_DENIED")))
+            .hasSize(20);
+        assertThat(json("status").path("control_refused").asLong()).isEqualTo(22);
+        assertThat(json("status").path("control_clients").asLong()).isEqualTo(1); // the status request itself
     }
 
     @Test

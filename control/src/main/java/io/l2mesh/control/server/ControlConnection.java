@@ -22,6 +22,8 @@ import java.lang.foreign.ValueLayout;
  */
 final class ControlConnection extends ControlServer.RegisteredHandle
 {
+    static final int MAX_READ_BEFORE_REFUSAL = 16;
+
     private final ControlServer server;
     private final SeqpacketSocket socket;
     private final PeerCred peer;
@@ -30,6 +32,7 @@ final class ControlConnection extends ControlServer.RegisteredHandle
     private final MemorySegment receiveBuffer = arena.allocate(ProtocolVersion.MAX_MESSAGE_BYTES + 1L);
     private final byte[] request = new byte[ProtocolVersion.MAX_MESSAGE_BYTES];
     private ScheduledFuture<?> stream;
+    private String refusal;
     private boolean closed;
 
     ControlConnection(final ControlServer server, final SeqpacketSocket socket, final PeerCred peer)
@@ -50,15 +53,29 @@ final class ControlConnection extends ControlServer.RegisteredHandle
         return closed;
     }
 
+    /**
+     * Answers this client's first request with {@code PERMISSION_DENIED} and hangs up. The answer waits for the
+     * request: closing a unix socket with a message still unread resets the peer, which then reads ECONNRESET
+     * instead of the refusal (and a client that has not sent yet would see EPIPE).
+     */
     void refuse(final String why)
     {
-        send(ControlCodec.error(ErrorCode.PERMISSION_DENIED, why));
-        close();
+        refusal = why;
+    }
+
+    boolean isRefused()
+    {
+        return refusal != null;
     }
 
     @Override
     public void handle(final IoRegistration registration, final IoEvent event)
     {
+        if (refusal != null)
+        {
+            answerRefused();
+            return;
+        }
         while (!closed)
         {
             final long n = socket.receive(receiveBuffer);
@@ -93,6 +110,27 @@ final class ControlConnection extends ControlServer.RegisteredHandle
                 send(ControlCodec.error(ErrorCode.FAILED, ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             }
         }
+    }
+
+    private void answerRefused()
+    {
+        // Read what the client sent (one request from a well-behaved client; a bounded number from any other),
+        // so the close that follows leaves nothing unread.
+        for (int i = 0; i < MAX_READ_BEFORE_REFUSAL; i++)
+        {
+            final long n = socket.receive(receiveBuffer);
+            if (n == -Errno.EAGAIN)
+            {
+                break;
+            }
+            if (n <= 0)
+            {
+                close(); // the client hung up first: nobody to answer
+                return;
+            }
+        }
+        send(ControlCodec.error(ErrorCode.PERMISSION_DENIED, refusal));
+        close();
     }
 
     /**

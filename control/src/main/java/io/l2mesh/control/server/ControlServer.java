@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,6 +31,8 @@ public final class ControlServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     private static final int BACKLOG = 64;
+    private static final int MAX_REFUSING = 64;
+    private static final long REFUSAL_WAIT_MS = 2_000;
 
     private final Path path;
     private final SeqpacketSocket listener;
@@ -39,6 +42,7 @@ public final class ControlServer implements AutoCloseable
     private final CommandHandler commands;
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicInteger refusing = new AtomicInteger(); // refused clients waiting to send their request
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
 
@@ -110,7 +114,7 @@ public final class ControlServer implements AutoCloseable
 
     public int connectionCount()
     {
-        return connections.size();
+        return Math.max(0, connections.size() - refusing.get());
     }
 
     void onRequest()
@@ -127,7 +131,10 @@ public final class ControlServer implements AutoCloseable
 
     void forget(final ControlConnection connection)
     {
-        connections.remove(connection);
+        if (connections.remove(connection) && connection.isRefused())
+        {
+            refusing.decrementAndGet();
+        }
     }
 
     io.netty.util.concurrent.Future<IoRegistration> register(final RegisteredHandle handle)
@@ -158,8 +165,16 @@ public final class ControlServer implements AutoCloseable
             if (!authorizer.allows(peer))
             {
                 refused.incrementAndGet();
+                if (refusing.get() >= MAX_REFUSING)
+                {
+                    // A flood of refused clients: hang up at once rather than hold their sockets open.
+                    connection.close();
+                    continue;
+                }
+                refusing.incrementAndGet();
                 connection.refuse(authorizer.refusal(peer));
-                continue;
+                // A refused client that never sends is hung up on after a while.
+                loop.schedule(connection::close, REFUSAL_WAIT_MS, TimeUnit.MILLISECONDS);
             }
             connections.add(connection);
             register(connection);
