@@ -29,6 +29,7 @@ public final class BusyPollStrategy implements SelectStrategy
     private final long windowNs;
     private final LongSupplier clock;
     private long lastReadyNs; // loop thread only
+    private boolean blocked; // loop thread only: the last answer was SELECT
 
     public BusyPollStrategy(final long windowNs)
     {
@@ -51,6 +52,13 @@ public final class BusyPollStrategy implements SelectStrategy
     {
         final int ready = selectSupplier.get();
         final long now = clock.getAsLong();
+        if (blocked)
+        {
+            // The loop slept in epoll_wait and woke: Netty handled what woke it (a ready fd, a task, a timer)
+            // without asking us, so this call is the first we hear of it. It is activity: start a window.
+            blocked = false;
+            lastReadyNs = now;
+        }
         if (ready > 0)
         {
             lastReadyNs = now;
@@ -68,6 +76,7 @@ public final class BusyPollStrategy implements SelectStrategy
             Thread.yield();
             return 0;
         }
+        blocked = true;
         return SelectStrategy.SELECT;
     }
 }

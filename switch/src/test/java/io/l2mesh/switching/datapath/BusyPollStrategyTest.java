@@ -54,6 +54,21 @@ class BusyPollStrategyTest
     }
 
     @Test
+    void shouldPollAgainAfterWakingFromABlockingWait() throws Exception
+    {
+        assertThat(step(false)).as("nothing has arrived yet").isEqualTo(SelectStrategy.SELECT);
+
+        // A frame woke the blocking epoll_wait and Netty handled it; the strategy hears of it at the next call,
+        // whose own zero-timeout poll finds nothing new. The loop must spin now, not go back to sleep.
+        now += 5 * WINDOW_NS;
+        assertThat(step(false)).as("woken: a new window starts").isZero();
+        now += WINDOW_NS - 1;
+        assertThat(step(false)).isZero();
+        now += 1;
+        assertThat(step(false)).as("idle for a whole window after waking: block").isEqualTo(SelectStrategy.SELECT);
+    }
+
+    @Test
     void shouldRunTasksRatherThanBlockWhenTasksAreWaiting() throws Exception
     {
         assertThat(step(true)).isZero();
