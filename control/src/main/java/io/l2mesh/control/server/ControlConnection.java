@@ -22,7 +22,7 @@ import java.lang.foreign.ValueLayout;
  */
 final class ControlConnection extends ControlServer.RegisteredHandle
 {
-    static final int MAX_READ_BEFORE_REFUSAL = 16;
+    private static final int MAX_READ_BEFORE_REFUSAL = 16;
 
     private final ControlServer server;
     private final SeqpacketSocket socket;
