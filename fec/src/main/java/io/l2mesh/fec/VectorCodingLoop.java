@@ -155,11 +155,8 @@ public final class VectorCodingLoop implements CodingLoop
         }
         else if (vectorLength < length)
         {
-            for (int j = 0; j < outputs; j++)
-            {
-                TableCodingLoop.INSTANCE.multiplyAccumulate(coefficients[j] & 0xff, in, inOffset + vectorLength,
-                    out, outOffset + j * outStride + vectorLength, length - vectorLength);
-            }
+            TableCodingLoop.INSTANCE.multiplyAccumulate(coefficients, in, inOffset + vectorLength, out,
+                outOffset + vectorLength, outStride, length - vectorLength);
         }
     }
 

@@ -734,9 +734,6 @@ public final class TunnelPort extends Port
     }
 
     /**
-     * @return the (k, m) a peer is sent with now.
-     */
-    /**
      * The Reed-Solomon loop FEC codes with now, and for a loop still warming up, how that went.
      */
     public String codingLoopDescription()
@@ -745,6 +742,9 @@ public final class TunnelPort extends Port
             warming.name() + " (SIMD warm-up: " + warming.warmUpOutcome() + ")" : codingLoop.name();
     }
 
+    /**
+     * @return the (k, m) a peer is sent with now.
+     */
     public FecSpec fecFor(final String peerName)
     {
         final Peer peer = peer(peerName);

@@ -17,11 +17,12 @@ import java.util.function.LongSupplier;
  * <p>
  * Each poll is an {@code epoll_wait} with a zero timeout made by Netty's event loop, which runs its tasks and due
  * timers between polls, so commands from control threads and port timers keep working while the loop spins. Any
- * ready fd counts as activity, a port's timer too (a tunnel's keepalive every few seconds restarts the window).
+ * ready fd counts as activity, so does waking from a blocking wait, a port's timer too (a tunnel's keepalive every
+ * few seconds restarts the window).
  * <p>
  * Known cost besides the CPU: a spinning loop is never woken, so it gets no wake-up preemption; while another
- * CPU-bound thread shares its CPU (the JIT compiling, shortly after start) a frame can wait for a scheduler tick
- * (4 ms here), which shows in the p99, not the p50.
+ * CPU-bound thread shares its CPU (the JIT compiling, tens of seconds after start under light traffic) a frame can
+ * wait for that thread's scheduler slice (milliseconds), which shows in the p99, not the p50.
  * One instance per loop, used by that loop's thread only.
  */
 public final class BusyPollStrategy implements SelectStrategy
@@ -70,9 +71,9 @@ public final class BusyPollStrategy implements SelectStrategy
         }
         if (now - lastReadyNs < windowNs)
         {
-            // Nothing ready: poll again. sched_yield, not a
-            // pause, so a spinning loop gives way at once to anything runnable on its CPU (the hosts' stacks, the
-            // other loops), and the CPU only spins when it would otherwise have gone idle.
+            // Nothing ready: poll again. sched_yield, not a pause, so a spinning loop gives way at once to anything
+            // runnable on its CPU (the hosts' stacks, the other loops), and the CPU only spins when it would
+            // otherwise have gone idle.
             Thread.yield();
             return 0;
         }
