@@ -6,10 +6,17 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * An {@code AF_PACKET}/{@code SOCK_RAW} socket on an existing interface (a veth end, a NIC), for a raw switch
- * port: promiscuous, not seeing its own transmissions ({@code PACKET_IGNORE_OUTGOING}), with a virtio-net header
- * before every frame ({@code PACKET_VNET_HDR}, so GSO super-frames pass whole, as with a vnet_hdr TAP), and
- * optionally in a {@code PACKET_FANOUT} hash group so several sockets (one per datapath loop) share the
- * interface's frames by flow. Non-blocking; one reader thread, writes from any thread.
+ * port: promiscuous, with a virtio-net header before every frame ({@code PACKET_VNET_HDR}, so GSO super-frames
+ * pass whole, as with a vnet_hdr TAP), and optionally in a {@code PACKET_FANOUT} hash group so several sockets
+ * (one per datapath loop) share the interface's frames by flow. Non-blocking; one reader thread, writes from any
+ * thread.
+ * <p>
+ * It never sees frames leaving the interface, neither its own nor those of the other sockets of its port nor the
+ * host's: a switch port's ingress is what arrives from the wire. A lone socket says so with
+ * {@code PACKET_IGNORE_OUTGOING}; in a fanout group the group's own hook decides, so the group is made with
+ * {@code PACKET_FANOUT_FLAG_IGNORE_OUTGOING} as well. (Without it, a loop's socket received what another loop's
+ * socket of the same port sent whenever the two were not in one group, and learned the senders' MACs on this
+ * port.)
  */
 public final class RawSocket implements FrameChannel, AutoCloseable
 {
@@ -26,8 +33,13 @@ public final class RawSocket implements FrameChannel, AutoCloseable
     static final int PACKET_FANOUT_HASH = 0;
     static final int PACKET_IGNORE_OUTGOING = 23;
     static final int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
-    /** As {@code fanoutGroup}: create a group whose id the kernel picks; read it back with {@link #fanoutGroup}. */
-    public static final int NEW_FANOUT_GROUP = 0;
+    static final int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000; // Linux 5.1 and later
+    /**
+     * As {@code fanoutGroup}: create a group whose id the kernel picks; read it back with {@link #fanoutGroup}.
+     * Not 0: the kernel's first unique id after boot (and after every wrap of its 16-bit counter) is 0, and that
+     * is a group to join like any other.
+     */
+    public static final int NEW_FANOUT_GROUP = -2;
     /** Pass as {@code fanoutGroup} for a socket in no group. */
     public static final int NO_FANOUT = -1;
     // Measurement switch only (bench/raw-rx.sh): a TPACKET_V3 receive ring of this many 1 MiB blocks instead of
@@ -51,7 +63,7 @@ public final class RawSocket implements FrameChannel, AutoCloseable
 
     /**
      * @param fanoutGroup {@link #NO_FANOUT}, {@link #NEW_FANOUT_GROUP} (the kernel picks an id no one else uses),
-     *                    or the id of a group another socket of the same port created.
+     *                    or the id (0..65535) of a group another socket of the same port created.
      * @throws NativeError ENODEV when there is no such interface, EPERM without CAP_NET_RAW.
      */
     public static RawSocket open(final String interfaceName, final int fanoutGroup)
@@ -99,13 +111,18 @@ public final class RawSocket implements FrameChannel, AutoCloseable
                 if (fanoutGroup == NEW_FANOUT_GROUP)
                 {
                     // A unique id: a fixed one could be joined by another process on this host and steal frames.
-                    socket.setInt(PACKET_FANOUT,
-                        (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16, "PACKET_FANOUT (new group)");
+                    socket.setInt(PACKET_FANOUT, (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID |
+                        PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16, "PACKET_FANOUT (new group)");
                 }
-                else if (fanoutGroup > 0)
+                else if (fanoutGroup >= 0 && fanoutGroup <= 0xffff)
                 {
-                    socket.setInt(PACKET_FANOUT, (fanoutGroup & 0xffff) | (PACKET_FANOUT_HASH << 16),
-                        "PACKET_FANOUT");
+                    // The same type and flags as the group's creator, or the kernel refuses to add us (EINVAL).
+                    socket.setInt(PACKET_FANOUT, fanoutGroup |
+                        ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16), "PACKET_FANOUT");
+                }
+                else if (fanoutGroup != NO_FANOUT)
+                {
+                    throw new IllegalArgumentException("fanout group " + fanoutGroup + " is not 0..65535");
                 }
                 return socket;
             }
