@@ -1,6 +1,7 @@
 package io.l2mesh.control;
 
 import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.SeqpacketSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

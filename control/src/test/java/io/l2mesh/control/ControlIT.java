@@ -5,6 +5,7 @@ import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.testkit.Cmd;
 import io.l2mesh.testkit.Netns;
 import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.SeqpacketSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

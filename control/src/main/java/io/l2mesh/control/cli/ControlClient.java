@@ -2,7 +2,7 @@ package io.l2mesh.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.l2mesh.control.SeqpacketSocket;
+import io.l2mesh.tuntap.SeqpacketSocket;
 import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.control.protocol.ControlException;
 import io.l2mesh.control.protocol.ErrorCode;

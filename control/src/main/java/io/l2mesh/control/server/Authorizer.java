@@ -1,6 +1,6 @@
 package io.l2mesh.control.server;
 
-import io.l2mesh.control.PeerCred;
+import io.l2mesh.tuntap.PeerCred;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.l2mesh.control.server;
 
-import io.l2mesh.control.PeerCred;
-import io.l2mesh.control.SeqpacketSocket;
+import io.l2mesh.tuntap.PeerCred;
+import io.l2mesh.tuntap.SeqpacketSocket;
 import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.control.protocol.ControlException;
 import io.l2mesh.control.protocol.ErrorCode;

@@ -1,6 +1,6 @@
 package io.l2mesh.control.server;
 
-import io.l2mesh.control.SeqpacketSocket;
+import io.l2mesh.tuntap.SeqpacketSocket;
 import io.l2mesh.switching.Switch;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
@@ -160,7 +160,7 @@ public final class ControlServer implements AutoCloseable
         SeqpacketSocket client;
         while ((client = listener.accept()) != null)
         {
-            final io.l2mesh.control.PeerCred peer = client.peerCred();
+            final io.l2mesh.tuntap.PeerCred peer = client.peerCred();
             final ControlConnection connection = new ControlConnection(this, client, peer);
             if (!authorizer.allows(peer))
             {

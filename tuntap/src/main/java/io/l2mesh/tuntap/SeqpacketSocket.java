@@ -1,9 +1,5 @@
-package io.l2mesh.control;
+package io.l2mesh.tuntap;
 
-import io.l2mesh.tuntap.Errno;
-import io.l2mesh.tuntap.Libc;
-import io.l2mesh.tuntap.NativeError;
-import io.l2mesh.tuntap.UnixAddress;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -22,16 +18,16 @@ import java.nio.file.Path;
  */
 public final class SeqpacketSocket implements AutoCloseable
 {
-    static final int AF_UNIX = 1;
+    public static final int AF_UNIX = 1;
     static final int SOCK_SEQPACKET = 5;
     static final int SOCK_NONBLOCK = 0x800;
-    static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
     static final int SO_PEERCRED = 17;
     static final int MSG_TRUNC = 0x20;
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
-    static final int SUN_PATH_MAX = 108;
+    public static final int SUN_PATH_MAX = 108;
 
     private final int fd;
     private final Arena arena = Arena.ofShared();

@@ -1,4 +1,4 @@
-package io.l2mesh.control;
+package io.l2mesh.tuntap;
 
 /**
  * The credentials of the process at the other end of a unix socket, from {@code SO_PEERCRED}.
