@@ -30,7 +30,7 @@ final class DemoCommand implements Callable<Integer>
         {
             for (int i = 0; i < 2; i++)
             {
-                sw.addTap(TapPortSpec.access(taps[i], 1));
+                new PortFactory(sw).tap(TapPortSpec.access(taps[i], 1));
                 Shell.check("ip", "netns", "add", ns[i]);
                 Shell.check("ip", "link", "set", taps[i], "netns", ns[i]);
                 Shell.check("ip", "-n", ns[i], "addr", "add", addresses[i] + "/24", "dev", taps[i]);

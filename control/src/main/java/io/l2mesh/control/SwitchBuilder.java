@@ -1,6 +1,5 @@
 package io.l2mesh.control;
 
-import io.l2mesh.control.config.ConfigDiff;
 import io.l2mesh.control.config.L2meshConfig;
 import io.l2mesh.control.config.PortConfig;
 import io.l2mesh.control.config.StaticMacConfig;
@@ -21,9 +20,10 @@ public final class SwitchBuilder
         final Switch sw = Switch.start(config.switchContext());
         try
         {
+            final PortFactory factory = new PortFactory(sw);
             for (final PortConfig port : config.ports())
             {
-                ConfigDiff.addPort(sw, port);
+                factory.add(port);
             }
             for (final StaticMacConfig entry : config.staticMacs())
             {

@@ -226,7 +226,7 @@ class BridgeIT
     @Test
     void shouldRefuseRawTrunkPort()
     {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lab.sw().addRaw("lo",
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PortFactory(lab.sw()).raw("lo",
                 VlanRules.trunk(new int[] {10}, VlanRules.NONE), Integer.MAX_VALUE))
             .hasMessageContaining("must be an access port");
     }

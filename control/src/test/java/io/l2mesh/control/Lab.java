@@ -46,7 +46,7 @@ final class Lab implements AutoCloseable
 
     Host host(final String role, final TapPortSpec spec, final String cidr)
     {
-        final Port port = sw.addTap(spec);
+        final Port port = new PortFactory(sw).tap(spec);
         final Netns ns = Netns.create(role);
         namespaces.add(ns);
         ns.adopt(spec.name(), cidr);
@@ -64,7 +64,7 @@ final class Lab implements AutoCloseable
         final Netns ns = Netns.create(role);
         namespaces.add(ns);
         ns.adopt(nsEnd, cidr);
-        final Port port = sw.addRaw(hostEnd, rules, MacLimits.UNLIMITED);
+        final Port port = new PortFactory(sw).raw(hostEnd, rules, MacLimits.UNLIMITED);
         return new Host(ns, port, nsEnd, cidr.substring(0, cidr.indexOf('/')));
     }
 

@@ -68,9 +68,10 @@ class UnixPortIT
     {
         final Lab.Host ns = lab.host("u", VlanRules.access(1), "198.18.60.1/24");
         final Path streamPath = dir.resolve("vm1.sock");
-        final Port streamPort = lab.sw().addUnix(
+        final Port streamPort = new PortFactory(lab.sw()).unix(
             UnixPortSpec.access("vm1", streamPath, UnixPortSpec.Framing.STREAM, 1));
-        lab.sw().addUnix(UnixPortSpec.access("vm2", dir.resolve("vm2.sock"), UnixPortSpec.Framing.DGRAM, 1));
+        new PortFactory(lab.sw()).unix(
+            UnixPortSpec.access("vm2", dir.resolve("vm2.sock"), UnixPortSpec.Framing.DGRAM, 1));
 
         final TinyHost streamHost = new TinyHost(MAC_STREAM, new byte[] {(byte)198, 18, 60, 2});
         final TinyHost dgramHost = new TinyHost(MAC_DGRAM, new byte[] {(byte)198, 18, 60, 3});

@@ -6,21 +6,11 @@ import io.l2mesh.switching.datapath.DatapathLoop;
 import io.l2mesh.switching.fdb.MacAger;
 import io.l2mesh.switching.fdb.MacLimits;
 import io.l2mesh.switching.fdb.MacTable;
-import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.PortTable;
 import io.l2mesh.switching.port.PortTableRef;
-import io.l2mesh.switching.port.RawPort;
-import io.l2mesh.switching.port.TapPort;
-import io.l2mesh.switching.port.TapPortSpec;
-import io.l2mesh.switching.port.unix.UnixDatagramPort;
-import io.l2mesh.switching.port.unix.UnixPortSpec;
-import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.ErrorLog;
 import io.l2mesh.switching.vlan.VlanRules;
-import io.l2mesh.tuntap.RawSocket;
-import io.l2mesh.tuntap.TapDevice;
-import io.l2mesh.tuntap.TapOptions;
 import io.l2mesh.tuntap.netlink.RtnlLink;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandlerFactory;
@@ -124,138 +114,38 @@ public final class Switch implements AutoCloseable
     }
 
     /**
-     * Creates (or attaches to) a TAP device, sets its MTU, MAC and link up, and starts switching its frames.
-     *
-     * @throws IllegalArgumentException for a name in use.
-     * @throws io.l2mesh.tuntap.NativeError or {@link io.l2mesh.tuntap.netlink.NetlinkError} if the kernel refuses.
-     */
-    public synchronized TapPort addTap(final TapPortSpec spec)
-    {
-        requireOpen();
-        checkNameFree(spec.name());
-        final int queues = spec.queues() == 0 ? loops.length : Math.min(spec.queues(), loops.length);
-        final TapDevice device = TapDevice.open(
-            new TapOptions(spec.name(), queues, queues > 1, spec.offloads(), spec.persistent()));
-        try
-        {
-            final RtnlLink link = rtnl();
-            if (spec.mtu() != 0)
-            {
-                link.setMtu(device.name(), spec.mtu());
-            }
-            if (spec.mac() >= 0)
-            {
-                link.setMac(device.name(), MacAddresses.toBytes(spec.mac()));
-            }
-            link.setUp(device.name(), true);
-            final int mtu = link.get(device.name()).mtu();
-            final int id = portTable.get().freeId();
-            final TapPort port = new TapPort(id, device, spec.vlanRules(), mtu, loops.length, context.burstSize());
-            macTable.limits().portLimit(id, spec.macLimit());
-            attach(port);
-            LOG.info("port {} added: {}, mtu {}, {} queue(s){}", port.name(), spec.vlanRules(), mtu, queues,
-                spec.offloads() ? ", offloads" : "");
-            return port;
-        }
-        catch (final RuntimeException ex)
-        {
-            device.close();
-            throw ex;
-        }
-    }
-
-    /**
-     * Attaches an existing interface through {@code AF_PACKET} (one fanout socket per loop), in access mode.
-     *
-     * @throws IllegalArgumentException for a trunk (raw ports do not see 802.1Q tags yet) or a name in use.
-     */
-    public synchronized RawPort addRaw(final String name, final VlanRules rules, final int macLimit)
-    {
-        requireOpen();
-        checkNameFree(name);
-        if (rules.mode() != io.l2mesh.switching.vlan.VlanMode.ACCESS)
-        {
-            throw new IllegalArgumentException("raw port '" + name + "' must be an access port: the kernel hands " +
-                "AF_PACKET sockets frames with their 802.1Q tags already removed");
-        }
-        final int id = portTable.get().freeId();
-        final RawSocket[] sockets = new RawSocket[loops.length];
-        try
-        {
-            rtnl().setUp(name, true); // before the sockets exist, so none starts with a stale ENETDOWN
-            sockets[0] = RawSocket.open(name, sockets.length > 1 ? RawSocket.NEW_FANOUT_GROUP : RawSocket.NO_FANOUT);
-            for (int i = 1; i < sockets.length; i++)
-            {
-                sockets[i] = RawSocket.open(name, sockets[0].fanoutGroup());
-            }
-            final int mtu = rtnl().get(name).mtu();
-            final RawPort port = new RawPort(id, sockets, rules, mtu, loops.length, context.burstSize());
-            macTable.limits().portLimit(id, macLimit);
-            attach(port);
-            LOG.info("port {} added: raw, {}, mtu {}", name, rules, mtu);
-            return port;
-        }
-        catch (final RuntimeException ex)
-        {
-            for (final RawSocket socket : sockets)
-            {
-                if (socket != null)
-                {
-                    socket.close();
-                }
-            }
-            throw ex;
-        }
-    }
-
-    /**
-     * Opens a unix socket for a QEMU VM ({@code -netdev dgram} or {@code stream}) and switches its frames.
-     *
-     * @throws IllegalArgumentException when the name or the path is in use by another port.
-     * @throws IllegalStateException when another process serves the path.
-     */
-    public synchronized Port addUnix(final UnixPortSpec spec)
-    {
-        requireOpen();
-        checkNameFree(spec.name());
-        for (final Port other : portTable.get().ports())
-        {
-            if ((other instanceof UnixStreamPort s && s.path().equals(spec.path())) ||
-                (other instanceof UnixDatagramPort d && d.path().equals(spec.path())))
-            {
-                throw new IllegalArgumentException("port " + other.name() + " already serves " + spec.path());
-            }
-        }
-        final int id = portTable.get().freeId();
-        final Port port = spec.framing() == UnixPortSpec.Framing.DGRAM ?
-            new UnixDatagramPort(id, spec.name(), spec.path(), spec.fileMode(), spec.vlanRules(), spec.mtu(),
-                loops.length, context.burstSize()) :
-            new UnixStreamPort(id, spec.name(), spec.path(), spec.fileMode(), spec.vlanRules(), spec.mtu(),
-                loops.length, context.burstSize());
-        try
-        {
-            macTable.limits().portLimit(id, spec.macLimit());
-            attach(port);
-        }
-        catch (final RuntimeException ex)
-        {
-            port.close();
-            throw ex;
-        }
-        LOG.info("port {} added: unix {} on {}, {}, mtu {}", spec.name(), spec.framing().label(), spec.path(),
-            spec.vlanRules(), spec.mtu());
-        return port;
-    }
-
-    /**
-     * Adds a port of any kind built by {@code factory} from a free port id (memory ports, later tunnels).
+     * Adds a port built by {@code factory} from a free port id, with no MAC limit of its own.
      */
     public synchronized <P extends Port> P addPort(final IntFunction<P> factory)
     {
+        return addPort(factory, MacLimits.UNLIMITED);
+    }
+
+    /**
+     * Adds a port of any kind built by {@code factory} from a free port id (the port kinds' own {@code open}
+     * methods; {@code io.l2mesh.control.PortFactory} picks one from a config): its MAC limit holds from its first
+     * frame on. A port that cannot be attached is closed again.
+     *
+     * @throws IllegalArgumentException for a name in use.
+     */
+    public synchronized <P extends Port> P addPort(final IntFunction<P> factory, final int macLimit)
+    {
         requireOpen();
         final P port = factory.apply(portTable.get().freeId());
-        checkNameFree(port.name());
-        attach(port);
+        try
+        {
+            checkNameFree(port.name());
+            macTable.limits().portLimit(port.id(), macLimit);
+            attach(port);
+        }
+        catch (final RuntimeException ex)
+        {
+            macTable.limits().portLimit(port.id(), MacLimits.UNLIMITED);
+            port.close();
+            throw ex;
+        }
+        LOG.info("port {} added: {}, {}, mtu {}{}", port.name(), port.kind(), port.vlanRules(), port.mtu(),
+            port.endpoint() == null ? "" : ", " + port.endpoint());
         return port;
     }
 
@@ -351,7 +241,10 @@ public final class Switch implements AutoCloseable
         }
     }
 
-    private RtnlLink rtnl()
+    /**
+     * @return the switch's rtnetlink socket, for port factories (control side only, like every method here).
+     */
+    public synchronized RtnlLink rtnl()
     {
         if (rtnl == null)
         {

@@ -117,7 +117,7 @@ public final class ConfigWriter
      */
     public static ObjectNode port(final PortConfig port)
     {
-        final TapPortSpec spec = port.tap();
+        final TapPortSpec spec = port.common();
         final ObjectNode p = YAML.createObjectNode();
         p.put("name", spec.name());
         p.put("type", port.type());

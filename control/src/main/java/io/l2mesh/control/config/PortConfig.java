@@ -16,10 +16,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One port of the config file. {@code tap} holds the settings every kind shares (name, VLANs, MTU, MAC limit) and
- * the TAP device's own; {@code unix} is set for unix ports only.
+ * One port of the config file. {@code common} holds the settings every kind shares (name, VLANs, MTU, MAC limit)
+ * and, for a TAP port, the device's own (MAC, offloads, persistence, queues); {@code unix}, {@code vxlan} and
+ * {@code tunnel} are set for their kind only.
  */
-public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, Tunnel tunnel, boolean enabled)
+public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan, Tunnel tunnel, boolean enabled)
 {
     public static final String TAP = "tap";
     public static final String RAW = "raw";
@@ -66,9 +67,9 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, T
     {
     }
 
-    public PortConfig(final String type, final TapPortSpec tap, final boolean enabled)
+    public PortConfig(final String type, final TapPortSpec common, final boolean enabled)
     {
-        this(type, tap, null, null, null, enabled);
+        this(type, common, null, null, null, enabled);
     }
 
     /**
@@ -76,15 +77,15 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, T
      */
     public TunnelPortSpec tunnelSpec()
     {
-        return new TunnelPortSpec(tap.name(), tunnel.listen(), tunnel.identity(), tunnel.suite(),
-            tunnel.peers().stream().map(TunnelPeer::spec).toList(), tap.vlanRules(),
-            tap.mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : tap.mtu(), tap.macLimit(), tunnel.keepaliveSeconds(),
+        return new TunnelPortSpec(common.name(), tunnel.listen(), tunnel.identity(), tunnel.suite(),
+            tunnel.peers().stream().map(TunnelPeer::spec).toList(), common.vlanRules(),
+            common.mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : common.mtu(), common.macLimit(), tunnel.keepaliveSeconds(),
             tunnel.rekeySeconds(), tunnel.fec(), tunnel.impairment());
     }
 
     public String name()
     {
-        return tap.name();
+        return common.name();
     }
 
     /**
@@ -92,8 +93,8 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, T
      */
     public VxlanPortSpec vxlanSpec()
     {
-        return new VxlanPortSpec(tap.name(), vxlan.local(), vxlan.vni(), vxlan.remotes(), tap.vlanRules(),
-            tap.mtu() == 0 ? VxlanPortSpec.DEFAULT_MTU : tap.mtu(), tap.macLimit());
+        return new VxlanPortSpec(common.name(), vxlan.local(), vxlan.vni(), vxlan.remotes(), common.vlanRules(),
+            common.mtu() == 0 ? VxlanPortSpec.DEFAULT_MTU : common.mtu(), common.macLimit());
     }
 
     /**
@@ -101,7 +102,7 @@ public record PortConfig(String type, TapPortSpec tap, Unix unix, Vxlan vxlan, T
      */
     public UnixPortSpec unixSpec()
     {
-        return new UnixPortSpec(tap.name(), unix.path(), unix.framing(), unix.fileMode(), tap.vlanRules(),
-            tap.mtu() == 0 ? UnixPortSpec.DEFAULT_MTU : tap.mtu(), tap.macLimit());
+        return new UnixPortSpec(common.name(), unix.path(), unix.framing(), unix.fileMode(), common.vlanRules(),
+            common.mtu() == 0 ? UnixPortSpec.DEFAULT_MTU : common.mtu(), common.macLimit());
     }
 }

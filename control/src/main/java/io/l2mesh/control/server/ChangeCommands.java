@@ -7,7 +7,7 @@ import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.control.protocol.ControlException;
 import io.l2mesh.control.protocol.ErrorCode;
 import io.l2mesh.control.protocol.Request;
-import io.l2mesh.control.config.ConfigDiff;
+import io.l2mesh.control.config.ChangePlan;
 import io.l2mesh.control.config.ConfigException;
 import io.l2mesh.control.config.ConfigFile;
 import io.l2mesh.control.config.ConfigStore;
@@ -54,10 +54,10 @@ final class ChangeCommands
             throw new ControlException(ErrorCode.FAILED, ex.getMessage());
         }
         final L2meshConfig previous = store.current();
-        final ConfigDiff diff = ConfigDiff.between(sw, previous, next);
+        final ChangePlan plan = ChangePlan.between(sw, previous, next);
         try
         {
-            diff.apply();
+            plan.apply();
         }
         catch (final IllegalStateException ex)
         {
@@ -69,19 +69,19 @@ final class ChangeCommands
         }
         catch (final IllegalStateException ex)
         {
-            ConfigDiff.between(sw, next, previous).apply();
+            ChangePlan.between(sw, next, previous).apply();
             throw new ControlException(ErrorCode.FAILED, ex.getMessage() + " (the change was undone)");
         }
-        return changeReport(diff);
+        return changeReport(plan);
     }
 
-    private JsonNode changeReport(final ConfigDiff diff)
+    private JsonNode changeReport(final ChangePlan plan)
     {
         final ObjectNode result = ControlCodec.JSON.createObjectNode();
         final ArrayNode changes = result.putArray("changes");
-        diff.changes().forEach(changes::add);
+        plan.changes().forEach(changes::add);
         final ArrayNode notes = result.putArray("notes");
-        diff.notes().forEach(notes::add);
+        plan.notes().forEach(notes::add);
         result.put("saved", store.file() == null ? null : store.file().toString());
         return result;
     }
@@ -356,16 +356,16 @@ final class ChangeCommands
         {
             throw new ControlException(ErrorCode.BAD_REQUEST, "config refused, nothing changed: " + ex.getMessage());
         }
-        final ConfigDiff diff = ConfigDiff.between(sw, store.current(), loaded);
+        final ChangePlan plan = ChangePlan.between(sw, store.current(), loaded);
         try
         {
-            diff.apply();
+            plan.apply();
         }
         catch (final IllegalStateException ex)
         {
             throw new ControlException(ErrorCode.FAILED, ex.getMessage());
         }
         store.adopt(loaded);
-        return changeReport(diff);
+        return changeReport(plan);
     }
 }

@@ -48,14 +48,14 @@ class ConfigFileTest
         assertThat(config.switchContext().ageingTimeNs()).isEqualTo(TimeUnit.SECONDS.toNanos(60));
         assertThat(config.switchContext().macLimit()).isEqualTo(1000);
         assertThat(config.switchContext().busyPollNs()).isEqualTo(TimeUnit.MICROSECONDS.toNanos(200));
-        final var a0 = config.ports().get(0).tap();
+        final var a0 = config.ports().get(0).common();
         assertThat(a0.vlanRules().mode()).isEqualTo(VlanMode.ACCESS);
         assertThat(a0.vlanRules().accessVlan()).isEqualTo(10);
         assertThat(a0.mtu()).isEqualTo(9000);
         assertThat(a0.mac()).isEqualTo(0x0200_0000_0001L);
         assertThat(a0.macLimit()).isEqualTo(50);
         assertThat(a0.offloads()).isTrue();
-        final var t0 = config.ports().get(1).tap();
+        final var t0 = config.ports().get(1).common();
         assertThat(t0.vlanRules().vlans()).containsExactly(1, 10, 20, 21, 22);
         assertThat(t0.vlanRules().egressTagged(1)).isFalse();
         assertThat(t0.offloads()).isFalse();

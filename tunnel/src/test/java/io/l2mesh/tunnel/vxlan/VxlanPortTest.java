@@ -3,6 +3,7 @@ package io.l2mesh.tunnel.vxlan;
 import io.l2mesh.switching.Switch;
 import io.l2mesh.switching.SwitchContext;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.testkit.QemuStreamClient;
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +58,8 @@ class VxlanPortTest
         port = sw.addPort(id -> VxlanPort.open(id, VxlanPortSpec.access("vx0", local, VNI,
             List.of((InetSocketAddress)vtep2.getLocalSocketAddress(), (InetSocketAddress)vtep3.getLocalSocketAddress()),
             1), sw.loopCount(), 64));
-        sw.addUnix(UnixPortSpec.access("vm", dir.resolve("vm.sock"), UnixPortSpec.Framing.STREAM, 1));
+        final UnixPortSpec vmSpec = UnixPortSpec.access("vm", dir.resolve("vm.sock"), UnixPortSpec.Framing.STREAM, 1);
+        sw.addPort(id -> UnixStreamPort.open(id, vmSpec, sw.loopCount(), 64));
         return QemuStreamClient.connect(dir.resolve("vm.sock"));
     }
 

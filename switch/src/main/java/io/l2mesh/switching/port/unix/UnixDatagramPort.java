@@ -59,6 +59,16 @@ public final class UnixDatagramPort extends Port
         }
     }
 
+    /**
+     * Binds the socket {@code spec} names for a QEMU VM's {@code -netdev dgram}.
+     */
+    public static UnixDatagramPort open(
+        final int id, final UnixPortSpec spec, final int loopCount, final int burstSize)
+    {
+        return new UnixDatagramPort(id, spec.name(), spec.path(), spec.fileMode(), spec.vlanRules(), spec.mtu(),
+            loopCount, burstSize);
+    }
+
     @Override
     public String kind()
     {

@@ -111,6 +111,16 @@ public final class UnixStreamPort extends Port
         this.listener = socket;
     }
 
+    /**
+     * Binds the socket {@code spec} names for a QEMU VM's {@code -netdev stream}.
+     */
+    public static UnixStreamPort open(
+        final int id, final UnixPortSpec spec, final int loopCount, final int burstSize)
+    {
+        return new UnixStreamPort(id, spec.name(), spec.path(), spec.fileMode(), spec.vlanRules(), spec.mtu(),
+            loopCount, burstSize);
+    }
+
     @Override
     public String kind()
     {

@@ -1,11 +1,9 @@
 package io.l2mesh.control.config;
 
+import io.l2mesh.control.PortFactory;
 import io.l2mesh.switching.Switch;
-import io.l2mesh.tunnel.TunnelPort;
-import io.l2mesh.tunnel.TunnelPortSpec;
-import io.l2mesh.tunnel.vxlan.VxlanPort;
-import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 import io.l2mesh.switching.frame.MacAddresses;
+import io.l2mesh.tunnel.TunnelPort;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.TapPortSpec;
 import org.slf4j.Logger;
@@ -20,7 +18,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Applies the difference between two configs to a running switch, touching only what changed: a port whose VLAN
+ * A plan of the changes that turn a running switch's config into another, and the one way to apply them all or
+ * none. It plans by touching only what changed: a port whose VLAN
  * rules, MAC limit or admin state changed is updated in place; one whose device settings changed (MTU, MAC,
  * offloads, persistence, queues) is re-created; other ports keep running undisturbed, learned MACs included.
  * <p>
@@ -29,9 +28,9 @@ import java.util.Set;
  * Switch settings that only take effect at start (loops, burst, ageing, busy-poll, control socket) are reported,
  * not applied.
  */
-public final class ConfigDiff
+public final class ChangePlan
 {
-    private static final Logger LOG = LoggerFactory.getLogger(ConfigDiff.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ChangePlan.class);
 
     private interface Step
     {
@@ -45,20 +44,20 @@ public final class ConfigDiff
     private final List<Change> changes = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
-    private ConfigDiff()
+    private ChangePlan()
     {
     }
 
     /**
      * Works out the changes from {@code from} to {@code to}.
      */
-    public static ConfigDiff between(final Switch sw, final L2meshConfig from, final L2meshConfig to)
+    public static ChangePlan between(final Switch sw, final L2meshConfig from, final L2meshConfig to)
     {
-        final ConfigDiff diff = new ConfigDiff();
-        diff.planSwitch(sw, from, to);
-        diff.planPorts(sw, from, to);
-        diff.planStaticMacs(sw, from, to);
-        return diff;
+        final ChangePlan plan = new ChangePlan();
+        plan.planSwitch(sw, from, to);
+        plan.planPorts(sw, new PortFactory(sw), from, to);
+        plan.planStaticMacs(sw, from, to);
+        return plan;
     }
 
     /**
@@ -135,14 +134,15 @@ public final class ConfigDiff
         }
     }
 
-    private void planPorts(final Switch sw, final L2meshConfig from, final L2meshConfig to)
+    private void planPorts(final Switch sw, final PortFactory factory, final L2meshConfig from,
+        final L2meshConfig to)
     {
         for (final PortConfig old : from.ports())
         {
             if (to.port(old.name()) == null)
             {
                 changes.add(new Change("remove port " + old.name(), () -> sw.removePort(old.name()),
-                    () -> addPort(sw, old)));
+                    () -> factory.add(old)));
             }
         }
         for (final PortConfig next : to.ports())
@@ -150,36 +150,36 @@ public final class ConfigDiff
             final PortConfig old = from.port(next.name());
             if (old == null)
             {
-                changes.add(new Change("add port " + next.name(), () -> addPort(sw, next),
+                changes.add(new Change("add port " + next.name(), () -> factory.add(next),
                     () -> sw.removePort(next.name())));
             }
-            else if (!old.type().equals(next.type()) || !sameDevice(old.tap(), next.tap()) ||
+            else if (!old.type().equals(next.type()) || !sameDevice(old.common(), next.common()) ||
                 !Objects.equals(old.unix(), next.unix()) || !Objects.equals(old.vxlan(), next.vxlan()) ||
                 !sameTunnel(old.tunnel(), next.tunnel()))
             {
                 changes.add(new Change("re-create port " + next.name(), () ->
                 {
                     sw.removePort(old.name());
-                    addPort(sw, next);
+                    factory.add(next);
                 }, () ->
                 {
                     sw.removePort(next.name());
-                    addPort(sw, old);
+                    factory.add(old);
                 }));
             }
             else
             {
-                if (!old.tap().vlanRules().equals(next.tap().vlanRules()))
+                if (!old.common().vlanRules().equals(next.common().vlanRules()))
                 {
-                    changes.add(new Change("set port " + next.name() + " " + next.tap().vlanRules(),
-                        () -> sw.setVlanRules(next.name(), next.tap().vlanRules()),
-                        () -> sw.setVlanRules(old.name(), old.tap().vlanRules())));
+                    changes.add(new Change("set port " + next.name() + " " + next.common().vlanRules(),
+                        () -> sw.setVlanRules(next.name(), next.common().vlanRules()),
+                        () -> sw.setVlanRules(old.name(), old.common().vlanRules())));
                 }
-                if (old.tap().macLimit() != next.tap().macLimit())
+                if (old.common().macLimit() != next.common().macLimit())
                 {
-                    changes.add(new Change("set port " + next.name() + " mac-limit " + next.tap().macLimit(),
-                        () -> sw.setMacLimit(next.name(), next.tap().macLimit()),
-                        () -> sw.setMacLimit(old.name(), old.tap().macLimit())));
+                    changes.add(new Change("set port " + next.name() + " mac-limit " + next.common().macLimit(),
+                        () -> sw.setMacLimit(next.name(), next.common().macLimit()),
+                        () -> sw.setMacLimit(old.name(), old.common().macLimit())));
                 }
                 if (old.tunnel() != null && !old.tunnel().fec().equals(next.tunnel().fec()))
                 {
@@ -237,38 +237,6 @@ public final class ConfigDiff
                 changes.add(new Change("add static mac " + MacAddresses.format(entry.mac()),
                     () -> addStatic(sw, entry), () -> sw.macTable().remove(entry.vlan(), entry.mac())));
             }
-        }
-    }
-
-    public static void addPort(final Switch sw, final PortConfig port)
-    {
-        if (PortConfig.RAW.equals(port.type()))
-        {
-            sw.addRaw(port.name(), port.tap().vlanRules(), port.tap().macLimit());
-        }
-        else if (PortConfig.UNIX.equals(port.type()))
-        {
-            sw.addUnix(port.unixSpec());
-        }
-        else if (PortConfig.TUNNEL.equals(port.type()))
-        {
-            final TunnelPortSpec spec = port.tunnelSpec();
-            sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), sw.context().burstSize()));
-            sw.setMacLimit(spec.name(), spec.macLimit());
-        }
-        else if (PortConfig.VXLAN.equals(port.type()))
-        {
-            final VxlanPortSpec spec = port.vxlanSpec();
-            sw.addPort(id -> VxlanPort.open(id, spec, sw.loopCount(), sw.context().burstSize()));
-            sw.setMacLimit(spec.name(), spec.macLimit());
-        }
-        else
-        {
-            sw.addTap(port.tap());
-        }
-        if (!port.enabled())
-        {
-            sw.setAdminUp(port.name(), false);
         }
     }
 
