@@ -235,16 +235,27 @@ class ConfigFileTest
     }
 
     @Test
-    void shouldRefuseUnknownKeyWithLine()
+    void shouldRefuseUnknownKeyWithLineListingOnlyTheKeysOfThatPortKind()
     {
         assertRefused("""
             ports:
               - name: a0
                 vlna: 3
-            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, " +
-            "cipher, enabled, fec, framing, impair, keepalive, listen, local, mac, mac-limit, mode, mtu, name, " +
-            "native-vlan, offloads, path, peers, persistent, private-key-file, queues, rekey, remotes, socket-mode, " +
-            "type, vlan, vni])");
+            """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, mac, " +
+            "mac-limit, mode, mtu, name, native-vlan, offloads, persistent, queues, type, vlan])");
+        assertRefused("""
+            ports:
+              - name: vm1
+                type: unix
+                path: /run/vm1.sock
+                framming: dgram
+            """, "bad.yaml:5: ports[0].framming: unknown key 'framming' (expected one of [allowed-vlans, enabled, " +
+            "framing, mac-limit, mode, mtu, name, native-vlan, path, socket-mode, type, vlan])");
+        assertRefused("switch:\n  loop: 2\nports:\n  - name: a0\n", "bad.yaml:2: switch.loop: unknown key 'loop' " +
+            "(expected one of [ageing-time, burst, busy-poll-us, loops, mac-limit])");
+        assertRefused("ports:\n  - name: a0\n    vni: 3\n", "bad.yaml:3: ports[0].vni: only vxlan ports have 'vni'");
+        assertRefused("ports:\n  - name: a0\n    listen: 198.18.0.1\n",
+            "bad.yaml:3: ports[0].listen: only tunnel ports have 'listen'");
     }
 
     @Test
