@@ -7,13 +7,16 @@
 # package (downloaded, not installed) and writes DIR/vmlinuz and DIR/initramfs.gz. Reruns reuse DIR.
 # The VM's /init reads its settings from the kernel command line:
 #   vmlab.ip=198.18.0.2/24   address for eth0
-#   vmlab.ping=A[,B...]      ping each address (up to 10 tries), print "VMLAB PING OK A" or "VMLAB PING FAILED A"
+#   vmlab.ping=A[,B...]      for each address: wait (up to 10 tries) for a first answer, then ping it 3 times and
+#                            print "VMLAB PING OK A" only if all 3 came back, else "VMLAB PING FAILED A (n/3)"
 #   vmlab.exit=1             power off afterwards (otherwise stay up, answering pings, with a shell on ttyS0)
 set -euo pipefail
 
 DIR=${1:-/var/cache/l2mesh-vm-lab}
 mkdir -p "$DIR"
-if [[ -s $DIR/vmlinuz && -s $DIR/initramfs.gz ]]; then
+# The image is rebuilt when this script changes (a cached image with an older /init would report old results).
+stamp=$(sha256sum "$0" | cut -d' ' -f1)
+if [[ -s $DIR/vmlinuz && -s $DIR/initramfs.gz && $(cat "$DIR/built-by" 2>/dev/null) == "$stamp" ]]; then
     echo "vm-lab image ready in $DIR"
     exit 0
 fi
@@ -45,7 +48,7 @@ release=$(ls "$work/kernel/lib/modules")
 cp "$work/kernel/boot/vmlinuz-$release" "$DIR/vmlinuz.tmp"
 
 root=$work/initramfs
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,modules}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,modules,tmp}
 cp /bin/busybox "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
     [[ $applet == busybox ]] || ln -s busybox "$root/bin/$applet"
@@ -73,10 +76,17 @@ for target in $(arg ping | tr ',' ' '); do
         if ping -c 1 -W 2 "$target" >/dev/null 2>&1; then ok=1; break; fi
     done
     if [ $ok = 1 ]; then
-        ping -c 3 -W 2 "$target"
-        echo "VMLAB PING OK $target"
+        # Report the ping printed here, not the first answer: OK only when all 3 came back.
+        ping -c 3 -W 2 "$target" > /tmp/ping.out 2>&1
+        cat /tmp/ping.out
+        received=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/ping.out)
+        if [ "$received" = 3 ]; then
+            echo "VMLAB PING OK $target"
+        else
+            echo "VMLAB PING FAILED $target (${received:-0}/3)"
+        fi
     else
-        echo "VMLAB PING FAILED $target"
+        echo "VMLAB PING FAILED $target (no answer in 10 tries)"
     fi
 done
 if [ "$(arg exit)" = 1 ]; then
@@ -88,4 +98,5 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$DIR/initramfs.gz.tmp"
 mv "$DIR/vmlinuz.tmp" "$DIR/vmlinuz"
 mv "$DIR/initramfs.gz.tmp" "$DIR/initramfs.gz"
+echo "$stamp" > "$DIR/built-by"
 echo "vm-lab image built in $DIR (kernel $release)"
