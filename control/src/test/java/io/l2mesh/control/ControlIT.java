@@ -3,6 +3,7 @@ package io.l2mesh.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.l2mesh.control.protocol.ControlCodec;
 import io.l2mesh.testkit.Cmd;
+import io.l2mesh.testkit.LauncherCopy;
 import io.l2mesh.testkit.Netns;
 import io.l2mesh.tuntap.Libc;
 import io.l2mesh.tuntap.SeqpacketSocket;
@@ -63,6 +64,10 @@ class ControlIT
         final Netns b = Netns.create("b");
         namespaces.add(b);
         b.adopt(tapB, "198.18.50.2/24");
+        // Quiet hosts: IPv6 is off (Netns) and no ARP at all, so after a flush nothing re-fills the MAC table
+        // (a neighbour's re-probe 5 s after a ping did, while the CLI started).
+        a.staticNeighbour("198.18.50.2", b.mac(tapB), tapA);
+        b.staticNeighbour("198.18.50.1", a.mac(tapA), tapB);
     }
 
     private Path config;
@@ -96,6 +101,7 @@ class ControlIT
             {
                 ns.close();
             }
+            Cmd.run(10_000, "rm", "-rf", dir.toString());
         }
     }
 
@@ -309,16 +315,25 @@ class ControlIT
     void shouldRefuseUnprivilegedClients() throws Exception
     {
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        // uid 65534 runs its own copy: the checkout may be below a directory it cannot enter.
+        try (LauncherCopy copy = LauncherCopy.of(Path.of(LAUNCHER).getParent().getParent()))
+        {
+            refuseUnprivilegedClients(copy.launcher());
+        }
+    }
+
+    private void refuseUnprivilegedClients(final String launcher) throws Exception
+    {
         final Cmd.Result byMode = Cmd.run(30_000, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-            LAUNCHER, "ctl", "--socket", socket.toString(), "status");
-        assertThat(byMode.exitCode()).isEqualTo(3);
+            launcher, "ctl", "--socket", socket.toString(), "status");
+        assertThat(byMode.exitCode()).as(byMode.output()).isEqualTo(3);
         assertThat(byMode.output()).contains("permission denied");
 
         // With the file mode opened up, SO_PEERCRED still refuses.
         Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
         final Cmd.Result byCred = Cmd.run(30_000, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-            LAUNCHER, "ctl", "--socket", socket.toString(), "status");
-        assertThat(byCred.exitCode()).isEqualTo(3);
+            launcher, "ctl", "--socket", socket.toString(), "status");
+        assertThat(byCred.exitCode()).as(byCred.output()).isEqualTo(3);
         assertThat(byCred.output()).contains("PERMISSION_DENIED: uid 65534 may not use the control socket");
         assertThat(json("status").path("control_refused").asLong()).isEqualTo(1);
 

@@ -70,6 +70,16 @@ public final class Netns implements AutoCloseable
     }
 
     /**
+     * Pins {@code address} to {@code mac} on {@code link} (a permanent neighbour entry): the namespace then sends
+     * no ARP for it, neither to resolve it nor to re-probe it seconds later, so a test that counts frames or MAC
+     * table entries sees only the traffic it made.
+     */
+    public void staticNeighbour(final String address, final String mac, final String link)
+    {
+        exec("ip", "neigh", "replace", address, "lladdr", mac, "dev", link, "nud", "permanent");
+    }
+
+    /**
      * Adds an 802.1Q subinterface {@code link.vid} with an address.
      */
     public String vlanSubinterface(final String link, final int vid, final String cidr)
