@@ -7,6 +7,7 @@ import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.stats.ErrorLog;
 import io.l2mesh.switching.vlan.VlanRules;
+import io.l2mesh.testkit.ErrorLogWatch;
 import io.l2mesh.testkit.Netns;
 
 import java.util.ArrayList;
@@ -28,9 +29,13 @@ final class Lab implements AutoCloseable
     private final Switch sw;
     private final List<Netns> namespaces = new ArrayList<>();
 
-    Lab()
+    /**
+     * A two-loop switch whose datapath error log {@code errorLog} checks after the test.
+     */
+    Lab(final ErrorLogWatch errorLog)
     {
         sw = Switch.start(new SwitchContext().loops(2));
+        errorLog.watch("switch", this::errors);
     }
 
     Switch sw()

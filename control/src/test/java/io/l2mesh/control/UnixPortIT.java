@@ -5,6 +5,7 @@ import io.l2mesh.switching.port.unix.UnixPortSpec;
 import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.vlan.VlanRules;
+import io.l2mesh.testkit.ErrorLogWatch;
 import io.l2mesh.testkit.QemuDgramClient;
 import io.l2mesh.testkit.QemuStreamClient;
 import io.l2mesh.testkit.TinyHost;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
@@ -37,6 +39,8 @@ class UnixPortIT
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    final ErrorLogWatch errorLog = new ErrorLogWatch();
     private Lab lab;
     private final ExecutorService hosts = Executors.newCachedThreadPool();
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -44,7 +48,7 @@ class UnixPortIT
     @BeforeEach
     void start()
     {
-        lab = new Lab();
+        lab = new Lab(errorLog);
     }
 
     @AfterEach
@@ -53,14 +57,7 @@ class UnixPortIT
         stop.set(true);
         hosts.shutdown();
         hosts.awaitTermination(10, TimeUnit.SECONDS);
-        try
-        {
-            assertThat(lab.errors()).as("datapath error log").isEmpty();
-        }
-        finally
-        {
-            lab.close();
-        }
+        lab.close();
     }
 
     @Test
