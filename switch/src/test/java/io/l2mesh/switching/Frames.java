@@ -82,11 +82,10 @@ public final class Frames
             b.put((byte)(i * 7));
         }
         final byte[] f = b.array();
-        final int ipSum = finish(sum(f, 14, 20, 0));
+        final int ipSum = ~onesComplementSum(java.util.Arrays.copyOfRange(f, 14, 34)) & 0xffff;
         f[24] = (byte)(ipSum >> 8);
         f[25] = (byte)ipSum;
-        final long pseudo = sum(f, 26, 8, 6 + 20 + payloadLength);
-        final int partial = fold(pseudo);
+        final int partial = pseudoHeaderSum(f, 26, 8, 20 + payloadLength);
         f[14 + 20 + 16] = (byte)(partial >> 8);
         f[14 + 20 + 17] = (byte)partial;
         return f;
@@ -110,39 +109,78 @@ public final class Frames
             b.put((byte)(i * 3));
         }
         final byte[] f = b.array();
-        final int partial = fold(sum(f, 22, 32, 6 + 20 + payloadLength));
+        final int partial = pseudoHeaderSum(f, 22, 32, 20 + payloadLength);
         f[14 + 40 + 16] = (byte)(partial >> 8);
         f[14 + 40 + 17] = (byte)partial;
         return f;
     }
 
-    public static long sum(final byte[] data, final int offset, final int length, final long initial)
+    /**
+     * The Internet checksum of {@code bytes} as RFC 1071 2(B) defines it, written to share nothing with
+     * {@code Checksums} in the product (so that it can catch that code's faults): the bytes at even and at odd
+     * offsets are summed separately, the two sums are combined as the high and low byte of 16-bit words, and the
+     * carry is folded back after each addition.
+     */
+    static int onesComplementSum(final byte[] bytes)
     {
-        long sum = initial;
-        for (int i = 0; i + 1 < length; i += 2)
+        long even = 0;
+        long odd = 0;
+        for (int i = 0; i < bytes.length; i++)
         {
-            sum += ((data[offset + i] & 0xff) << 8) | (data[offset + i + 1] & 0xff);
+            if ((i & 1) == 0)
+            {
+                even += bytes[i] & 0xff;
+            }
+            else
+            {
+                odd += bytes[i] & 0xff;
+            }
         }
-        if ((length & 1) != 0)
+        int sum = 0;
+        for (final long part : new long[] {even << 8, odd})
         {
-            sum += (data[offset + length - 1] & 0xff) << 8;
+            long value = part;
+            while (value != 0)
+            {
+                sum += (int)(value & 0xffff);
+                sum = (sum & 0xffff) + (sum >>> 16);
+                value >>>= 16;
+            }
         }
         return sum;
     }
 
-    public static int fold(final long sum)
+    private static byte[] concat(final byte[]... parts)
     {
-        long s = sum;
-        while ((s >>> 16) != 0)
+        final ByteBuffer all = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
+        for (final byte[] part : parts)
         {
-            s = (s & 0xffff) + (s >>> 16);
+            all.put(part);
         }
-        return (int)s;
+        return all.array();
     }
 
-    public static int finish(final long sum)
+    private static byte[] pseudoHeader(final byte[] f, final int addresses, final int addressBytes, final int length)
     {
-        return ~fold(sum) & 0xffff;
+        final ByteBuffer header = ByteBuffer.allocate(addressBytes + (addressBytes == 8 ? 4 : 8));
+        header.put(f, addresses, addressBytes);
+        if (addressBytes == 8)
+        {
+            header.put((byte)0).put((byte)6).putShort((short)length); // RFC 793
+        }
+        else
+        {
+            header.putInt(length).put(new byte[3]).put((byte)6); // RFC 8200 8.1
+        }
+        return header.array();
+    }
+
+    /**
+     * @return the partial checksum a sender leaves for CHECKSUM_PARTIAL: the pseudo-header's sum, not inverted.
+     */
+    private static int pseudoHeaderSum(final byte[] f, final int addresses, final int addressBytes, final int length)
+    {
+        return onesComplementSum(pseudoHeader(f, addresses, addressBytes, length));
     }
 
     /**
@@ -151,21 +189,20 @@ public final class Frames
     public static boolean ipv4TcpChecksumsValid(final byte[] f, final int ip)
     {
         final int ihl = (f[ip] & 0xf) * 4;
-        if (fold(sum(f, ip, ihl, 0)) != 0xffff)
+        if (onesComplementSum(java.util.Arrays.copyOfRange(f, ip, ip + ihl)) != 0xffff)
         {
             return false;
         }
-        final int total = ((f[ip + 2] & 0xff) << 8) | (f[ip + 3] & 0xff);
-        final int tcpLength = total - ihl;
-        final long pseudo = sum(f, ip + 12, 8, 6 + tcpLength);
-        return fold(sum(f, ip + ihl, tcpLength, pseudo)) == 0xffff;
+        final int tcpLength = u16(f, ip + 2) - ihl;
+        return onesComplementSum(concat(pseudoHeader(f, ip + 12, 8, tcpLength),
+            java.util.Arrays.copyOfRange(f, ip + ihl, ip + ihl + tcpLength))) == 0xffff;
     }
 
     public static boolean ipv6TcpChecksumValid(final byte[] f, final int ip)
     {
-        final int tcpLength = ((f[ip + 4] & 0xff) << 8) | (f[ip + 5] & 0xff);
-        final long pseudo = sum(f, ip + 8, 32, 6 + tcpLength);
-        return fold(sum(f, ip + 40, tcpLength, pseudo)) == 0xffff;
+        final int tcpLength = u16(f, ip + 4);
+        return onesComplementSum(concat(pseudoHeader(f, ip + 8, 32, tcpLength),
+            java.util.Arrays.copyOfRange(f, ip + 40, ip + 40 + tcpLength))) == 0xffff;
     }
 
     public static int u16(final byte[] f, final int offset)

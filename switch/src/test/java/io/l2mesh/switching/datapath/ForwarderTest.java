@@ -1,17 +1,13 @@
 package io.l2mesh.switching.datapath;
 
 import io.l2mesh.switching.Frames;
-import io.l2mesh.switching.buffer.FrameBatch;
-import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.port.MemoryPort;
-import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.switching.vlan.VlanRules;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -269,17 +265,5 @@ class ForwarderTest
         }
         assertThat(inTap.dropped()).isEqualTo(3);
         assertThat(trunk.sent()).hasSize(7);
-    }
-
-    @Test
-    void shouldReceiveNothingFromEmptyMemoryPort()
-    {
-        final MemoryPort p0 = harness.port("p0", VlanRules.access(1));
-        try (LoopMemory memory = new LoopMemory(4))
-        {
-            final FrameBatch batch = new FrameBatch(4);
-            assertThat(p0.receive(0, memory, batch, MemorySegment.NULL)).isZero();
-        }
-        assertThat((Port)p0).isNotNull();
     }
 }
