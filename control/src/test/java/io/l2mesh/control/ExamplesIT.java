@@ -40,8 +40,8 @@ class ExamplesIT
         assertThat(result.exitCode()).as(result.output()).isZero();
         final double without = percent(result.output(), "delivered loss without FEC: +([0-9.]+) %");
         final double with = percent(result.output(), "delivered loss with FEC \\(10, 4\\): ([0-9.]+) %");
-        assertThat(without).as("about the link's 5 %").isBetween(3.5, 6.5);
-        assertThat(with).as("with FEC").isLessThan(0.5);
+        assertThat(without).as("about the link's 5 %%\n" + result.output()).isBetween(3.5, 6.5);
+        assertThat(with).as("with FEC\n" + result.output()).isLessThan(0.5);
     }
 
     private static double percent(final String output, final String pattern)

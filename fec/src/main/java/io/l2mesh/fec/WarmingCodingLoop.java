@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Why: the SIMD loop is 5-10× faster than the table loop once C2 has compiled it, and far slower before, since
  * the Vector API runs as plain objects until then. A datapath that switches FEC on would fall behind for the first
  * seconds and lose frames (it did, in CI). So the first call starts one background thread that runs the fast loop
- * on scratch buffers, with the frame lengths and calls the codec makes, and compares it with the portable loop;
+ * on scratch buffers, with the frame lengths and calls the codec makes, and compares it with the portable loop
+ * (at the lowest CPU priority, {@link BackgroundPriority}, so that it never takes CPU from the datapath);
  * once the fast loop is faster it is published and every later call uses it. Until then, and if it never gets
  * faster (within {@link #WARM_UP_LIMIT_NS}), calls use the portable loop. Daemons that never use FEC never start
  * the thread.
@@ -119,6 +120,7 @@ public final class WarmingCodingLoop implements CodingLoop
      */
     void warmUp()
     {
+        final boolean lowered = BackgroundPriority.lowerCurrentThread();
         final long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined())
         {
@@ -134,7 +136,8 @@ public final class WarmingCodingLoop implements CodingLoop
                 if (fasterRounds == 2)
                 {
                     warmUpOutcome = fast.name() + " after " + rounds + " rounds, " +
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms" +
+                        (lowered ? "" : " (at normal priority)");
                     current = fast; // after the outcome: whoever sees the fast loop sees why
                     return;
                 }
