@@ -475,10 +475,16 @@ class ControlIT
     void shouldCaptureAPingThatTsharkReads() throws Exception
     {
         final Path pcap = dir.resolve("ping.pcap");
-        final Thread ping = Thread.ofVirtual().start(() -> namespaces.get(0).ping("198.18.50.2", 6));
-        final Cmd.Result capture = ctl("capture", "start", tapB, pcap.toString(), "--count", "6", "--wait");
-        ping.join(20_000);
-        assertThat(capture.check().output()).contains("6 frames, 0 dropped, done");
+        final java.util.concurrent.CompletableFuture<Cmd.Result> capture = java.util.concurrent.CompletableFuture
+            .supplyAsync(() -> ctl("capture", "start", tapB, pcap.toString(), "--count", "6", "--wait"));
+        // Ping once the capture runs (the hosts are quiet otherwise): 6 pings cross tapB as 12 frames.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (json("capture", "list").isEmpty() && !capture.isDone() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        assertThat(namespaces.get(0).ping("198.18.50.2", 6)).isTrue();
+        assertThat(capture.get(30, TimeUnit.SECONDS).check().output()).contains("6 frames, 0 dropped, done");
 
         final Cmd.Result read = Cmd.run(30_000, "tshark", "-r", pcap.toString(), "-Y", "icmp", "-T", "fields",
             "-e", "icmp.type", "-e", "ip.src", "-e", "ip.dst").check();
