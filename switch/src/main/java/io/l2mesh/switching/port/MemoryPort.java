@@ -20,6 +20,7 @@ public class MemoryPort extends Port
 {
     private final ConcurrentLinkedQueue<byte[]> injected = new ConcurrentLinkedQueue<>();
     private final List<byte[]> sent = new ArrayList<>();
+    private volatile boolean closed;
 
     public MemoryPort(
         final int id, final String name, final VlanRules vlanRules, final int mtu, final boolean acceptsOffloads,
@@ -60,7 +61,7 @@ public class MemoryPort extends Port
     {
         final int skip = acceptsOffloads() ? 0 : VirtioNetHeader.LENGTH;
         byte[] frame;
-        while (batch.count() < batch.capacity() && (frame = injected.poll()) != null)
+        while (!closed && batch.count() < batch.capacity() && (frame = injected.poll()) != null)
         {
             final long header = memory.headerOffset(batch.count());
             final int length = Math.min(frame.length, LoopMemory.slotCapacity() - skip);
@@ -102,9 +103,18 @@ public class MemoryPort extends Port
         return total;
     }
 
+    /**
+     * @return true once closed: frames injected since are never received.
+     */
+    public boolean closed()
+    {
+        return closed;
+    }
+
     @Override
     public void close()
     {
+        closed = true;
         injected.clear();
     }
 }

@@ -4,6 +4,8 @@ import io.l2mesh.switching.buffer.FrameBatch;
 import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.port.Port;
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.switching.vlan.VlanRules;
 import io.l2mesh.tuntap.Errno;
 import io.l2mesh.tuntap.Libc;
@@ -30,6 +32,7 @@ import java.nio.file.Path;
 public final class UnixDatagramPort extends Port
 {
     static final int HOME_LOOP = 0;
+    private static final int MSG_TRUNC = 0x20;
 
     private final UnixSocket socket;
     private final Arena arena = Arena.ofShared();
@@ -115,11 +118,17 @@ public final class UnixDatagramPort extends Port
         {
             final long header = memory.headerOffset(batch.count());
             fromLength.set(ValueLayout.JAVA_INT, 0, UnixAddress.LENGTH);
+            // MSG_TRUNC: the datagram's real length, so one longer than a slot is dropped, not cut short.
             final long n = Libc.recvfrom(errno, socket.fd(), base + header + VirtioNetHeader.LENGTH, capacity,
-                UnixSocket.MSG_DONTWAIT, from.address(), fromLength.address());
+                UnixSocket.MSG_DONTWAIT | MSG_TRUNC, from.address(), fromLength.address());
             if (n < 0)
             {
                 break; // EAGAIN; a unix datagram socket reports no other errors on receive
+            }
+            if (n > capacity)
+            {
+                PortCounters.drop(counters().loopSlots(HOME_LOOP), DropReason.MALFORMED);
+                continue;
             }
             VirtioNetHeader.clear(slots, header);
             notePeer(fromLength.get(ValueLayout.JAVA_INT, 0));
