@@ -14,6 +14,8 @@
 # usage: sudo bench/tunnel.sh [DURATION_S=10] [PINGS=500]     (build first: mvn -q -B -DskipTests package)
 # Results go to bench/results/tunnel-<git sha>-<utc time>.txt as well as stdout.
 set -euo pipefail
+# FEC is switched on at run time (fec set), not in the config, so the nodes load the SIMD coding loop's module.
+export L2MESH_FEC_SIMD=${L2MESH_FEC_SIMD:-1}
 here="$(cd "$(dirname "$0")/.." && pwd)"
 duration="${1:-10}"
 pings="${2:-500}"

@@ -10,6 +10,8 @@ set -euo pipefail
 loss=${1:-5}
 seconds=${2:-5}
 . "$(dirname "$0")/../vpn-overlay/nodes.sh"
+# FEC goes on at run time (fec set), not in the config, so the nodes load the SIMD coding loop's module anyway.
+export L2MESH_FEC_SIMD=${L2MESH_FEC_SIMD:-1}
 trap nodes_down EXIT
 
 nodes_up "    impair: {loss: $loss}"

@@ -116,11 +116,16 @@ public final class Daemon
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true, description = "YAML config file")
         Path config;
 
+        @Option(names = "--uses-fec", hidden = true,
+            description = "print only yes or no: whether a tunnel codes FEC from the start (for bin/l2mesh)")
+        boolean usesFec;
+
         @Override
         public Integer call()
         {
             final L2meshConfig loaded = ConfigFile.load(config);
-            System.out.println(config + ": ok (" + loaded.ports().size() + " ports)");
+            System.out.println(usesFec ? (loaded.usesFec() ? "yes" : "no") :
+                config + ": ok (" + loaded.ports().size() + " ports)");
             return EXIT_OK;
         }
     }

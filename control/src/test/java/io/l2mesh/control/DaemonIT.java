@@ -69,6 +69,8 @@ class DaemonIT
         try (arena)
         {
             assertThat(daemon.output()).contains("l2mesh: ready");
+            assertThat(daemon.output()).as("no JVM warning where none is needed (no FEC here)")
+                .doesNotContain("WARNING", "incubator");
             assertThat(Libc.ifNameToIndex(tap0)).isPositive();
             assertThat(Libc.ifNameToIndex(tap1)).isPositive();
             assertThat(Cmd.check("ip", "link", "show", tap0)).contains("UP");
@@ -92,6 +94,49 @@ class DaemonIT
         }
         assertThat(Libc.ifNameToIndex(tap0)).as("TAP removed").isZero();
         assertThat(Libc.ifNameToIndex(tap1)).as("TAP removed").isZero();
+    }
+
+    @Test
+    void shouldLoadTheVectorModuleOnlyForAConfigWithFecAndSaySo(@TempDir final Path dir) throws Exception
+    {
+        final Path key = dir.resolve("node.key");
+        Files.writeString(key, Cmd.check(LAUNCHER, "keygen"));
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        final String tunnel = """
+            ports:
+              - name: mesh0
+                type: tunnel
+                listen: 127.0.0.1:%d
+                private-key-file: %s
+                fec: %s
+                peers: []
+            control:
+              socket: %s
+            """;
+        final int udp = io.l2mesh.testkit.UdpPorts.free();
+        final Path withFec = dir.resolve("fec.yaml");
+        Files.writeString(withFec, tunnel.formatted(udp, key, "{k: 10, m: 4}", dir.resolve("a.sock")));
+        final DaemonProcess coding = DaemonProcess.start(withFec, java.util.Map.of());
+        try
+        {
+            assertThat(coding.output()).contains("l2mesh: FEC is configured and no native codec is available: " +
+                "loading the JDK's incubating Vector API", "WARNING: Using incubator modules: jdk.incubator.vector");
+        }
+        finally
+        {
+            coding.process().destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+        }
+        final Path withoutFec = dir.resolve("off.yaml");
+        Files.writeString(withoutFec, tunnel.formatted(udp, key, "off", dir.resolve("b.sock")));
+        final DaemonProcess plain = DaemonProcess.start(withoutFec, java.util.Map.of());
+        try
+        {
+            assertThat(plain.output()).contains("l2mesh: ready").doesNotContain("WARNING", "Vector API");
+        }
+        finally
+        {
+            plain.process().destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+        }
     }
 
     @Test

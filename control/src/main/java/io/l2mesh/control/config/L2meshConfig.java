@@ -22,6 +22,15 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
         return null;
     }
 
+    /**
+     * @return true if some tunnel port or peer codes FEC (fixed or adaptive) from the start.
+     */
+    public boolean usesFec()
+    {
+        return ports.stream().map(PortConfig::tunnel).filter(java.util.Objects::nonNull).anyMatch(t ->
+            t.fec().on() || t.peers().stream().anyMatch(p -> p.spec().fec() != null && p.spec().fec().on()));
+    }
+
     public L2meshConfig withPorts(final List<PortConfig> newPorts)
     {
         return new L2meshConfig(source, switchContext, loopsSetting, List.copyOf(newPorts), staticMacs, control);
