@@ -39,8 +39,9 @@ import java.util.List;
  * from one peer is never flooded back into the mesh (split horizon), so a full mesh has no loops.
  * <p>
  * <b>Threads.</b> Each datapath loop reads and sends through its own socket of an {@code SO_REUSEPORT} group and
- * seals and opens in its own heap buffer (the JDK's AEAD runs on {@code byte[]}; the socket calls reach the
- * array directly through critical downcalls, so a frame is copied once each way, slot to buffer or back).
+ * seals and opens in its own heap buffer (the JDK's AEAD runs on {@code byte[]}). A frame is copied twice each
+ * way: out, from its slot into the buffer (sealed there in place) and then into the burst's UDP GSO batch
+ * ({@code UdpGsoBatch}); in, out of the UDP GRO buffer into the heap buffer (opened there) and then into a slot.
  * Handshake messages are copied to the {@link HandshakeAgent}'s bounded queue and never processed on a loop;
  * the agent makes sessions, sends keepalives and retires what expired.
  * <p>

@@ -10,8 +10,9 @@ import picocli.CommandLine.ParentCommand;
 import java.util.concurrent.Callable;
 
 /**
- * {@code l2mesh ctl peer|fec|impair}: the tunnel ports' peers, forward error correction and impairment. Settings
- * go through {@code port.set}, so they are saved and FEC and impairment change in place.
+ * {@code l2mesh ctl peer|fec|impair}: the tunnel ports' peers, forward error correction and impairment. Peers go
+ * through {@code peer.add}/{@code peer.del}, FEC through {@code fec.set}, impairment through {@code port.set};
+ * each is saved, and FEC and impairment change in place.
  */
 final class TunnelCommand
 {

@@ -4,8 +4,9 @@ import io.l2mesh.fec.CodingLoop;
 import io.l2mesh.fec.ReedSolomon;
 
 /**
- * One {@link ReedSolomon} per (k, m), made on first use (building one inverts a matrix; using one allocates
- * nothing). Single owner: the encoder or decoder of one peer.
+ * One {@link ReedSolomon} per (k, m), made on first use (building one inverts a matrix). Encoding allocates
+ * nothing; a reconstruction allocates a few small arrays per recovered block ({@link ReedSolomon}). Single owner:
+ * the encoder or decoder of one peer.
  */
 final class CodecCache
 {

@@ -8,8 +8,9 @@ import io.netty.channel.unix.FileDescriptor;
 
 /**
  * Puts one port's fd for one loop on that loop's epoll set (Netty's {@code IoHandle} for foreign fds), so TAP
- * queues and, later, UDP sockets are served by the same thread. Level-triggered EPOLLIN: each wake-up reads
- * one bounded burst, and epoll reports the fd again if more is waiting, so no port can starve the others.
+ * queues, packet sockets, unix sockets and UDP sockets are served by the same thread. Level-triggered EPOLLIN:
+ * each wake-up reads one bounded burst, and epoll reports the fd again if more is waiting, so no port can starve
+ * the others.
  */
 final class IngressHandle implements EpollIoHandle
 {

@@ -9,7 +9,8 @@ import io.l2mesh.switching.vlan.VlanRules;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A switch port: the SPI every port kind (TAP, memory, later tunnels, raw, unix) implements.
+ * A switch port: the SPI every port kind implements (TAP, raw, unix stream and datagram, VXLAN, tunnel, memory);
+ * {@code PortConformanceTest} checks each against this contract.
  * <p>
  * <b>Threading.</b> Each datapath loop calls {@link #receive} and {@link #send} with its own {@code loopId}
  * only, so an implementation keeps per-loop state (a queue fd, a buffer) indexed by it and needs no locks.
@@ -102,7 +103,7 @@ public abstract class Port
     }
 
     /**
-     * @return the capture running on this port, or null (one volatile read per burst).
+     * @return the capture running on this port, or null (one volatile read per frame sent: a plain load on x86).
      */
     public final io.l2mesh.switching.capture.CaptureTap capture()
     {

@@ -13,7 +13,11 @@ public enum DropReason
     MAC_LIMIT("mac_limit"),
     /** The egress device would block (its queue is full). */
     QUEUE_FULL("queue_full"),
-    /** Runt, oversized, multicast source, reserved VID or an unparseable GSO frame. */
+    /**
+     * A frame that is a runt, oversized, from a multicast source, with a reserved VID or an unparseable GSO
+     * header; or a datagram that is no VXLAN packet, no tunnel message of a known type, no well-formed FEC shard,
+     * or longer than a slot.
+     */
     MALFORMED("malformed"),
     /** Longer than the egress port's MTU and not segmentable. */
     MTU("mtu"),
@@ -25,7 +29,7 @@ public enum DropReason
     NOT_CONNECTED("not_connected"),
     /** A unix stream client sent a length prefix no frame can have; it was disconnected. */
     BROKEN_STREAM("broken_stream"),
-    /** A tunnel packet came from an address that is none of the port's peers or remote VTEPs. */
+    /** A VXLAN packet from none of the remote VTEPs, or a tunnel packet whose receiver index no session has. */
     UNKNOWN_PEER("unknown_peer"),
     /** A VXLAN packet for a VNI the port does not carry. */
     WRONG_VNI("wrong_vni"),

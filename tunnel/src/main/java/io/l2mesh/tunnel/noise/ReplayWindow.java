@@ -4,7 +4,8 @@ package io.l2mesh.tunnel.noise;
  * Sliding anti-replay window over 64-bit message counters (RFC 6479's bitmap of words, as WireGuard uses): a
  * counter is accepted once, if it is newer than the newest seen or at most {@link #WINDOW} behind it. Call
  * {@link #accept} only after the message authenticated, or forged counters could slide the window.
- * Single-threaded: the receiving loop of one session owns it.
+ * Not thread-safe: several loops may receive one session's packets, so {@code Session} calls it under the
+ * session's lock (the one lock on the tunnel datapath, uncontended while the kernel keeps a peer on one loop).
  */
 public final class ReplayWindow
 {

@@ -26,9 +26,11 @@ import java.util.List;
  * replication), and the remote a MAC was last seen behind gets its unicast frames.
  * <p>
  * One UDP socket per datapath loop in an {@code SO_REUSEPORT} group, so each loop reads and sends through its own
- * (the kernel spreads remote flows over them; Linux's vxlan varies its source port per inner flow). Datagrams are
- * read straight into the loop's slot, the VXLAN header landing where the virtio-net header goes, and sent with
- * {@code sendmsg} gathering the header and the frame, so frames are never copied.
+ * (the kernel spreads remote flows over them; Linux's vxlan varies its source port per inner flow). A frame is
+ * copied once each way: on receive, out of the UDP GRO buffer into the loop's slot (the VXLAN header landing
+ * where the virtio-net header goes); on send, a unicast frame into the burst's UDP GSO batch ({@code UdpGsoBatch},
+ * one {@code sendmsg} per remote and burst), while a flood goes out with {@code sendmsg} gathering the header and
+ * the frame in place.
  * <p>
  * Only the configured remotes are accepted; anything else is dropped and counted ({@code unknown_peer}), as are
  * packets for another VNI ({@code wrong_vni}) and malformed ones. The port is a tunnel: frames that came in on
