@@ -9,13 +9,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
  * {@code l2mesh ctl stats}: see {@link CtlCommand}.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-    description = "Per-port counters; --watch streams them with rates.")
+    description = "Per-port counters; --watch streams them with rates. Drop columns that are 0 on every port are "
+        + "left out unless --all.")
 final class StatsCommand implements Callable<Integer>
 {
     @ParentCommand
@@ -33,6 +38,13 @@ final class StatsCommand implements Callable<Integer>
     @Option(names = "--count", paramLabel = "N", description = "watch samples, 0 for no end (default: 0)")
     long count;
 
+    @Option(names = "--all", description = "every drop column, also those at 0 on every port")
+    boolean all;
+
+    @Option(names = {"-H", "--human"},
+        description = "human units: k/M/G for packets and pps, KiB/MiB/GiB for bytes, bit/s for rates")
+    boolean human;
+
     @Override
     public Integer call()
     {
@@ -46,17 +58,19 @@ final class StatsCommand implements Callable<Integer>
             if (!watch)
             {
                 final JsonNode result = client.call("stats", args);
-                out.print(ctl.json ? CtlCommand.pretty(result) + "\n" : table(result, false));
+                out.print(ctl.json ? CtlCommand.pretty(result) + "\n" : table(result, false, all, human, EnumSet.noneOf(
+                    DropReason.class)));
                 return 0;
             }
             args.put("interval_ms", intervalMs);
             args.put("count", count);
+            final Set<DropReason> shown = EnumSet.noneOf(DropReason.class); // a column, once shown, stays
             client.stream("stats.watch", args, sample ->
             {
                 try
                 {
                     out.print(ctl.json ? ControlCodec.JSON.writeValueAsString(sample) + "\n" :
-                        table(sample.path("ports"), true) + "\n");
+                        table(sample.path("ports"), true, all, human, shown) + "\n");
                     out.flush();
                     return !out.checkError();
                 }
@@ -69,35 +83,64 @@ final class StatsCommand implements Callable<Integer>
         });
     }
 
-    private static String table(final JsonNode ports, final boolean rates)
+    /**
+     * @param shown drop reasons shown before (kept in watch mode); the reasons shown now are added.
+     */
+    static String table(final JsonNode ports, final boolean rates, final boolean all, final boolean human,
+        final Set<DropReason> shown)
     {
-        final java.util.List<String> headers = new java.util.ArrayList<>(java.util.List.of(
-            "port", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes"));
+        for (final DropReason reason : DropReason.values())
+        {
+            for (final JsonNode p : ports)
+            {
+                if (all || p.path("drops").path(reason.label()).asLong() != 0)
+                {
+                    shown.add(reason);
+                }
+            }
+        }
+        final List<String> headers = new ArrayList<>(List.of("port", "rx_packets", "rx_bytes", "tx_packets",
+            "tx_bytes"));
         if (rates)
         {
-            headers.addAll(java.util.List.of("rx_pps", "tx_pps", "rx_bps", "tx_bps"));
+            headers.addAll(List.of("rx_pps", "tx_pps", "rx_bps", "tx_bps"));
         }
-        for (final DropReason reason : DropReason.values())
+        for (final DropReason reason : shown)
         {
             headers.add("drop_" + reason.label());
         }
         final TableRenderer table = new TableRenderer(headers.toArray(new String[0]));
         for (final JsonNode p : ports)
         {
-            final java.util.List<Object> row = new java.util.ArrayList<>(java.util.List.of(p.path("port").asText(),
-                p.path("rx_packets").asLong(), p.path("rx_bytes").asLong(), p.path("tx_packets").asLong(),
-                p.path("tx_bytes").asLong()));
+            final List<Object> row = new ArrayList<>(List.of(p.path("port").asText(),
+                count(p.path("rx_packets").asLong(), human), bytes(p.path("rx_bytes").asLong(), human),
+                count(p.path("tx_packets").asLong(), human), bytes(p.path("tx_bytes").asLong(), human)));
             if (rates)
             {
-                row.addAll(java.util.List.of(p.path("rx_pps").asLong(), p.path("tx_pps").asLong(),
-                    p.path("rx_bps").asLong(), p.path("tx_bps").asLong()));
+                row.addAll(List.of(count(p.path("rx_pps").asLong(), human), count(p.path("tx_pps").asLong(), human),
+                    bits(p.path("rx_bps").asLong(), human), bits(p.path("tx_bps").asLong(), human)));
             }
-            for (final DropReason reason : DropReason.values())
+            for (final DropReason reason : shown)
             {
-                row.add(p.path("drops").path(reason.label()).asLong());
+                row.add(count(p.path("drops").path(reason.label()).asLong(), human));
             }
             table.row(row.toArray());
         }
         return table.render();
+    }
+
+    private static Object count(final long value, final boolean human)
+    {
+        return human ? HumanUnits.count(value) : value;
+    }
+
+    private static Object bytes(final long value, final boolean human)
+    {
+        return human ? HumanUnits.bytes(value) : value;
+    }
+
+    private static Object bits(final long value, final boolean human)
+    {
+        return human ? HumanUnits.bitsPerSecond(value) : value;
     }
 }

@@ -8,6 +8,10 @@ import java.util.List;
  */
 public final class TableRenderer
 {
+    /** A number, also with one decimal and a unit as {@code ctl stats -H} writes them ("1.5 KiB", "2.3k"). */
+    private static final java.util.regex.Pattern NUMBER =
+        java.util.regex.Pattern.compile("-?[0-9]+(\\.[0-9])?( ?([kMGTP]|[KMGTP]iB|B|[kMGTP]?bit/s))?");
+
     private final String[] headers;
     private final List<String[]> rows = new ArrayList<>();
 
@@ -41,7 +45,7 @@ public final class TableRenderer
             for (int i = 0; i < row.length; i++)
             {
                 widths[i] = Math.max(widths[i], row[i].length());
-                numeric[i] &= row[i].matches("-?[0-9]+");
+                numeric[i] &= NUMBER.matcher(row[i]).matches();
             }
         }
         final StringBuilder sb = new StringBuilder();
