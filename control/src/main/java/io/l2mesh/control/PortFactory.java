@@ -58,14 +58,14 @@ public final class PortFactory
 
     public TapPort tap(final TapPortSpec spec)
     {
-        return sw.addPort(id -> TapPort.open(id, spec, sw.loopCount(), sw.context().burstSize(), sw.rtnl()),
-            spec.macLimit());
+        return sw.addPort(spec.name(),
+            id -> TapPort.open(id, spec, sw.loopCount(), sw.context().burstSize(), sw.rtnl()), spec.macLimit());
     }
 
     public RawPort raw(final String name, final VlanRules rules, final int macLimit)
     {
-        return sw.addPort(id -> RawPort.open(id, name, rules, sw.loopCount(), sw.context().burstSize(), sw.rtnl()),
-            macLimit);
+        return sw.addPort(name,
+            id -> RawPort.open(id, name, rules, sw.loopCount(), sw.context().burstSize(), sw.rtnl()), macLimit);
     }
 
     /**
@@ -83,18 +83,20 @@ public final class PortFactory
         }
         final int loops = sw.loopCount();
         final int burst = sw.context().burstSize();
-        return sw.addPort(id -> spec.framing() == UnixPortSpec.Framing.DGRAM ?
+        return sw.addPort(spec.name(), id -> spec.framing() == UnixPortSpec.Framing.DGRAM ?
             UnixDatagramPort.open(id, spec, loops, burst) : UnixStreamPort.open(id, spec, loops, burst),
             spec.macLimit());
     }
 
     public TunnelPort tunnel(final TunnelPortSpec spec)
     {
-        return sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), sw.context().burstSize()), spec.macLimit());
+        return sw.addPort(spec.name(), id -> TunnelPort.open(id, spec, sw.loopCount(), sw.context().burstSize()),
+            spec.macLimit());
     }
 
     public VxlanPort vxlan(final VxlanPortSpec spec)
     {
-        return sw.addPort(id -> VxlanPort.open(id, spec, sw.loopCount(), sw.context().burstSize()), spec.macLimit());
+        return sw.addPort(spec.name(), id -> VxlanPort.open(id, spec, sw.loopCount(), sw.context().burstSize()),
+            spec.macLimit());
     }
 }

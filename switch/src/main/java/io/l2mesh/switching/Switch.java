@@ -131,7 +131,23 @@ public final class Switch implements AutoCloseable
     public synchronized <P extends Port> P addPort(final IntFunction<P> factory, final int macLimit)
     {
         requireOpen();
-        final P port = factory.apply(portTable.get().freeId());
+        return attachNew(factory.apply(portTable.get().freeId()), macLimit);
+    }
+
+    /**
+     * As {@link #addPort(IntFunction, int)}, refusing a name in use before {@code factory} opens any device (a TAP
+     * or socket of that name may belong to the port that has it).
+     */
+    public synchronized <P extends Port> P addPort(final String name, final IntFunction<P> factory,
+        final int macLimit)
+    {
+        requireOpen();
+        checkNameFree(name);
+        return attachNew(factory.apply(portTable.get().freeId()), macLimit);
+    }
+
+    private <P extends Port> P attachNew(final P port, final int macLimit)
+    {
         try
         {
             checkNameFree(port.name());
