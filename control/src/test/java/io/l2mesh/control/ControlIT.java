@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -475,8 +476,9 @@ class ControlIT
     void shouldCaptureAPingThatTsharkReads() throws Exception
     {
         final Path pcap = dir.resolve("ping.pcap");
-        final java.util.concurrent.CompletableFuture<Cmd.Result> capture = java.util.concurrent.CompletableFuture
-            .supplyAsync(() -> ctl("capture", "start", tapB, pcap.toString(), "--count", "6", "--wait"));
+        final CompletableFuture<Cmd.Result> capture = new CompletableFuture<>();
+        Thread.ofVirtual().start(() ->
+            capture.complete(ctl("capture", "start", tapB, pcap.toString(), "--count", "6", "--wait")));
         // Ping once the capture runs (the hosts are quiet otherwise): 6 pings cross tapB as 12 frames.
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (json("capture", "list").isEmpty() && !capture.isDone() && System.nanoTime() < deadline)

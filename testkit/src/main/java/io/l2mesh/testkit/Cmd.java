@@ -40,15 +40,18 @@ public final class Cmd
         try
         {
             final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final CompletableFuture<String> output = CompletableFuture.supplyAsync(() ->
+            // A thread of its own for the output: on the common pool (one thread on 2 cores) a caller that blocks
+            // there, e.g. a test waiting on another command, starved the reader and failed a finished command.
+            final CompletableFuture<String> output = new CompletableFuture<>();
+            Thread.ofVirtual().name("cmd-output").start(() ->
             {
                 try
                 {
-                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    output.complete(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
                 }
                 catch (final IOException ex)
                 {
-                    return ex.toString();
+                    output.complete(ex.toString());
                 }
             });
             if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
