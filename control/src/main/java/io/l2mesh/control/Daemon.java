@@ -74,7 +74,7 @@ public final class Daemon
             try
             {
                 control = ControlServer.start(loaded.control().socket(), loaded.control().mode(),
-                    Authorizer.system(loaded.control().group()), sw,
+                    Authorizer.system(loaded.control().adminGroup(), loaded.control().monitorGroup()), sw,
                     new io.l2mesh.control.config.ConfigStore(config, loaded), () -> System.exit(EXIT_OK));
             }
             catch (final RuntimeException ex)

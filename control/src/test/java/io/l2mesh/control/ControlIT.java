@@ -368,6 +368,74 @@ class ControlIT
     }
 
     @Test
+    void shouldLetMonitorsReadAndOnlyAdminsChange() throws Exception
+    {
+        final String suffix = Long.toString(ProcessHandle.current().pid() % 100_000);
+        final String adminGroup = "l2adm" + suffix;
+        final String monitorGroup = "l2mon" + suffix;
+        Cmd.check("groupadd", adminGroup);
+        try
+        {
+            Cmd.check("groupadd", monitorGroup);
+            final int adminGid = Integer.parseInt(Cmd.check("getent", "group", adminGroup).split(":")[2]);
+            final int monitorGid = Integer.parseInt(Cmd.check("getent", "group", monitorGroup).split(":")[2]);
+            // Every request is checked, so any local user may connect: mode 0666.
+            Files.writeString(config, Files.readString(config).replace("control:\n", "control:\n  mode: \"0666\"\n" +
+                "  group: " + adminGroup + "\n  monitor-group: " + monitorGroup + "\n"));
+            daemon.destroyForcibly();
+            assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            startDaemon();
+            Files.setPosixFilePermissions(dir,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            try (LauncherCopy copy = LauncherCopy.of(Path.of(LAUNCHER).getParent().getParent()))
+            {
+                final String added = Netns.uniqueLinkName("m");
+                // Supplementary groups only (--groups), as a login gives them: SO_PEERGROUPS must see them.
+                final java.util.function.Function<Integer, java.util.function.Function<String[], Cmd.Result>> as =
+                    gid -> args ->
+                    {
+                        final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534",
+                            "--regid=65534", "--groups=" + gid, copy.launcher(), "ctl", "--socket",
+                            socket.toString()));
+                        command.addAll(List.of(args));
+                        return Cmd.run(30_000, command);
+                    };
+                final var monitor = as.apply(monitorGid);
+                final var admin = as.apply(adminGid);
+
+                assertThat(monitor.apply(new String[] {"status"}).check().output()).contains("ports");
+                assertThat(monitor.apply(new String[] {"port", "list"}).check().output()).contains(tapA);
+                assertThat(monitor.apply(new String[] {"stats"}).check().output()).contains(tapB);
+                final Cmd.Result refused = monitor.apply(new String[] {"port", "add", added});
+                assertThat(refused.exitCode()).as(refused.output()).isEqualTo(3);
+                assertThat(refused.output()).contains("PERMISSION_DENIED: 'port.add' needs the admin role; " +
+                    "uid 65534 has the monitor role");
+                for (final String[] changing : List.of(new String[] {"fdb", "flush"}, new String[] {"shutdown"},
+                    new String[] {"config", "save"}))
+                {
+                    assertThat(monitor.apply(changing).output()).contains("needs the admin role");
+                }
+                assertThat(Libc.ifNameToIndex(added)).as("nothing was added").isZero();
+                assertThat(json("status").path("control_denied").asLong()).isEqualTo(4);
+
+                assertThat(admin.apply(new String[] {"port", "add", added}).check().output())
+                    .contains("add port " + added);
+                assertThat(admin.apply(new String[] {"port", "del", added}).check().output())
+                    .contains("remove port " + added);
+                final Cmd.Result nobody = Cmd.run(30_000, "setpriv", "--reuid=65534", "--regid=65534",
+                    "--clear-groups", copy.launcher(), "ctl", "--socket", socket.toString(), "status");
+                assertThat(nobody.exitCode()).isEqualTo(3);
+                assertThat(nobody.output()).contains("may not use the control socket", adminGroup, monitorGroup);
+            }
+        }
+        finally
+        {
+            Cmd.run(10_000, "groupdel", monitorGroup);
+            Cmd.run(10_000, "groupdel", adminGroup);
+        }
+    }
+
+    @Test
     void shouldSurviveHostileClientsAndKeepForwarding() throws Exception
     {
         try (SeqpacketSocket raw = SeqpacketSocket.connect(socket); Arena arena = Arena.ofConfined())

@@ -24,6 +24,8 @@ public final class SeqpacketSocket implements AutoCloseable
     public static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
     static final int SO_PEERCRED = 17;
+    static final int SO_PEERGROUPS = 59;
+    private static final int MAX_GROUPS = 65_536; // NGROUPS_MAX
     static final int MSG_TRUNC = 0x20;
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
@@ -176,6 +178,9 @@ public final class SeqpacketSocket implements AutoCloseable
         return new SeqpacketSocket(client);
     }
 
+    /**
+     * @return the peer's credentials from when it connected: {@code SO_PEERCRED} and {@code SO_PEERGROUPS}.
+     */
     public PeerCred peerCred()
     {
         try (Arena local = Arena.ofConfined())
@@ -189,7 +194,28 @@ public final class SeqpacketSocket implements AutoCloseable
                 throw new NativeError("getsockopt(SO_PEERCRED)", -rc);
             }
             return new PeerCred(cred.get(ValueLayout.JAVA_INT, 0), cred.get(ValueLayout.JAVA_INT, 4),
-                cred.get(ValueLayout.JAVA_INT, 8));
+                cred.get(ValueLayout.JAVA_INT, 8), peerGroups(local, length));
+        }
+    }
+
+    private int[] peerGroups(final Arena local, final MemorySegment length)
+    {
+        int capacity = 64;
+        while (true)
+        {
+            final MemorySegment groups = local.allocate(4L * capacity, 4);
+            length.set(ValueLayout.JAVA_INT, 0, 4 * capacity);
+            final int rc = Libc.getsockopt(capture, fd, SOL_SOCKET, SO_PEERGROUPS, groups, length);
+            if (rc == -Errno.ERANGE && capacity < MAX_GROUPS)
+            {
+                capacity = Math.min(MAX_GROUPS, Math.max(capacity * 2, length.get(ValueLayout.JAVA_INT, 0) / 4));
+                continue;
+            }
+            if (rc < 0)
+            {
+                throw new NativeError("getsockopt(SO_PEERGROUPS)", -rc);
+            }
+            return groups.asSlice(0, length.get(ValueLayout.JAVA_INT, 0)).toArray(ValueLayout.JAVA_INT);
         }
     }
 

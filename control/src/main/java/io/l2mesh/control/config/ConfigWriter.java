@@ -40,9 +40,13 @@ public final class ConfigWriter
         final ObjectNode control = root.putObject("control");
         control.put("socket", config.control().socket().toString());
         control.put("mode", String.format("0%o", config.control().mode()));
-        if (config.control().group() != null)
+        if (config.control().adminGroup() != null)
         {
-            control.put("group", config.control().group());
+            control.put("group", config.control().adminGroup());
+        }
+        if (config.control().monitorGroup() != null)
+        {
+            control.put("monitor-group", config.control().monitorGroup());
         }
         final ArrayNode ports = root.putArray("ports");
         for (final PortConfig port : config.ports())

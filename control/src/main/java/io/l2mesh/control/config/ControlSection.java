@@ -6,11 +6,13 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * The {@code control:} section: where the control socket listens, its mode, and the group that may use it.
+ * The {@code control:} section: where the control socket listens, its mode, and the groups that may use it:
+ * {@code group} (or its clearer name {@code admin-group}) for every command, {@code monitor-group} for the
+ * read-only ones.
  */
 final class ControlSection
 {
-    static final Set<String> KEYS = Set.of("socket", "mode", "group");
+    static final Set<String> KEYS = Set.of("socket", "mode", "group", "admin-group", "monitor-group");
 
     private ControlSection()
     {
@@ -31,6 +33,19 @@ final class ControlSection
         }
         final int mode = in.fileMode(node, path, "mode", "0660");
         final String group = in.text(node, path, "group", "");
-        return new ControlConfig(Path.of(socket), mode, group.isEmpty() ? null : group);
+        final String adminGroup = in.text(node, path, "admin-group", group);
+        if (!group.isEmpty() && !group.equals(adminGroup))
+        {
+            throw in.error("control.admin-group", "'" + adminGroup + "' differs from control.group '" + group +
+                "' (the same setting: give one of them)");
+        }
+        final String monitorGroup = in.text(node, path, "monitor-group", "");
+        if (!monitorGroup.isEmpty() && monitorGroup.equals(adminGroup))
+        {
+            throw in.error("control.monitor-group", "'" + monitorGroup + "' is the admin group too; the monitor " +
+                "group is for read-only users");
+        }
+        return new ControlConfig(Path.of(socket), mode, adminGroup.isEmpty() ? null : adminGroup,
+            monitorGroup.isEmpty() ? null : monitorGroup);
     }
 }

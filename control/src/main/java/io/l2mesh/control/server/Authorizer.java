@@ -1,115 +1,101 @@
 package io.l2mesh.control.server;
 
+import io.l2mesh.tuntap.Groups;
 import io.l2mesh.tuntap.PeerCred;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
-
 /**
- * Decides who may use the control socket: root, or a member of the configured group (its gid as the peer's
- * group, or the peer's user name listed in {@code /etc/group}).
+ * Gives a control client its {@link Role} from the credentials the kernel recorded when it connected
+ * ({@code SO_PEERCRED} and {@code SO_PEERGROUPS}, so every NSS group source counts): root and members of the
+ * admin group are {@link Role#ADMIN}, members of the monitor group {@link Role#MONITOR}, everyone else
+ * {@link Role#NONE}. Group names are looked up once, at start, through {@code getgrnam_r}.
  */
 public final class Authorizer
 {
-    private final String groupName;
-    private final int gid;
-    private final Path groupFile;
-    private final Path passwdFile;
+    private final String adminGroup;
+    private final String monitorGroup;
+    private final int adminGid;
+    private final int monitorGid;
 
     /**
-     * @param groupName allowed group, or null for root only.
+     * @param adminGroup   group whose members are admins besides root, or null.
+     * @param adminGid     its id.
+     * @param monitorGroup group whose members may use the read-only commands, or null.
+     * @param monitorGid   its id.
      */
-    public Authorizer(final String groupName, final Path groupFile, final Path passwdFile)
+    Authorizer(final String adminGroup, final int adminGid, final String monitorGroup, final int monitorGid)
     {
-        this.groupName = groupName;
-        this.groupFile = groupFile;
-        this.passwdFile = passwdFile;
-        this.gid = groupName == null ? -1 : lookupGid(groupName, groupFile);
-    }
-
-    public static Authorizer system(final String groupName)
-    {
-        return new Authorizer(groupName, Path.of("/etc/group"), Path.of("/etc/passwd"));
+        this.adminGroup = adminGroup;
+        this.monitorGroup = monitorGroup;
+        this.adminGid = adminGroup == null ? -1 : adminGid;
+        this.monitorGid = monitorGroup == null ? -1 : monitorGid;
     }
 
     /**
-     * @return the allowed group's gid, or -1 for root only.
+     * @throws IllegalArgumentException naming a group that does not exist.
      */
-    public int gid()
+    public static Authorizer system(final String adminGroup, final String monitorGroup)
     {
+        return new Authorizer(adminGroup, lookup(adminGroup, "control.group"), monitorGroup,
+            lookup(monitorGroup, "control.monitor-group"));
+    }
+
+    private static int lookup(final String group, final String key)
+    {
+        if (group == null)
+        {
+            return -1;
+        }
+        final int gid = Groups.gidOf(group);
+        if (gid < 0)
+        {
+            throw new IllegalArgumentException(key + ": group '" + group + "' does not exist");
+        }
         return gid;
     }
 
-    public boolean allows(final PeerCred peer)
+    /**
+     * @return the group to give the socket file: the monitor group if there is one (the wider circle: admins not in
+     * it connect when the socket's mode lets others), else the admin group; -1 for root's own.
+     */
+    public int socketGid()
     {
-        if (peer.uid() == 0)
-        {
-            return true;
-        }
-        if (gid < 0)
-        {
-            return false;
-        }
-        return peer.gid() == gid || members().contains(userName(peer.uid()));
+        return monitorGid >= 0 ? monitorGid : adminGid;
     }
 
+    public Role role(final PeerCred peer)
+    {
+        if (peer.uid() == 0 || peer.inGroup(adminGid))
+        {
+            return Role.ADMIN;
+        }
+        return peer.inGroup(monitorGid) ? Role.MONITOR : Role.NONE;
+    }
+
+    /**
+     * @return why a client with no role is refused.
+     */
     public String refusal(final PeerCred peer)
     {
-        return "uid " + peer.uid() + " may not use the control socket: it needs root" +
-            (groupName == null ? "" : " or membership of group '" + groupName + "'");
+        final StringBuilder why = new StringBuilder("uid " + peer.uid() + " may not use the control socket: it " +
+            "needs root");
+        if (adminGroup != null)
+        {
+            why.append(", or membership of group '").append(adminGroup).append("' (admin)");
+        }
+        if (monitorGroup != null)
+        {
+            why.append(", or of group '").append(monitorGroup).append("' (monitor, read-only)");
+        }
+        return why.toString();
     }
 
-    private Set<String> members()
+    /**
+     * @return why {@code peer}, whose role is {@code has}, may not run {@code command}.
+     */
+    public String denial(final PeerCred peer, final Role has, final String command, final Role needs)
     {
-        for (final String line : lines(groupFile))
-        {
-            final String[] fields = line.split(":", -1);
-            if (fields.length >= 4 && fields[0].equals(groupName))
-            {
-                return Set.of(fields[3].isEmpty() ? new String[0] : fields[3].split(","));
-            }
-        }
-        return Set.of();
-    }
-
-    private String userName(final int uid)
-    {
-        for (final String line : lines(passwdFile))
-        {
-            final String[] fields = line.split(":", -1);
-            if (fields.length >= 3 && fields[2].equals(Integer.toString(uid)))
-            {
-                return fields[0];
-            }
-        }
-        return "";
-    }
-
-    private static int lookupGid(final String groupName, final Path groupFile)
-    {
-        for (final String line : lines(groupFile))
-        {
-            final String[] fields = line.split(":", -1);
-            if (fields.length >= 3 && fields[0].equals(groupName))
-            {
-                return Integer.parseInt(fields[2]);
-            }
-        }
-        throw new IllegalArgumentException("control group '" + groupName + "' does not exist in " + groupFile);
-    }
-
-    private static List<String> lines(final Path file)
-    {
-        try
-        {
-            return Files.readAllLines(file);
-        }
-        catch (final IOException ex)
-        {
-            return List.of();
-        }
+        return "'" + command + "' needs the " + needs.label() + " role; uid " + peer.uid() + " has the " +
+            has.label() + " role" + (adminGroup == null ? " (only root is admin)" : " (admin: root or group '" +
+            adminGroup + "')");
     }
 }

@@ -16,7 +16,10 @@ import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.vlan.VlanRules;
 
 import java.util.Comparator;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,11 +29,25 @@ import java.util.concurrent.TimeUnit;
  */
 final class CommandHandler
 {
-    static final List<String> COMMANDS = List.of("status", "port.list", "port.add", "port.del", "port.set",
-        "fdb.show", "fdb.flush", "fdb.add", "fdb.del", "vlan.show", "stats", "stats.watch", "config.show",
-        "config.save", "config.reload", "capture.start", "capture.stop", "capture.list", "peer.list", "peer.add",
-        "peer.del", "fec.show", "fec.set",
-        "impair.show", "shutdown");
+    /** Every command and the role it needs (docs/control-protocol.md lists the same; a test compares them). */
+    static final Map<String, Role> COMMANDS = commands();
+
+    private static Map<String, Role> commands()
+    {
+        final Map<String, Role> commands = new LinkedHashMap<>();
+        for (final String readOnly : List.of("status", "port.list", "fdb.show", "vlan.show", "stats", "stats.watch",
+            "config.show", "capture.list", "peer.list", "fec.show", "impair.show"))
+        {
+            commands.put(readOnly, Role.MONITOR);
+        }
+        for (final String changing : List.of("port.add", "port.del", "port.set", "fdb.flush", "fdb.add", "fdb.del",
+            "config.save", "config.reload", "capture.start", "capture.stop", "peer.add", "peer.del", "fec.set",
+            "shutdown"))
+        {
+            commands.put(changing, Role.ADMIN);
+        }
+        return Collections.unmodifiableMap(commands);
+    }
 
     private final Switch sw;
     private final ControlServer server;
@@ -54,6 +71,13 @@ final class CommandHandler
 
     void execute(final Request request, final ControlConnection connection)
     {
+        final Role needed = COMMANDS.get(request.command());
+        if (needed != null && !connection.role().allows(needed))
+        {
+            server.onDenied();
+            throw new ControlException(ErrorCode.PERMISSION_DENIED,
+                server.authorizer().denial(connection.peer(), connection.role(), request.command(), needed));
+        }
         switch (request.command())
         {
             case "status" -> connection.send(ControlCodec.result(status()));
@@ -90,7 +114,7 @@ final class CommandHandler
                 stopper.start();
             }
             default -> throw new ControlException(ErrorCode.UNKNOWN_COMMAND, "unknown command '" + request.command() +
-                "' (commands: " + String.join(", ", COMMANDS) + ")");
+                "' (commands: " + String.join(", ", COMMANDS.keySet()) + ")");
         }
     }
 
@@ -108,6 +132,7 @@ final class CommandHandler
         result.put("control_clients", server.connectionCount());
         result.put("control_requests", server.requestCount());
         result.put("control_refused", server.refusedCount());
+        result.put("control_denied", server.deniedCount());
         result.put("control_dropped", server.droppedCount());
         return result;
     }
@@ -194,32 +219,6 @@ final class CommandHandler
         }
         return port.id();
     }
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
     private JsonNode vlanShow()
     {

@@ -27,6 +27,7 @@ final class ControlConnection extends ControlServer.RegisteredHandle
     private final ControlServer server;
     private final SeqpacketSocket socket;
     private final PeerCred peer;
+    private final Role role;
     private final Arena arena = Arena.ofShared();
     // One byte more than the limit: recv with MSG_TRUNC reports the real size of a longer message.
     private final MemorySegment receiveBuffer = arena.allocate(ProtocolVersion.MAX_MESSAGE_BYTES + 1L);
@@ -35,17 +36,26 @@ final class ControlConnection extends ControlServer.RegisteredHandle
     private String refusal;
     private boolean closed;
 
-    ControlConnection(final ControlServer server, final SeqpacketSocket socket, final PeerCred peer)
+    ControlConnection(final ControlServer server, final SeqpacketSocket socket, final PeerCred peer, final Role role)
     {
         super(socket.fd());
         this.server = server;
         this.socket = socket;
         this.peer = peer;
+        this.role = role;
     }
 
     PeerCred peer()
     {
         return peer;
+    }
+
+    /**
+     * @return what this client may do, from its credentials at accept.
+     */
+    Role role()
+    {
+        return role;
     }
 
     boolean isClosed()

@@ -45,13 +45,14 @@ public final class ControlServer implements AutoCloseable
     private final AtomicInteger refusing = new AtomicInteger(); // refused clients waiting to send their request
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong denied = new AtomicLong();
 
     private ControlServer(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
         final io.l2mesh.control.config.ConfigStore store, final Runnable shutdown)
     {
         this.path = path;
         this.authorizer = authorizer;
-        this.listener = SeqpacketSocket.listen(path, mode, authorizer.gid(), BACKLOG);
+        this.listener = SeqpacketSocket.listen(path, mode, authorizer.socketGid(), BACKLOG);
         this.group = new MultiThreadIoEventLoopGroup(1, r ->
         {
             final Thread thread = new Thread(r, "l2mesh-ctl");
@@ -95,6 +96,24 @@ public final class ControlServer implements AutoCloseable
     public Path path()
     {
         return path;
+    }
+
+    Authorizer authorizer()
+    {
+        return authorizer;
+    }
+
+    /**
+     * Counts a request refused because the client's role does not allow it.
+     */
+    void onDenied()
+    {
+        denied.incrementAndGet();
+    }
+
+    public long deniedCount()
+    {
+        return denied.get();
     }
 
     public long refusedCount()
@@ -160,9 +179,22 @@ public final class ControlServer implements AutoCloseable
         SeqpacketSocket client;
         while ((client = listener.accept()) != null)
         {
-            final io.l2mesh.tuntap.PeerCred peer = client.peerCred();
-            final ControlConnection connection = new ControlConnection(this, client, peer);
-            if (!authorizer.allows(peer))
+            final ControlConnection connection;
+            final Role role;
+            try
+            {
+                final io.l2mesh.tuntap.PeerCred peer = client.peerCred();
+                role = authorizer.role(peer);
+                connection = new ControlConnection(this, client, peer, role);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("control client refused: its credentials could not be read: {}", ex.toString());
+                refused.incrementAndGet();
+                client.close();
+                continue;
+            }
+            if (role == Role.NONE)
             {
                 refused.incrementAndGet();
                 if (refusing.get() >= MAX_REFUSING)
@@ -172,7 +204,7 @@ public final class ControlServer implements AutoCloseable
                     continue;
                 }
                 refusing.incrementAndGet();
-                connection.refuse(authorizer.refusal(peer));
+                connection.refuse(authorizer.refusal(connection.peer()));
                 // A refused client that never sends is hung up on after a while.
                 loop.schedule(connection::close, REFUSAL_WAIT_MS, TimeUnit.MILLISECONDS);
             }

@@ -333,6 +333,15 @@ class ConfigFileTest
             "ports:\n  - name: a0\ncontrol:\n  socket: /tmp/x/l2.sock\n  mode: \"0600\"\n  group: adm\n");
         assertThat(config.control()).isEqualTo(new ControlConfig(java.nio.file.Path.of("/tmp/x/l2.sock"), 0600, "adm"));
         assertThat(ConfigFile.parse("c.yaml", "ports:\n  - name: a0\n").control()).isEqualTo(ControlConfig.defaults());
+        assertThat(ConfigFile.parse("c.yaml", "ports:\n  - name: a0\ncontrol:\n  admin-group: adm\n" +
+            "  monitor-group: staff\n").control()).isEqualTo(new ControlConfig(ControlConfig.SOCKET_DEFAULT, 0660,
+            "adm", "staff"));
+        assertRefused("ports:\n  - name: a0\ncontrol:\n  group: adm\n  admin-group: wheel\n",
+            "bad.yaml:5: control.admin-group: 'wheel' differs from control.group 'adm' (the same setting: give one " +
+            "of them)");
+        assertRefused("ports:\n  - name: a0\ncontrol:\n  group: adm\n  monitor-group: adm\n",
+            "bad.yaml:5: control.monitor-group: 'adm' is the admin group too; the monitor group is for read-only " +
+            "users");
         assertRefused("ports:\n  - name: a0\ncontrol:\n  mode: \"rw\"\n",
             "bad.yaml:4: control.mode: 'rw' is not an octal file mode like \"0660\"");
         assertRefused("ports:\n  - name: a0\ncontrol:\n  mode: \"0400\"\n",
