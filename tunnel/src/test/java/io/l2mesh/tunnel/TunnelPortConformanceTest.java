@@ -7,6 +7,7 @@ import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.PortConformanceTest;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.switching.port.unix.UnixPortWaits;
 import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.testkit.QemuStreamClient;
@@ -54,8 +55,9 @@ class TunnelPortConformanceTest extends PortConformanceTest
             farTunnel = far.addPort(id -> TunnelPort.open(id, farSpec, far.loopCount(), 64));
             final UnixPortSpec hostSpec = UnixPortSpec.access("host", dir.resolve("host.sock"),
                 UnixPortSpec.Framing.STREAM, 1);
-            far.addPort(id -> UnixStreamPort.open(id, hostSpec, far.loopCount(), 64));
+            final UnixStreamPort hostPort = far.addPort(id -> UnixStreamPort.open(id, hostSpec, far.loopCount(), 64));
             host = QemuStreamClient.connect(dir.resolve("host.sock"));
+            UnixPortWaits.awaitAttached(hostPort);
             port = TunnelPort.open(0, TunnelPortSpec.of("near", nearAddress, nearKey,
                 List.of(new PeerSpec("far", farKey.publicKey(), null, farAddress)), 1), loopCount, burstSize);
         }

@@ -3,6 +3,7 @@ package io.l2mesh.tunnel;
 import io.l2mesh.switching.Switch;
 import io.l2mesh.switching.SwitchContext;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.switching.port.unix.UnixPortWaits;
 import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.testkit.QemuStreamClient;
@@ -72,9 +73,10 @@ class TunnelPortTest
         final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64));
         final UnixPortSpec vmSpec =
             UnixPortSpec.access("vm", dir.resolve(name + ".sock"), UnixPortSpec.Framing.STREAM, 1);
-        sw.addPort(id -> UnixStreamPort.open(id, vmSpec, sw.loopCount(), 64));
+        final UnixStreamPort vmPort = sw.addPort(id -> UnixStreamPort.open(id, vmSpec, sw.loopCount(), 64));
         final QemuStreamClient vm = QemuStreamClient.connect(dir.resolve(name + ".sock"));
         closing.add(vm);
+        UnixPortWaits.awaitAttached(vmPort);
         return new Node(sw, tunnel, vm);
     }
 

@@ -3,6 +3,7 @@ package io.l2mesh.tunnel.vxlan;
 import io.l2mesh.switching.Switch;
 import io.l2mesh.switching.SwitchContext;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
+import io.l2mesh.switching.port.unix.UnixPortWaits;
 import io.l2mesh.switching.port.unix.UnixStreamPort;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.testkit.QemuStreamClient;
@@ -59,8 +60,10 @@ class VxlanPortTest
             List.of((InetSocketAddress)vtep2.getLocalSocketAddress(), (InetSocketAddress)vtep3.getLocalSocketAddress()),
             1), sw.loopCount(), 64));
         final UnixPortSpec vmSpec = UnixPortSpec.access("vm", dir.resolve("vm.sock"), UnixPortSpec.Framing.STREAM, 1);
-        sw.addPort(id -> UnixStreamPort.open(id, vmSpec, sw.loopCount(), 64));
-        return QemuStreamClient.connect(dir.resolve("vm.sock"));
+        final UnixStreamPort vmPort = sw.addPort(id -> UnixStreamPort.open(id, vmSpec, sw.loopCount(), 64));
+        final QemuStreamClient vm = QemuStreamClient.connect(dir.resolve("vm.sock"));
+        UnixPortWaits.awaitAttached(vmPort); // the first frames go to the VM: it must be there
+        return vm;
     }
 
     @Test
