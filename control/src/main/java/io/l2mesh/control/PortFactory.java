@@ -81,6 +81,17 @@ public final class PortFactory
                 throw new IllegalArgumentException("port " + other.name() + " already serves " + spec.path());
             }
         }
+        // Only root's paths can get here with a directory that does not exist: a path from any other client must be
+        // directly in control.ports-dir, which exists by then (ClientPaths). The socket itself is bound and later
+        // removed through its directory's descriptor (tuntap's SocketFile), never by a path string.
+        try
+        {
+            java.nio.file.Files.createDirectories(spec.path().getParent());
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException("cannot create " + spec.path().getParent() + ": " + ex.getMessage(), ex);
+        }
         final int loops = sw.loopCount();
         final int burst = sw.context().burstSize();
         return sw.addPort(spec.name(), id -> spec.framing() == UnixPortSpec.Framing.DGRAM ?

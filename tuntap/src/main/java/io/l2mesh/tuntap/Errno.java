@@ -35,6 +35,10 @@ public final class Errno
     public static final int ECONNRESET = 104;
     public static final int ENOTCONN = 107;
     public static final int ENOTSOCK = 88;
+    public static final int ENOTDIR = 20;
+    public static final int EISDIR = 21;
+    public static final int EROFS = 30;
+    public static final int ELOOP = 40;
 
     private Errno()
     {
@@ -47,6 +51,10 @@ public final class Errno
             case EPERM -> "EPERM";
             case ENOTCONN -> "ENOTCONN";
             case ENOTSOCK -> "ENOTSOCK";
+            case ENOTDIR -> "ENOTDIR";
+            case EISDIR -> "EISDIR";
+            case EROFS -> "EROFS";
+            case ELOOP -> "ELOOP";
             case ENOENT -> "ENOENT";
             case EINTR -> "EINTR";
             case EIO -> "EIO";
@@ -75,6 +83,28 @@ public final class Errno
             case ECONNRESET -> "ECONNRESET";
             default -> "errno " + errno;
         };
+    }
+
+    /**
+     * @return the errno's name and what it means for a file operation ("EACCES (permission denied)").
+     */
+    public static String describe(final int errno)
+    {
+        final String meaning = switch (errno)
+        {
+            case EPERM -> "operation not permitted";
+            case EACCES -> "permission denied";
+            case ENOENT -> "no such file or directory";
+            case EEXIST -> "exists already";
+            case ENOTDIR -> "not a directory";
+            case EISDIR -> "is a directory";
+            case ELOOP -> "is a symbolic link";
+            case EROFS -> "read-only file system";
+            case ENOSPC -> "no space left on the device";
+            case EOPNOTSUPP -> "not supported here (a symbolic link?)";
+            default -> "";
+        };
+        return name(errno) + (meaning.isEmpty() ? "" : " (" + meaning + ")");
     }
 
     /**

@@ -24,9 +24,23 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Libc
 {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
+    public static final int O_ACCMODE = 3;
+    public static final int O_CREAT = 0x40;
+    public static final int O_EXCL = 0x80;
+    public static final int O_NOCTTY = 0x100;
+    public static final int O_TRUNC = 0x200;
     public static final int O_NONBLOCK = 0x800;
+    public static final int O_DIRECTORY = 0x10000;  // x86-64 value (asm-generic has 0x4000)
+    public static final int O_NOFOLLOW = 0x20000;   // x86-64 value (asm-generic has 0x8000)
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_PATH = 0x200000;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    public static final int AT_EMPTY_PATH = 0x1000;
+    public static final int F_GETFL = 3;
     public static final int S_IFCHR = 0x2000;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -37,7 +51,24 @@ public final class Libc
 
     private static final MethodHandle OPEN = downcall("open",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPENAT = downcall("openat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle STATX = downcall("statx",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle UNLINKAT = downcall("unlinkat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCHMOD = downcall("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHOWN = downcall("fchown",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHOWNAT = downcall("fchownat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHMODAT = downcall("fchmodat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCNTL = downcall("fcntl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETEUID = downcall("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle READ = downcall("read",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle WRITE = downcall("write",
@@ -121,6 +152,150 @@ public final class Libc
         try
         {
             return check(capture, (int)OPEN.invokeExact(capture, path, flags, mode));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code openat(dirfd, path, flags, mode)}; {@link #AT_FDCWD} for a path relative to the working directory.
+     *
+     * @return the new fd, or {@code -errno}.
+     */
+    public static int openat(final MemorySegment capture, final int dirfd, final MemorySegment path, final int flags,
+        final int mode)
+    {
+        try
+        {
+            return check(capture, (int)OPENAT.invokeExact(capture, dirfd, path, flags, mode));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code statx(dirfd, path, flags, mask, buffer)}: the same layout on every architecture, unlike
+     * {@code struct stat}; see {@link FileStat}.
+     */
+    public static int statx(final MemorySegment capture, final int dirfd, final MemorySegment path, final int flags,
+        final int mask, final MemorySegment buffer)
+    {
+        try
+        {
+            return check(capture, (int)STATX.invokeExact(capture, dirfd, path, flags, mask, buffer));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int unlinkat(final MemorySegment capture, final int dirfd, final MemorySegment name,
+        final int flags)
+    {
+        try
+        {
+            return check(capture, (int)UNLINKAT.invokeExact(capture, dirfd, name, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int fchmod(final MemorySegment capture, final int fd, final int mode)
+    {
+        try
+        {
+            return check(capture, (int)FCHMOD.invokeExact(capture, fd, mode));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int fchown(final MemorySegment capture, final int fd, final int uid, final int gid)
+    {
+        try
+        {
+            return check(capture, (int)FCHOWN.invokeExact(capture, fd, uid, gid));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int fchownat(final MemorySegment capture, final int dirfd, final MemorySegment name, final int uid,
+        final int gid, final int flags)
+    {
+        try
+        {
+            return check(capture, (int)FCHOWNAT.invokeExact(capture, dirfd, name, uid, gid, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code fchmodat}; with {@link #AT_SYMLINK_NOFOLLOW} the C library refuses a symbolic link (EOPNOTSUPP)
+     * rather than changing what it points to.
+     */
+    public static int fchmodat(final MemorySegment capture, final int dirfd, final MemorySegment name, final int mode,
+        final int flags)
+    {
+        try
+        {
+            return check(capture, (int)FCHMODAT.invokeExact(capture, dirfd, name, mode, flags));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code fcntl(fd, cmd)} for the commands without an argument ({@link #F_GETFL}).
+     */
+    public static int fcntl(final MemorySegment capture, final int fd, final int command)
+    {
+        try
+        {
+            return check(capture, (int)FCNTL.invokeExact(capture, fd, command));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    public static int fsync(final MemorySegment capture, final int fd)
+    {
+        try
+        {
+            return check(capture, (int)FSYNC.invokeExact(capture, fd));
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * @return this process's effective user id.
+     */
+    public static int geteuid()
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            return (int)GETEUID.invokeExact(newErrnoCapture(arena));
         }
         catch (final Throwable t)
         {

@@ -1,11 +1,9 @@
 package io.l2mesh.tuntap;
 
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -30,10 +28,13 @@ public final class SeqpacketSocket implements AutoCloseable
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
     public static final int SUN_PATH_MAX = 108;
+    /** File descriptors accepted with one message; more are closed on arrival. */
+    public static final int MAX_FDS = 4;
 
     private final int fd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment capture = Libc.newErrnoCapture(arena);
+    private SocketFile file; // a listening socket's: removed on close
     private boolean closed;
 
     private SeqpacketSocket(final int fd)
@@ -42,64 +43,42 @@ public final class SeqpacketSocket implements AutoCloseable
     }
 
     /**
-     * Binds and listens on {@code path}, replacing a stale socket file but refusing to take over a live one.
+     * Binds and listens on {@code path}, replacing a stale socket file but refusing to take over a live one or any
+     * file that is not a socket (see {@link SocketFile}). The directory must exist.
      *
      * @param mode file mode of the socket (e.g. 0660).
      * @param gid  group to give the socket file, or -1 to keep ours.
      */
     public static SeqpacketSocket listen(final Path path, final int mode, final int gid, final int backlog)
     {
+        final SocketFile file;
         try
         {
-            Files.createDirectories(path.toAbsolutePath().getParent());
+            file = SocketFile.claim(path, SOCK_SEQPACKET);
         }
-        catch (final IOException ex)
+        catch (final IllegalStateException ex)
         {
-            throw new IllegalStateException("cannot create " + path.getParent() + ": " + ex.getMessage(), ex);
+            if (ex.getMessage().startsWith("another process serves"))
+            {
+                throw new IllegalStateException("another daemon is listening on " + path + livePid(path), ex);
+            }
+            throw ex;
         }
-        if (Files.exists(path))
+        final SeqpacketSocket socket;
+        try
         {
-            try (SeqpacketSocket probe = connect(path))
-            {
-                throw new IllegalStateException("another daemon is listening on " + path + " (pid " +
-                    probe.peerCred().pid() + ")");
-            }
-            catch (final NativeError ex)
-            {
-                try
-                {
-                    Files.delete(path); // nobody answers: a stale socket from a killed daemon
-                }
-                catch (final IOException io)
-                {
-                    throw new IllegalStateException("cannot remove stale socket " + path + ": " + io.getMessage(), io);
-                }
-            }
+            socket = open(SOCK_NONBLOCK);
         }
-        final SeqpacketSocket socket = open(SOCK_NONBLOCK);
-        try (Arena local = Arena.ofConfined())
+        catch (final RuntimeException ex)
         {
-            final MemorySegment address = address(local, path);
-            int rc = Libc.bind(socket.capture, socket.fd, address, (int)address.byteSize());
-            if (rc < 0)
-            {
-                throw new NativeError("bind", -rc, path.toString());
-            }
-            final MemorySegment cPath = local.allocateFrom(path.toString());
-            rc = Libc.chmod(socket.capture, cPath, mode);
-            if (rc < 0)
-            {
-                throw new NativeError("chmod", -rc, path.toString());
-            }
-            if (gid >= 0)
-            {
-                rc = Libc.chown(socket.capture, cPath, -1, gid);
-                if (rc < 0)
-                {
-                    throw new NativeError("chown", -rc, path + " to gid " + gid);
-                }
-            }
-            rc = Libc.listen(socket.capture, socket.fd, backlog);
+            file.close();
+            throw ex;
+        }
+        socket.file = file;
+        try
+        {
+            file.bind(socket.capture, socket.fd, mode, gid);
+            final int rc = Libc.listen(socket.capture, socket.fd, backlog);
             if (rc < 0)
             {
                 throw new NativeError("listen", -rc, path.toString());
@@ -110,6 +89,18 @@ public final class SeqpacketSocket implements AutoCloseable
         {
             socket.close();
             throw ex;
+        }
+    }
+
+    private static String livePid(final Path path)
+    {
+        try (SeqpacketSocket probe = connect(path))
+        {
+            return " (pid " + probe.peerCred().pid() + ")";
+        }
+        catch (final RuntimeException ex)
+        {
+            return "";
         }
     }
 
@@ -231,6 +222,77 @@ public final class SeqpacketSocket implements AutoCloseable
     }
 
     /**
+     * Receives one message into {@code buffer} together with the file descriptors sent with it
+     * ({@code SCM_RIGHTS}); they arrive close-on-exec. Up to {@code fds.length} are stored there (the rest of
+     * {@code fds} is set to -1); any further ones are closed at once.
+     *
+     * @return as {@link #receive(MemorySegment)}.
+     */
+    public long receive(final MemorySegment buffer, final int[] fds)
+    {
+        java.util.Arrays.fill(fds, -1);
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment iov = local.allocate(MsgHdr.IOVEC_SIZE, 8);
+            MsgHdr.iovec(iov, 0, buffer.address(), buffer.byteSize());
+            final int controlSpace = MsgHdr.cmsgSpace(4 * MAX_FDS);
+            final MemorySegment control = local.allocate(controlSpace, 8);
+            final MsgHdr header = new MsgHdr().wrap(local.allocate(MsgHdr.SIZE, 8)).iov(iov, 1)
+                .control(control, controlSpace);
+            final long n = Libc.recvmsg(capture, fd, header.address(), MSG_TRUNC | MsgHdr.MSG_CMSG_CLOEXEC);
+            if (n < 0)
+            {
+                return n;
+            }
+            final int[] stored = {0};
+            MsgHdr.forEachCmsg(control, header.controlLength(), (level, type, data, offset, length) ->
+            {
+                if (level != MsgHdr.SOL_SOCKET || type != MsgHdr.SCM_RIGHTS)
+                {
+                    return;
+                }
+                for (int i = 0; i + 4 <= length; i += 4)
+                {
+                    final int received = data.get(ValueLayout.JAVA_INT, offset + i);
+                    if (stored[0] < fds.length)
+                    {
+                        fds[stored[0]++] = received;
+                    }
+                    else
+                    {
+                        Libc.close(capture, received);
+                    }
+                }
+            });
+            return n;
+        }
+    }
+
+    /**
+     * Sends one message with file descriptor {@code passed} attached ({@code SCM_RIGHTS}), waiting for room if
+     * needed (client side). The receiver gets its own descriptor for the same open file; ours stays open.
+     */
+    public long sendBlocking(final MemorySegment message, final int passed)
+    {
+        if (message.byteSize() == 0)
+        {
+            throw new IllegalArgumentException("a SEQPACKET message must not be empty (it reads as end-of-file)");
+        }
+        try (Arena local = Arena.ofConfined())
+        {
+            final MemorySegment iov = local.allocate(MsgHdr.IOVEC_SIZE, 8);
+            MsgHdr.iovec(iov, 0, message.address(), message.byteSize());
+            final int controlSpace = MsgHdr.cmsgSpace(4);
+            final MemorySegment control = local.allocate(controlSpace, 8);
+            final long data = MsgHdr.putCmsg(control, 0, MsgHdr.SOL_SOCKET, MsgHdr.SCM_RIGHTS, 4);
+            control.set(ValueLayout.JAVA_INT, data, passed);
+            final MsgHdr header = new MsgHdr().wrap(local.allocate(MsgHdr.SIZE, 8)).iov(iov, 1)
+                .control(control, controlSpace);
+            return Libc.sendmsg(capture, fd, header.address(), MSG_NOSIGNAL);
+        }
+    }
+
+    /**
      * Sends one message; never blocks on a non-blocking socket and never raises SIGPIPE.
      *
      * @return bytes sent, or {@code -errno} ({@code -EAGAIN}: the peer is not reading).
@@ -264,6 +326,10 @@ public final class SeqpacketSocket implements AutoCloseable
             closed = true;
             Libc.close(capture, fd);
             arena.close();
+            if (file != null)
+            {
+                file.close();
+            }
         }
     }
 }

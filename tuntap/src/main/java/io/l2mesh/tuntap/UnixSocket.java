@@ -1,16 +1,15 @@
 package io.l2mesh.tuntap;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * An {@code AF_UNIX} socket bound to a filesystem path: a {@code SOCK_DGRAM} socket, or a listening
- * {@code SOCK_STREAM} one. Non-blocking unless asked otherwise. Closing it removes the path, so a restarted
- * daemon or VM finds it free.
+ * {@code SOCK_STREAM} one. Non-blocking unless asked otherwise. Closing it removes the socket file (only while it is
+ * still the one it bound: see {@link SocketFile}), so a restarted daemon or VM finds the path free. The directory
+ * must exist: nothing here creates one.
  */
 public final class UnixSocket implements AutoCloseable
 {
@@ -22,15 +21,15 @@ public final class UnixSocket implements AutoCloseable
     public static final int MSG_NOSIGNAL = 0x4000;
 
     private final int fd;
-    private final Path path;
+    private final SocketFile file;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment capture = Libc.newErrnoCapture(arena);
     private boolean closed;
 
-    private UnixSocket(final int fd, final Path path)
+    private UnixSocket(final int fd, final SocketFile file)
     {
         this.fd = fd;
-        this.path = path;
+        this.file = file;
     }
 
     /**
@@ -54,8 +53,7 @@ public final class UnixSocket implements AutoCloseable
     private static UnixSocket bind(final Path path, final int type, final int mode, final boolean blocking,
         final int backlog)
     {
-        UnixAddress.claim(path, type);
-        final UnixSocket socket;
+        final SocketFile file = SocketFile.claim(path, type);
         try (Arena local = Arena.ofConfined())
         {
             final MemorySegment capture = Libc.newErrnoCapture(local);
@@ -63,24 +61,16 @@ public final class UnixSocket implements AutoCloseable
                 type | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
             if (fd < 0)
             {
+                file.close();
                 throw new NativeError("socket(AF_UNIX)", -fd, path.toString());
             }
-            socket = new UnixSocket(fd, path);
+            final UnixSocket socket = new UnixSocket(fd, file);
             try
             {
-                int rc = Libc.bind(capture, fd, UnixAddress.of(local, path), UnixAddress.LENGTH);
-                if (rc < 0)
-                {
-                    throw new NativeError("bind", -rc, path.toString());
-                }
-                rc = Libc.chmod(capture, local.allocateFrom(path.toString()), mode);
-                if (rc < 0)
-                {
-                    throw new NativeError("chmod", -rc, path.toString());
-                }
+                file.bind(capture, fd, mode, -1);
                 if (backlog >= 0)
                 {
-                    rc = Libc.listen(capture, fd, backlog);
+                    final int rc = Libc.listen(capture, fd, backlog);
                     if (rc < 0)
                     {
                         throw new NativeError("listen", -rc, path.toString());
@@ -92,8 +82,8 @@ public final class UnixSocket implements AutoCloseable
                 socket.close();
                 throw ex;
             }
+            return socket;
         }
-        return socket;
     }
 
     public int fd()
@@ -103,7 +93,7 @@ public final class UnixSocket implements AutoCloseable
 
     public Path path()
     {
-        return path;
+        return file.path();
     }
 
     /**
@@ -140,7 +130,7 @@ public final class UnixSocket implements AutoCloseable
             }
             if (n < 0)
             {
-                throw new NativeError("recv", (int)-n, path.toString());
+                throw new NativeError("recv", (int)-n, file.path().toString());
             }
             return buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         }
@@ -156,13 +146,6 @@ public final class UnixSocket implements AutoCloseable
         closed = true;
         Libc.close(capture, fd);
         arena.close();
-        try
-        {
-            Files.deleteIfExists(path);
-        }
-        catch (final IOException ignored)
-        {
-            // A path we cannot remove is claimed again as stale by the next bind.
-        }
+        file.close(); // removes the socket file only if it is still ours
     }
 }

@@ -1,5 +1,6 @@
 package io.l2mesh.control.server;
 
+import io.l2mesh.tuntap.Directory;
 import io.l2mesh.tuntap.SeqpacketSocket;
 import io.l2mesh.switching.Switch;
 import io.netty.channel.IoEvent;
@@ -13,8 +14,6 @@ import io.netty.channel.unix.FileDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +30,7 @@ public final class ControlServer implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     private static final int BACKLOG = 64;
+    private static final int SOCKET_DIRECTORY_MODE = 0750;
     private static final int MAX_REFUSING = 64;
     private static final long REFUSAL_WAIT_MS = 2_000;
 
@@ -52,7 +52,13 @@ public final class ControlServer implements AutoCloseable
     {
         this.path = path;
         this.authorizer = authorizer;
-        this.listener = SeqpacketSocket.listen(path, mode, authorizer.socketGid(), BACKLOG);
+        // A new directory is 0750 and belongs to the socket's group; an existing one that others may write to is
+        // refused. A file at the socket's path that is not a socket is refused, never deleted.
+        if (Directory.ensure(path.toAbsolutePath().getParent(), SOCKET_DIRECTORY_MODE, authorizer.socketGid()))
+        {
+            LOG.info("created {} (mode 0750)", path.toAbsolutePath().getParent());
+        }
+        this.listener = SeqpacketSocket.listen(path.toAbsolutePath(), mode, authorizer.socketGid(), BACKLOG);
         this.group = new MultiThreadIoEventLoopGroup(1, r ->
         {
             final Thread thread = new Thread(r, "l2mesh-ctl");
@@ -222,15 +228,7 @@ public final class ControlServer implements AutoCloseable
             loop.execute(connection::close);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-        listener.close();
-        try
-        {
-            Files.deleteIfExists(path);
-        }
-        catch (final IOException ex)
-        {
-            LOG.warn("cannot remove {}: {}", path, ex.toString());
-        }
+        listener.close(); // and its socket file, while it is still ours
     }
 
     /**
