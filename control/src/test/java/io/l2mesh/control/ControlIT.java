@@ -554,14 +554,45 @@ class ControlIT
             Thread.sleep(50);
         }
         assertThat(namespaces.get(0).ping("198.18.50.2", 6)).isTrue();
-        assertThat(capture.get(30, TimeUnit.SECONDS).check().output()).contains("6 frames, 0 dropped, done");
+        assertThat(capture.get(30, TimeUnit.SECONDS).check().output()).contains("6 frames, ", " 0 dropped, ended: " +
+            "frame count reached");
 
         final Cmd.Result read = Cmd.run(30_000, "tshark", "-r", pcap.toString(), "-Y", "icmp", "-T", "fields",
             "-e", "icmp.type", "-e", "ip.src", "-e", "ip.dst").check();
         final List<String> packets = read.output().lines().filter(l -> !l.isBlank()).toList();
         assertThat(packets).as(read.output()).contains("8\t198.18.50.1\t198.18.50.2", "0\t198.18.50.2\t198.18.50.1");
-        assertThat(json("capture", "list")).isEmpty();
+        assertThat(json("capture", "list")).singleElement().satisfies(ended ->
+        {
+            assertThat(ended.path("done").asBoolean()).isTrue();
+            assertThat(ended.path("stopped").asText()).isEqualTo("count");
+        });
         assertThat(ctl("capture", "stop", tapB).exitCode()).as("nothing left to stop").isEqualTo(1);
+    }
+
+    @Test
+    void shouldStopACaptureAtItsSizeLimitAndSayWhy() throws Exception
+    {
+        final Path pcap = dir.resolve("limited.pcap");
+        ctl("capture", "start", tapB, pcap.toString(), "--max-bytes", "1K").check();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        JsonNode ended = null;
+        while (System.nanoTime() < deadline)
+        {
+            namespaces.get(0).run(5_000, "ping", "-c", "3", "-i", "0.2", "-s", "200", "198.18.50.2");
+            final JsonNode list = json("capture", "list");
+            if (!list.isEmpty() && list.get(0).path("done").asBoolean())
+            {
+                ended = list.get(0);
+                break;
+            }
+        }
+        assertThat(ended).as("the capture ended by itself").isNotNull();
+        assertThat(ended.path("stopped").asText()).isEqualTo("max_bytes");
+        assertThat(ended.path("why").asText()).isEqualTo("size limit reached");
+        assertThat(Files.size(pcap)).isEqualTo(ended.path("bytes").asLong()).isLessThanOrEqualTo(1024).isPositive();
+        assertThat(Cmd.run(30_000, "tshark", "-r", pcap.toString(), "-T", "fields", "-e", "frame.number").check()
+            .output().lines().filter(l -> l.strip().matches("[0-9]+")).count())
+            .isEqualTo(ended.path("frames").asLong()).isPositive();
     }
 
     @Test

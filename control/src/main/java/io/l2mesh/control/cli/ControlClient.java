@@ -45,7 +45,17 @@ public final class ControlClient implements AutoCloseable
      */
     public JsonNode call(final String command, final ObjectNode args)
     {
-        send(command, args);
+        send(command, args, -1);
+        return result(receive());
+    }
+
+    /**
+     * As {@link #call(String, ObjectNode)}, passing file descriptor {@code fd} with the request ({@code SCM_RIGHTS}):
+     * the daemon gets the file this process opened, with this process's rights. Ours stays open.
+     */
+    public JsonNode call(final String command, final ObjectNode args, final int fd)
+    {
+        send(command, args, fd);
         return result(receive());
     }
 
@@ -55,7 +65,15 @@ public final class ControlClient implements AutoCloseable
      */
     public void stream(final String command, final ObjectNode args, final Predicate<JsonNode> onItem)
     {
-        send(command, args);
+        stream(command, args, -1, onItem);
+    }
+
+    /**
+     * As {@link #stream(String, ObjectNode, Predicate)}, passing {@code fd} (or none for -1) with the request.
+     */
+    public void stream(final String command, final ObjectNode args, final int fd, final Predicate<JsonNode> onItem)
+    {
+        send(command, args, fd);
         while (true)
         {
             final JsonNode message = receive();
@@ -70,10 +88,11 @@ public final class ControlClient implements AutoCloseable
         }
     }
 
-    private void send(final String command, final ObjectNode args)
+    private void send(final String command, final ObjectNode args, final int fd)
     {
         final byte[] request = ControlCodec.request(command, args);
-        final long sent = socket.sendBlocking(arena.allocateFrom(ValueLayout.JAVA_BYTE, request));
+        final MemorySegment message = arena.allocateFrom(ValueLayout.JAVA_BYTE, request);
+        final long sent = fd < 0 ? socket.sendBlocking(message) : socket.sendBlocking(message, fd);
         if (sent < 0)
         {
             // The daemon may have answered and closed before reading us (a refusal): report its answer.

@@ -55,4 +55,61 @@ final class HumanUnits
             String.format(Locale.ROOT, "%.1f", magnitude);
         return (value < 0 ? "-" : "") + number + (units[unit].isEmpty() ? "" : separator + units[unit]);
     }
+
+    /**
+     * Parses a size: a whole number of bytes, or one followed by K, M, G or T (powers of 1024; "KiB", "MB" and
+     * lower case are taken the same).
+     *
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    static long parseBytes(final String text)
+    {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*([0-9]+)\\s*([kmgt]?)(i?b)?\\s*")
+            .matcher(text);
+        if (!m.matches())
+        {
+            throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 1048576, 512K, 100M, 2G)");
+        }
+        final int shift = switch (m.group(2).toLowerCase(Locale.ROOT))
+        {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        final long number;
+        try
+        {
+            number = Long.parseLong(m.group(1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+        if (number > (Long.MAX_VALUE >> shift))
+        {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+        return number << shift;
+    }
+
+    /**
+     * picocli's converter for {@link #parseBytes}.
+     */
+    static final class SizeConverter implements picocli.CommandLine.ITypeConverter<Long>
+    {
+        @Override
+        public Long convert(final String value)
+        {
+            try
+            {
+                return parseBytes(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new picocli.CommandLine.TypeConversionException(ex.getMessage());
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ import io.l2mesh.control.protocol.ErrorCode;
 import io.l2mesh.control.protocol.ProtocolVersion;
 import io.l2mesh.control.protocol.Request;
 import io.l2mesh.tuntap.Errno;
+import io.l2mesh.tuntap.FileDescriptors;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -32,6 +33,9 @@ final class ControlConnection extends ControlServer.RegisteredHandle
     // One byte more than the limit: recv with MSG_TRUNC reports the real size of a longer message.
     private final MemorySegment receiveBuffer = arena.allocate(ProtocolVersion.MAX_MESSAGE_BYTES + 1L);
     private final byte[] request = new byte[ProtocolVersion.MAX_MESSAGE_BYTES];
+    // Descriptors that came with the request being executed (SCM_RIGHTS); whatever the command does not take is
+    // closed when it returns, so a client cannot make the daemon hold descriptors open.
+    private final int[] passed = new int[SeqpacketSocket.MAX_FDS];
     private ScheduledFuture<?> stream;
     private String refusal;
     private boolean closed;
@@ -88,19 +92,21 @@ final class ControlConnection extends ControlServer.RegisteredHandle
         }
         while (!closed)
         {
-            final long n = socket.receive(receiveBuffer);
+            final long n = socket.receive(receiveBuffer, passed);
             if (n == -Errno.EAGAIN)
             {
                 return;
             }
             if (n <= 0)
             {
+                closePassed();
                 close(); // end-of-file (or an empty message, which reads the same) or a socket error
                 return;
             }
             server.onRequest();
             if (n > ProtocolVersion.MAX_MESSAGE_BYTES)
             {
+                closePassed();
                 send(ControlCodec.error(ErrorCode.MESSAGE_TOO_LARGE, "request of " + n + " bytes exceeds the limit " +
                     "of " + ProtocolVersion.MAX_MESSAGE_BYTES));
                 continue;
@@ -118,6 +124,34 @@ final class ControlConnection extends ControlServer.RegisteredHandle
             catch (final RuntimeException ex)
             {
                 send(ControlCodec.error(ErrorCode.FAILED, ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            }
+            finally
+            {
+                closePassed();
+            }
+        }
+    }
+
+    /**
+     * Takes the file descriptor that came with the request being executed: the caller owns it from now on.
+     *
+     * @return the descriptor, or -1 if the client sent none.
+     */
+    int takePassedFd()
+    {
+        final int fd = passed[0];
+        passed[0] = -1;
+        return fd;
+    }
+
+    private void closePassed()
+    {
+        for (int i = 0; i < passed.length; i++)
+        {
+            if (passed[i] >= 0)
+            {
+                FileDescriptors.close(passed[i]);
+                passed[i] = -1;
             }
         }
     }
