@@ -3,10 +3,12 @@ package io.l2mesh.control;
 import io.l2mesh.control.cli.SwitchReport;
 import io.l2mesh.control.config.ConfigException;
 import io.l2mesh.control.config.ConfigFile;
+import io.l2mesh.control.config.ConfigStore;
 import io.l2mesh.control.config.L2meshConfig;
 import io.l2mesh.control.server.Authorizer;
 import io.l2mesh.control.server.ControlServer;
 import io.l2mesh.switching.Switch;
+import io.l2mesh.tuntap.Directory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,13 +71,21 @@ public final class Daemon
         public Integer call() throws InterruptedException
         {
             final L2meshConfig loaded = loadConfig(config);
+            // Before any device exists: a daemon that could not save a change, or keep its state, says so now.
+            final ConfigStore store = new ConfigStore(config, loaded);
+            store.checkSavable();
+            if (Directory.ensure(loaded.stateDir(), L2meshConfig.STATE_DIR_MODE, -1))
+            {
+                System.out.println("l2mesh: created state directory " + loaded.stateDir() + " (mode 0750)");
+            }
+            final Authorizer authorizer = Authorizer.system(loaded.control().adminGroup(),
+                loaded.control().monitorGroup());
             final Switch sw = SwitchBuilder.start(loaded);
             final ControlServer control;
             try
             {
-                control = ControlServer.start(loaded.control().socket(), loaded.control().mode(),
-                    Authorizer.system(loaded.control().adminGroup(), loaded.control().monitorGroup()), sw,
-                    new io.l2mesh.control.config.ConfigStore(config, loaded), () -> System.exit(EXIT_OK));
+                control = ControlServer.start(loaded.control().socket(), loaded.control().mode(), authorizer, sw,
+                    store, () -> System.exit(EXIT_OK));
             }
             catch (final RuntimeException ex)
             {

@@ -28,7 +28,7 @@ public final class ConfigFile
 {
     public static final String DEFAULT_RESOURCE = "/l2mesh-default.yaml";
 
-    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control");
+    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control", "state-dir");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private ConfigFile()
@@ -101,7 +101,8 @@ public final class ConfigFile
             ports.add(port);
         }
         return new L2meshConfig(source, context, loopsSetting, List.copyOf(ports),
-            staticMacs(in, root.get("static-macs"), names), ControlSection.read(in, root.get("control")));
+            staticMacs(in, root.get("static-macs"), names), ControlSection.read(in, root.get("control")),
+            in.directory(root, "", "state-dir", L2meshConfig.STATE_DIR_DEFAULT));
     }
 
     private static List<StaticMacConfig> staticMacs(final ConfigReader in, final JsonNode statics,
@@ -142,6 +143,14 @@ public final class ConfigFile
      */
     public static PortConfig parsePort(final String what, final JsonNode node)
     {
-        return PortSection.read(new ConfigReader("request"), node, what);
+        return parsePort(what, node, true);
+    }
+
+    /**
+     * @param trusted false for a request from a client other than root: see {@link SecretFile}.
+     */
+    public static PortConfig parsePort(final String what, final JsonNode node, final boolean trusted)
+    {
+        return PortSection.read(new ConfigReader("request", trusted), node, what);
     }
 }

@@ -32,16 +32,52 @@ import java.util.TreeSet;
 final class ConfigReader
 {
     private final String source;
+    private final boolean trusted;
     private final Map<String, Integer> lines = new HashMap<>();
+
+    /**
+     * @param trusted true for the config file (root's) and requests from root; false for a request from any other
+     *                client, whose errors about key files say nothing that the client could not see itself.
+     */
+    ConfigReader(final String source, final boolean trusted)
+    {
+        this.source = source;
+        this.trusted = trusted;
+    }
 
     ConfigReader(final String source)
     {
-        this.source = source;
+        this(source, true);
+    }
+
+    boolean trusted()
+    {
+        return trusted;
     }
 
     String source()
     {
         return source;
+    }
+
+    /**
+     * @return {@code node.key} as an absolute, normalised directory path, or {@code defaultValue}.
+     */
+    java.nio.file.Path directory(final JsonNode node, final String path, final String key,
+        final java.nio.file.Path defaultValue)
+    {
+        if (node == null || !node.has(key))
+        {
+            return defaultValue;
+        }
+        final String text = text(node, path, key, null);
+        final java.nio.file.Path dir = java.nio.file.Path.of(text);
+        if (!dir.isAbsolute() || !dir.normalize().equals(dir) || dir.getParent() == null)
+        {
+            throw error(child(path, key), "'" + text + "' must be an absolute directory path without '.' or '..' " +
+                "(and not /)");
+        }
+        return dir;
     }
 
     /**

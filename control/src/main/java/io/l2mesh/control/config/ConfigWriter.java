@@ -48,6 +48,18 @@ public final class ConfigWriter
         {
             control.put("monitor-group", config.control().monitorGroup());
         }
+        if (!config.control().portsDir().equals(ControlConfig.PORTS_DIR_DEFAULT))
+        {
+            control.put("ports-dir", config.control().portsDir().toString());
+        }
+        if (!config.control().keysDir().equals(ControlConfig.KEYS_DIR_DEFAULT))
+        {
+            control.put("keys-dir", config.control().keysDir().toString());
+        }
+        if (!config.stateDir().equals(L2meshConfig.STATE_DIR_DEFAULT))
+        {
+            root.put("state-dir", config.stateDir().toString());
+        }
         final ArrayNode ports = root.putArray("ports");
         for (final PortConfig port : config.ports())
         {

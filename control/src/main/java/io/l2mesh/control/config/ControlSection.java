@@ -8,11 +8,12 @@ import java.util.Set;
 /**
  * The {@code control:} section: where the control socket listens, its mode, and the groups that may use it:
  * {@code group} (or its clearer name {@code admin-group}) for every command, {@code monitor-group} for the
- * read-only ones.
+ * read-only ones; {@code ports-dir} and {@code keys-dir}, where the files clients name at run time must be.
  */
 final class ControlSection
 {
-    static final Set<String> KEYS = Set.of("socket", "mode", "group", "admin-group", "monitor-group");
+    static final Set<String> KEYS = Set.of("socket", "mode", "group", "admin-group", "monitor-group", "ports-dir",
+        "keys-dir");
 
     private ControlSection()
     {
@@ -46,6 +47,8 @@ final class ControlSection
                 "group is for read-only users");
         }
         return new ControlConfig(Path.of(socket), mode, adminGroup.isEmpty() ? null : adminGroup,
-            monitorGroup.isEmpty() ? null : monitorGroup);
+            monitorGroup.isEmpty() ? null : monitorGroup,
+            in.directory(node, path, "ports-dir", ControlConfig.PORTS_DIR_DEFAULT),
+            in.directory(node, path, "keys-dir", ControlConfig.KEYS_DIR_DEFAULT));
     }
 }

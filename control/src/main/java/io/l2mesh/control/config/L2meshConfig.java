@@ -2,14 +2,19 @@ package io.l2mesh.control.config;
 
 import io.l2mesh.switching.SwitchContext;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A checked config: the switch settings, its ports and static MACs.
+ * A checked config: the switch settings, its ports and static MACs, the control socket, and the state directory
+ * ({@code state-dir}: everything the daemon keeps besides its config).
  */
 public record L2meshConfig(String source, SwitchContext switchContext, int loopsSetting, List<PortConfig> ports,
-    List<StaticMacConfig> staticMacs, ControlConfig control)
+    List<StaticMacConfig> staticMacs, ControlConfig control, Path stateDir)
 {
+    public static final Path STATE_DIR_DEFAULT = Path.of("/var/lib/l2mesh");
+    public static final int STATE_DIR_MODE = 0750;
+
     public PortConfig port(final String name)
     {
         for (final PortConfig port : ports)
@@ -33,11 +38,13 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
 
     public L2meshConfig withPorts(final List<PortConfig> newPorts)
     {
-        return new L2meshConfig(source, switchContext, loopsSetting, List.copyOf(newPorts), staticMacs, control);
+        return new L2meshConfig(source, switchContext, loopsSetting, List.copyOf(newPorts), staticMacs, control,
+            stateDir);
     }
 
     public L2meshConfig withStaticMacs(final List<StaticMacConfig> newStaticMacs)
     {
-        return new L2meshConfig(source, switchContext, loopsSetting, ports, List.copyOf(newStaticMacs), control);
+        return new L2meshConfig(source, switchContext, loopsSetting, ports, List.copyOf(newStaticMacs), control,
+            stateDir);
     }
 }

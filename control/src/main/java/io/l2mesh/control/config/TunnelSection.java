@@ -8,12 +8,8 @@ import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.KeyPair;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -45,11 +41,11 @@ final class TunnelSection
         final KeyPair identity;
         try
         {
-            identity = KeyPair.fromBase64(readSecret(in, keyFile, path + ".private-key-file"));
+            identity = KeyPair.fromPrivate(SecretFile.readKey(keyFile, "private key", in.trusted()));
         }
         catch (final IllegalArgumentException ex)
         {
-            throw in.error(path + ".private-key-file", keyFile + ": " + ex.getMessage());
+            throw in.error(path + ".private-key-file", ex.getMessage());
         }
         final CipherSuite suite;
         try
@@ -117,11 +113,11 @@ final class TunnelSection
         {
             try
             {
-                psk = KeyPair.decodeKey(readSecret(in, pskFile, where + ".preshared-key-file"), "pre-shared key");
+                psk = SecretFile.readKey(pskFile, "pre-shared key", in.trusted());
             }
             catch (final IllegalArgumentException ex)
             {
-                throw in.error(where + ".preshared-key-file", pskFile + ": " + ex.getMessage());
+                throw in.error(where + ".preshared-key-file", ex.getMessage());
             }
         }
         final FecSpec fec = peer.has("fec") ? fec(in, peer.get("fec"), where + ".fec") : null;
@@ -172,31 +168,6 @@ final class TunnelSection
         catch (final IllegalArgumentException ex)
         {
             throw in.error(path, ex.getMessage());
-        }
-    }
-
-    /**
-     * Reads a key file (first line); refuses one that others may read, as ssh does, since it holds a secret.
-     */
-    private static String readSecret(final ConfigReader in, final Path file, final String where)
-    {
-        try
-        {
-            final Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-            if (mode.contains(PosixFilePermission.OTHERS_READ) || mode.contains(PosixFilePermission.GROUP_READ))
-            {
-                throw in.error(where, file + " is readable by others; chmod 600 it (it holds a secret key)");
-            }
-            final List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
-            if (lines.isEmpty())
-            {
-                throw in.error(where, file + " is empty");
-            }
-            return lines.get(0);
-        }
-        catch (final IOException ex)
-        {
-            throw in.error(where, "cannot read " + file + ": " + ex.getMessage());
         }
     }
 }

@@ -19,6 +19,7 @@ import io.l2mesh.switching.frame.EthernetFlyweight;
 import io.l2mesh.switching.Switch;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.vlan.VlanRules;
+import io.l2mesh.tuntap.PeerCred;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +33,13 @@ final class ChangeCommands
 {
     private final Switch sw;
     private final ConfigStore store;
+    private final ClientPaths paths;
 
     ChangeCommands(final Switch sw, final ConfigStore store)
     {
         this.sw = sw;
         this.store = store;
+        this.paths = new ClientPaths(store.current().control());
     }
 
     /**
@@ -86,11 +89,17 @@ final class ChangeCommands
         return result;
     }
 
-    private PortConfig parsePort(final JsonNode args)
+    /**
+     * Checks the paths {@code client} names ({@link ClientPaths}), then the port itself.
+     *
+     * @param previous the port this one replaces, or null.
+     */
+    private PortConfig parsePort(final JsonNode args, final PeerCred client, final PortConfig previous)
     {
+        paths.check(client, args, previous);
         try
         {
-            return ConfigFile.parsePort("args", args);
+            return ConfigFile.parsePort("args", args, client.uid() == 0);
         }
         catch (final ConfigException ex)
         {
@@ -113,9 +122,9 @@ final class ChangeCommands
         return port;
     }
 
-    JsonNode portAdd(final Request request)
+    JsonNode portAdd(final Request request, final PeerCred client)
     {
-        final PortConfig port = parsePort(request.args());
+        final PortConfig port = parsePort(request.args(), client, null);
         if (store.current().port(port.name()) != null || sw.ports().byName(port.name()) != null)
         {
             throw new ControlException(ErrorCode.BAD_REQUEST, "port '" + port.name() + "' exists already");
@@ -135,7 +144,7 @@ final class ChangeCommands
         return mutate(store.current().withPorts(ports).withStaticMacs(statics));
     }
 
-    JsonNode portSet(final Request request)
+    JsonNode portSet(final Request request, final PeerCred client)
     {
         final PortConfig port = existingPort(request);
         final ObjectNode merged = ConfigWriter.port(port);
@@ -145,7 +154,7 @@ final class ChangeCommands
             merged.remove(List.of("vlan", "allowed-vlans", "native-vlan"));
         }
         request.args().fields().forEachRemaining(field -> merged.set(field.getKey(), field.getValue()));
-        final PortConfig next = parsePort(merged);
+        final PortConfig next = parsePort(merged, client, port);
         final List<PortConfig> ports = new ArrayList<>();
         for (final PortConfig p : store.current().ports())
         {
@@ -158,7 +167,7 @@ final class ChangeCommands
      * Adds a peer to a tunnel port: {port, name, public-key, endpoint?, preshared-key-file?}. The port is made
      * anew with the longer peer list (its other peers handshake again, within milliseconds).
      */
-    JsonNode peerAdd(final Request request)
+    JsonNode peerAdd(final Request request, final PeerCred client)
     {
         final PortConfig port = tunnelPort(request);
         final ObjectNode merged = ConfigWriter.port(port);
@@ -171,13 +180,13 @@ final class ChangeCommands
                 peer.set(key, value);
             }
         }
-        return replace(port, parsePort(merged));
+        return replace(port, parsePort(merged, client, port));
     }
 
     /**
      * Removes a peer from a tunnel port: {port, name}.
      */
-    JsonNode peerDel(final Request request)
+    JsonNode peerDel(final Request request, final PeerCred client)
     {
         final PortConfig port = tunnelPort(request);
         final String name = request.text("name", null);
@@ -189,7 +198,7 @@ final class ChangeCommands
             if (peers.get(i).path("name").asText().equals(name))
             {
                 peers.remove(i);
-                return replace(port, parsePort(merged));
+                return replace(port, parsePort(merged, client, port));
             }
         }
         throw new ControlException(ErrorCode.NOT_FOUND, "tunnel port " + port.name() + " has no peer '" + name + "'");
@@ -199,7 +208,7 @@ final class ChangeCommands
      * Sets a tunnel port's FEC, or one peer's: {port, peer?, fec: "off" | {k, m} | {k, adaptive, target} | null
      * (a peer back to the port's)}. Applied in place.
      */
-    JsonNode fecSet(final Request request)
+    JsonNode fecSet(final Request request, final PeerCred client)
     {
         final PortConfig port = tunnelPort(request);
         final ObjectNode merged = ConfigWriter.port(port);
@@ -233,7 +242,7 @@ final class ChangeCommands
                 target.set("fec", fec);
             }
         }
-        return replace(port, parsePort(merged));
+        return replace(port, parsePort(merged, client, port));
     }
 
     private PortConfig tunnelPort(final Request request)

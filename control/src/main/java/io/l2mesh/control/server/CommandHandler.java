@@ -86,9 +86,9 @@ final class CommandHandler
             case "fdb.flush" -> connection.send(ControlCodec.result(fdbFlush(request)));
             case "stats" -> connection.send(ControlCodec.result(stats.stats(request)));
             case "stats.watch" -> stats.statsWatch(request, connection);
-            case "port.add" -> connection.send(ControlCodec.result(changes.portAdd(request)));
+            case "port.add" -> connection.send(ControlCodec.result(changes.portAdd(request, connection.peer())));
             case "port.del" -> connection.send(ControlCodec.result(changes.portDel(request)));
-            case "port.set" -> connection.send(ControlCodec.result(changes.portSet(request)));
+            case "port.set" -> connection.send(ControlCodec.result(changes.portSet(request, connection.peer())));
             case "fdb.add" -> connection.send(ControlCodec.result(changes.fdbAdd(request)));
             case "fdb.del" -> connection.send(ControlCodec.result(changes.fdbDel(request)));
             case "vlan.show" -> connection.send(ControlCodec.result(vlanShow()));
@@ -99,10 +99,10 @@ final class CommandHandler
             case "capture.stop" -> connection.send(ControlCodec.result(captures.captureStop(request)));
             case "capture.list" -> connection.send(ControlCodec.result(captures.captureList()));
             case "peer.list" -> connection.send(ControlCodec.result(tunnels.peerList(request)));
-            case "peer.add" -> connection.send(ControlCodec.result(changes.peerAdd(request)));
-            case "peer.del" -> connection.send(ControlCodec.result(changes.peerDel(request)));
+            case "peer.add" -> connection.send(ControlCodec.result(changes.peerAdd(request, connection.peer())));
+            case "peer.del" -> connection.send(ControlCodec.result(changes.peerDel(request, connection.peer())));
             case "fec.show" -> connection.send(ControlCodec.result(tunnels.fecShow(request)));
-            case "fec.set" -> connection.send(ControlCodec.result(changes.fecSet(request)));
+            case "fec.set" -> connection.send(ControlCodec.result(changes.fecSet(request, connection.peer())));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "shutdown" ->
             {

@@ -194,10 +194,10 @@ class ConfigFileTest
         java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString(
             "rw-r--r--"));
         assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text)).hasMessageContaining(
-            "tunnel.yaml:5: ports[0].private-key-file: " + key + " is readable by others; chmod 600 it");
+            "tunnel.yaml:5: ports[0].private-key-file: " + key + ": mode 0644 lets group or others at it; chmod 600");
         assertRefused(text.replace(peer.publicBase64(), "c2hvcnQ="),
-            "bad.yaml:5: ports[0].private-key-file: " + key + " is readable by others; chmod 600 it (it holds a " +
-            "secret key)");
+            "bad.yaml:5: ports[0].private-key-file: " + key + ": mode 0644 lets group or others at it; chmod 600 it " +
+            "(it holds a secret key)");
     }
 
     private static Path secret(final Path file, final String content) throws Exception
