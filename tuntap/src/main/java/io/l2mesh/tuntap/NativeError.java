@@ -20,7 +20,15 @@ public final class NativeError extends RuntimeException
 
     public NativeError(final String operation, final int errno, final String detail)
     {
-        super(format(operation, errno, detail), null, false, false);
+        this(operation, errno, detail, Errno.hint(errno));
+    }
+
+    /**
+     * @param hint what to do about it, in place of the errno's general hint.
+     */
+    public NativeError(final String operation, final int errno, final String detail, final String hint)
+    {
+        super(format(operation, errno, detail, hint), null, false, false);
         this.operation = operation;
         this.errno = errno;
     }
@@ -35,7 +43,7 @@ public final class NativeError extends RuntimeException
         return errno;
     }
 
-    private static String format(final String operation, final int errno, final String detail)
+    private static String format(final String operation, final int errno, final String detail, final String hint)
     {
         final StringBuilder sb = new StringBuilder(operation);
         if (detail != null && !detail.isEmpty())
@@ -43,7 +51,6 @@ public final class NativeError extends RuntimeException
             sb.append(' ').append(detail);
         }
         sb.append(": ").append(Errno.name(errno));
-        final String hint = Errno.hint(errno);
         if (!hint.isEmpty())
         {
             sb.append(": ").append(hint);

@@ -60,7 +60,9 @@ public final class TapDevice implements AutoCloseable
                 final int fd = Libc.open(capture, path, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
                 if (fd < 0)
                 {
-                    throw new NativeError("open", -fd, Tun.DEVICE_PATH);
+                    throw fd == -Errno.EACCES ? new NativeError("open", -fd, Tun.DEVICE_PATH, "a daemon that is not " +
+                        "root needs the device open to it: mode 0666, as udev makes it, or a group of its own") :
+                        new NativeError("open", -fd, Tun.DEVICE_PATH);
                 }
                 fds[opened] = fd;
                 final MemorySegment ifr = IfReq.allocate(arena, options.name(), options.flags());

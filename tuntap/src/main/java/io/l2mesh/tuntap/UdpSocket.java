@@ -78,7 +78,10 @@ public final class UdpSocket implements AutoCloseable
                 final int rc = Libc.bind(capture, fd, address, length);
                 if (rc < 0)
                 {
-                    throw new NativeError("bind(UDP)", -rc, local.toString());
+                    throw rc == -Errno.EACCES && local.getPort() < 1024 ?
+                        new NativeError("bind(UDP)", -rc, local.toString(), "a port below 1024 needs root or " +
+                            "CAP_NET_BIND_SERVICE; pick a higher one") :
+                        new NativeError("bind(UDP)", -rc, local.toString());
                 }
                 return socket;
             }
