@@ -30,8 +30,16 @@ final class DaemonProcess
 
     static DaemonProcess start(final Path config, final Map<String, String> environment) throws Exception
     {
-        final ProcessBuilder builder = new ProcessBuilder(LAUNCHER, "run", "-c", config.toString())
-            .redirectErrorStream(true);
+        return start(java.util.List.of(LAUNCHER, "run", "-c", config.toString()), environment);
+    }
+
+    /**
+     * @param command the whole command line, e.g. {@code setpriv ... bin/l2mesh run -c FILE}.
+     */
+    static DaemonProcess start(final java.util.List<String> command, final Map<String, String> environment)
+        throws Exception
+    {
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         final DaemonProcess daemon = new DaemonProcess(builder.start());
         if (!daemon.ready.await(READY_TIMEOUT_S, TimeUnit.SECONDS))

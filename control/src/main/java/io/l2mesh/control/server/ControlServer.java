@@ -52,11 +52,13 @@ public final class ControlServer implements AutoCloseable
     {
         this.path = path;
         this.authorizer = authorizer;
-        // A new directory is 0750 and belongs to the socket's group; an existing one that others may write to is
-        // refused. A file at the socket's path that is not a socket is refused, never deleted.
-        if (Directory.ensure(path.toAbsolutePath().getParent(), SOCKET_DIRECTORY_MODE, authorizer.socketGid()))
+        // A new directory is 0750 and belongs to the socket's group (0751 when the socket's own mode admits every
+        // user, who must then reach it); an existing one that others may write to is refused. A file at the
+        // socket's path that is not a socket is refused, never deleted.
+        final int directoryMode = SOCKET_DIRECTORY_MODE | ((mode & 0002) != 0 ? 0001 : 0);
+        if (Directory.ensure(path.toAbsolutePath().getParent(), directoryMode, authorizer.socketGid()))
         {
-            LOG.info("created {} (mode 0750)", path.toAbsolutePath().getParent());
+            LOG.info("created {} (mode 0{})", path.toAbsolutePath().getParent(), Integer.toOctalString(directoryMode));
         }
         this.listener = SeqpacketSocket.listen(path.toAbsolutePath(), mode, authorizer.socketGid(), BACKLOG);
         this.group = new MultiThreadIoEventLoopGroup(1, r ->
@@ -67,6 +69,14 @@ public final class ControlServer implements AutoCloseable
         }, EpollIoHandler.newFactory());
         this.loop = (IoEventLoop)group.next();
         this.commands = new CommandHandler(sw, this, store, shutdown);
+    }
+
+    /**
+     * @return every command and the role it needs (docs/control-protocol.md lists the same).
+     */
+    public static java.util.Map<String, Role> commandRoles()
+    {
+        return CommandHandler.COMMANDS;
     }
 
     /**
