@@ -5,7 +5,9 @@
 #   testkit/leftovers.sh check FILE         list what is new since FILE; exit 1 if anything is
 # Covers processes the tests start (l2mesh daemons, QEMU, etcd, prometheus, iperf3, tshark/dumpcap), network
 # namespaces, links (TAPs, veths, bridges, VXLAN devices), nftables tables, users and groups, and files under
-# /run/l2mesh and /tmp/l2mesh*. Things that were there before the suite are not its leftovers.
+# /run/l2mesh, /tmp/l2mesh* and in the default state-dir /var/lib/l2mesh (which every root daemon with a
+# default config makes; bin/test-all removes it again if it was not there and stays empty). Things that were
+# there before the suite are not its leftovers.
 set -euo pipefail
 
 state() {
@@ -16,8 +18,11 @@ state() {
     if command -v nft >/dev/null; then nft list tables 2>/dev/null | sed 's/^/nft /'; fi
     getent passwd | cut -d: -f1 | sed 's/^/user /'
     getent group | cut -d: -f1 | sed 's/^/group /'
-    find /run/l2mesh -mindepth 1 -maxdepth 1 2>/dev/null | sed 's/^/file /'
-    find /tmp -mindepth 1 -maxdepth 1 \( -name 'l2mesh*' -o -name 'tmp.*' \) 2>/dev/null | sed 's/^/file /'
+    # A directory that does not exist (yet) holds nothing: find fails then, and must not fail the snapshot.
+    { find /run/l2mesh -mindepth 1 -maxdepth 1 2>/dev/null || true; } | sed 's/^/file /'
+    { find /var/lib/l2mesh -mindepth 1 -maxdepth 1 2>/dev/null || true; } | sed 's/^/file /'
+    { find /tmp -mindepth 1 -maxdepth 1 \( -name 'l2mesh*' -o -name 'tmp.*' \) 2>/dev/null || true; } |
+        sed 's/^/file /'
 }
 
 case "${1:-}" in
