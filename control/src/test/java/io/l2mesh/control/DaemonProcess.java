@@ -1,5 +1,7 @@
 package io.l2mesh.control;
 
+import io.l2mesh.testkit.Cmd;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -72,6 +74,21 @@ final class DaemonProcess
         finally
         {
             ready.countDown(); // an exited daemon is not ready; start() then sees no "ready" in the output
+        }
+    }
+
+    /**
+     * Stops the daemon as systemd would: SIGTERM, then SIGKILL if it has not gone within 20 s.
+     */
+    void stop() throws InterruptedException
+    {
+        if (process.isAlive())
+        {
+            Cmd.run(5_000, "kill", "-TERM", Long.toString(process.pid()));
+            if (!process.waitFor(20, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+            }
         }
     }
 

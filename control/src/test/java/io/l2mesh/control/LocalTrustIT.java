@@ -201,13 +201,9 @@ class LocalTrustIT
     {
         try
         {
-            if (daemon != null && daemon.process().isAlive())
+            if (daemon != null)
             {
-                Cmd.run(5_000, "kill", "-TERM", Long.toString(daemon.pid()));
-                if (!daemon.process().waitFor(20, TimeUnit.SECONDS))
-                {
-                    daemon.process().destroyForcibly();
-                }
+                daemon.stop();
             }
         }
         finally

@@ -20,7 +20,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -123,13 +122,9 @@ class UnprivilegedDaemonIT
     {
         try
         {
-            if (daemon != null && daemon.process().isAlive())
+            if (daemon != null)
             {
-                Cmd.run(5_000, "kill", "-TERM", Long.toString(daemon.pid()));
-                if (!daemon.process().waitFor(20, TimeUnit.SECONDS))
-                {
-                    daemon.process().destroyForcibly();
-                }
+                daemon.stop();
             }
         }
         finally
