@@ -60,8 +60,42 @@ measure() { # label
     ip netns exec $ns_b iperf3 -s -1 -D -B $addr_b; sleep 0.3
     ip netns exec $ns_a iperf3 -c $addr_b -t 3 > /dev/null
     local t u r
-    t=$(tcp 1); u=$(udp64); r=$(rtt)
+    node_stats > "$work/stats-before.json"
+    t=$(tcp 1)
+    node_stats > "$work/stats-after.json"
+    u=$(udp64); r=$(rtt)
     echo "$1 $t $u $r" | tee -a "$work/results"
+    tap_writes "$1"
+}
+
+node_stats() { # node b's port counters as JSON, or nothing when node b is not an l2mesh daemon
+    [ -S "$work/b.sock" ] && [ ${#daemons[@]} -gt 0 ] && \
+        ip netns exec $ub "$l2mesh" ctl --socket "$work/b.sock" --json stats 2>/dev/null || true
+}
+
+tap_writes() { # label: during the TCP run, node b's TAP writes per GB it wrote, and segments it coalesced
+    [ -s "$work/stats-after.json" ] || return 0
+    python3 - "$work/stats-before.json" "$work/stats-after.json" "$1" <<'PY' | tee -a "$out"
+import json, sys
+def ports(path):
+    try:
+        doc = json.load(open(path))
+    except ValueError:
+        return {}
+    doc = doc.get("result", doc) if isinstance(doc, dict) else doc
+    return {p["port"]: p for p in doc}
+before, after = ports(sys.argv[1]), ports(sys.argv[2])
+d = lambda name, key: after[name].get(key, 0) - before.get(name, {}).get(key, 0)
+for name in after:
+    if name.startswith("tbt"):
+        writes, data = d(name, "tx_packets"), d(name, "tx_bytes")
+        tunnel = [n for n in after if not n.startswith("tbt")]
+        merged = sum(d(n, "rx_coalesced") for n in tunnel)
+        segments = sum(d(n, "rx_packets") for n in tunnel) + merged
+        print("bench: %s node b TAP: %d writes for %.2f GB = %.0f writes/GB, %.1f KB/write; %d of %d received "
+              "segments coalesced" % (sys.argv[3], writes, data / 1e9, writes / max(data / 1e9, 1e-9),
+                                      data / max(writes, 1) / 1e3, merged, segments))
+PY
 }
 
 l2mesh_nodes() { # port YAML for node a, for node b; hosts on TAPs of MTU $3

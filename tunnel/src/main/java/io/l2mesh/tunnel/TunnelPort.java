@@ -203,6 +203,15 @@ public final class TunnelPort extends Port
         return spec;
     }
 
+    /**
+     * Segments of one TCP flow arrive one datagram each: the loop merges them back into super-frames.
+     */
+    @Override
+    public boolean coalescesReceive()
+    {
+        return true;
+    }
+
     @Override
     public String kind()
     {

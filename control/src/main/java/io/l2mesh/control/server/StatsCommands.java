@@ -65,6 +65,7 @@ final class StatsCommands
             p.put("rx_gso_frames", s.rxGsoFrames());
             p.put("tx_gso_frames", s.txGsoFrames());
             p.put("tx_software_segments", s.txSoftwareSegments());
+            p.put("rx_coalesced", s.rxCoalesced());
             final ObjectNode drops = p.putObject("drops");
             for (final DropReason reason : DropReason.values())
             {

@@ -78,4 +78,30 @@ public final class FrameBatch
     {
         this.vlan[index] = vlan;
     }
+
+    /**
+     * A frame grew or shrank in its slot (coalescing appended to it).
+     */
+    public void length(final int index, final int newLength)
+    {
+        frameLength[index] = newLength;
+    }
+
+    /**
+     * Moves entry {@code from} to {@code to} (at most {@code from}), compacting after frames were taken out.
+     */
+    public void move(final int from, final int to)
+    {
+        headerOffset[to] = headerOffset[from];
+        frameLength[to] = frameLength[from];
+        vlan[to] = vlan[from];
+    }
+
+    /**
+     * Keeps the first {@code newCount} entries.
+     */
+    public void truncate(final int newCount)
+    {
+        count = newCount;
+    }
 }

@@ -3,6 +3,7 @@ package io.l2mesh.switching.datapath;
 import io.l2mesh.switching.buffer.FrameBatch;
 import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.fdb.MacTable;
+import io.l2mesh.switching.offload.TcpCoalescer;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.PortTableRef;
 import io.l2mesh.switching.stats.ErrorLog;
@@ -35,6 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class DatapathLoop
 {
     private static final int COMMAND_DRAIN_LIMIT = 64;
+    /** Merge received TCP segments from tunnels into super-frames (off only to measure against it). */
+    static final boolean COALESCE = !Boolean.getBoolean("l2mesh.noCoalesce");
 
     private final int loopId;
     private final IoEventLoop eventLoop;
@@ -43,6 +46,7 @@ public final class DatapathLoop
     private final LoopMemory memory;
     private final FrameBatch batch;
     private final Forwarder forwarder;
+    private final TcpCoalescer coalescer;
     private final ErrorLog errorLog;
     private final String threadName;
     private final MpscArrayQueue<DatapathCommand> commands;
@@ -62,6 +66,7 @@ public final class DatapathLoop
         this.memory = new LoopMemory(burstSize);
         this.batch = new FrameBatch(burstSize);
         this.forwarder = new Forwarder(loopId, memory, macTable, portTableRef, errnoCapture);
+        this.coalescer = new TcpCoalescer(memory);
         this.errorLog = errorLog;
         this.threadName = "l2mesh-dp-" + loopId;
         this.commands = new MpscArrayQueue<>(commandQueueCapacity);
@@ -174,6 +179,10 @@ public final class DatapathLoop
             {
                 batch.reset();
                 count = port.receive(loopId, memory, batch, errnoCapture);
+                if (count > 1 && COALESCE && port.coalescesReceive() && portTableRef.get().anyAcceptsOffloads())
+                {
+                    coalescer.coalesce(batch, port.counters().loopSlots(loopId));
+                }
                 if (count > 0)
                 {
                     forwarder.forward(port, batch, System.nanoTime());

@@ -75,6 +75,20 @@ public final class VirtioNetHeader
         s.set(SHORT_LE, h + 6, (short)value);
     }
 
+    /**
+     * Makes the header describe a TCP super-frame whose checksum field holds the pseudo-header sum.
+     */
+    public static void gso(final MemorySegment s, final long h, final int gsoType, final int hdrLen,
+        final int gsoSize, final int csumStart, final int csumOffset)
+    {
+        s.set(ValueLayout.JAVA_BYTE, h, (byte)F_NEEDS_CSUM);
+        s.set(ValueLayout.JAVA_BYTE, h + 1, (byte)gsoType);
+        s.set(SHORT_LE, h + 2, (short)hdrLen);
+        s.set(SHORT_LE, h + 4, (short)gsoSize);
+        s.set(SHORT_LE, h + 6, (short)csumStart);
+        s.set(SHORT_LE, h + 8, (short)csumOffset);
+    }
+
     public static void clear(final MemorySegment s, final long h)
     {
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, h, 0L);

@@ -134,6 +134,16 @@ public abstract class Port
         return false;
     }
 
+    /**
+     * True for ports whose frames are TCP segments that came off a wire one by one (tunnels, VXLAN): the loop
+     * merges a burst's consecutive segments of one flow into super-frames ({@code TcpCoalescer}) when some
+     * port takes offloads.
+     */
+    public boolean coalescesReceive()
+    {
+        return false;
+    }
+
     public abstract String kind();
 
     /**

@@ -20,14 +20,18 @@ public final class PortTable
     private final Port[] byId = new Port[MacLimits.MAX_PORTS];
     private final Port[][] floodGroups = new Port[VlanRules.MAX_VID + 1][];
     private final List<Port> ports;
+    private final boolean anyAcceptsOffloads;
 
     private PortTable(final List<Port> ports)
     {
         this.ports = Collections.unmodifiableList(new ArrayList<>(ports));
+        boolean offloads = false;
         for (final Port port : ports)
         {
             byId[port.id()] = port;
+            offloads |= port.acceptsOffloads();
         }
+        this.anyAcceptsOffloads = offloads;
         for (int vlan = VlanRules.MIN_VID; vlan <= VlanRules.MAX_VID; vlan++)
         {
             final List<Port> group = new ArrayList<>();
@@ -45,6 +49,14 @@ public final class PortTable
     public static PortTable of(final List<Port> ports)
     {
         return new PortTable(ports);
+    }
+
+    /**
+     * @return true if some port takes GSO super-frames (only then is coalescing received segments worth it).
+     */
+    public boolean anyAcceptsOffloads()
+    {
+        return anyAcceptsOffloads;
     }
 
     /**

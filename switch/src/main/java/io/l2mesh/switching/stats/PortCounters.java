@@ -20,7 +20,9 @@ public final class PortCounters
     public static final int TX_GSO_FRAMES = 5;
     /** Segments made in software from super-frames for ports that cannot take them. */
     public static final int TX_SOFTWARE_SEGMENTS = 6;
-    public static final int DROP_BASE = 7;
+    /** Received TCP segments merged into the super-frame of an earlier one ({@code TcpCoalescer}). */
+    public static final int RX_COALESCED = 7;
+    public static final int DROP_BASE = 8;
     public static final int SLOT_COUNT = DROP_BASE + DropReason.count();
 
     private static final int PAD = 8;
@@ -98,6 +100,6 @@ public final class PortCounters
             drops[reason.id()] = drops(reason);
         }
         return new PortStats(get(RX_PACKETS), get(RX_BYTES), get(TX_PACKETS), get(TX_BYTES), get(RX_GSO_FRAMES),
-            get(TX_GSO_FRAMES), get(TX_SOFTWARE_SEGMENTS), drops);
+            get(TX_GSO_FRAMES), get(TX_SOFTWARE_SEGMENTS), get(RX_COALESCED), drops);
     }
 }

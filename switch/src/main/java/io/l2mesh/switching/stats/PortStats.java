@@ -5,7 +5,7 @@ package io.l2mesh.switching.stats;
  */
 public record PortStats(
     long rxPackets, long rxBytes, long txPackets, long txBytes, long rxGsoFrames, long txGsoFrames,
-    long txSoftwareSegments, long[] drops)
+    long txSoftwareSegments, long rxCoalesced, long[] drops)
 {
     public long drops(final DropReason reason)
     {
