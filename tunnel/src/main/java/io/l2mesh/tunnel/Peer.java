@@ -1,7 +1,6 @@
 package io.l2mesh.tunnel;
 
 import io.l2mesh.switching.stats.PortCounters;
-import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tunnel.noise.HandshakePeer;
 import io.l2mesh.tuntap.SocketAddresses;
 
@@ -9,50 +8,54 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One peer of a tunnel port, shared by the datapath loops (which read its current session and endpoint and count
- * its traffic) and the handshake agent (which makes and retires sessions). Fields the loops read are volatile
- * and replaced whole; counters are per-thread single-writer slots ({@link PortCounters}, the agent's slot last).
+ * its traffic) and the tunnel agent (which makes and retires sessions). Fields the loops read are volatile and
+ * replaced whole; counters are per-thread single-writer slots ({@link PortCounters}, the agent's slot last).
+ * Per-loop FEC state hangs off the peer ({@link #fec}, slot {@code i} owned by loop {@code i}), so a peer that is
+ * removed takes its state with it. What only the agent touches is in {@link #agent}.
  */
 final class Peer
 {
     final PeerSpec spec;
     final HandshakePeer handshake;
     final PortCounters counters;
-    /** Position in the port's peer array. */
-    final int index;
+    /** FEC state per loop; slot {@code i} is made and used by loop {@code i} only ({@link TunnelFec}). */
+    final PeerFec[] fec;
+    /** Agent thread only. */
+    final PeerAgentState agent = new PeerAgentState();
     /** Set by a loop that had a frame for this peer but no session: the agent starts a handshake. */
     final AtomicBoolean handshakeWanted = new AtomicBoolean();
+    /** Control TLVs of types this node does not know, skipped (a newer peer). Rare: not per frame. */
+    final LongAdder unknownControlTlvs = new LongAdder();
+    private final AtomicLong endpointChanges = new AtomicLong(); // loops and the agent
     private volatile MemorySegment endpoint; // sockaddr, never changed once published
     private volatile Session current;
     private volatile long lastReceivedNanos;
     private volatile long lastSentNanos;
     private volatile long lastHandshakeMillis;
-    private volatile long endpointChanges;
     /** This peer's own FEC setting, or null for the port's (changed at run time by the control plane). */
     volatile FecSpec ownFec;
     /** The FEC this peer gets when its setting is adaptive: (k, m for this peer); set by the agent. */
     volatile FecSpec adaptedFec;
     /** Loss (parts per million) the peer last reported seeing from us, and how many reports came. */
     volatile int reportedLossPpm;
-    volatile long reports;
-    // Handshake agent only: the adaptive parity, and the decode sums at the last report we sent.
-    io.l2mesh.fec.stream.AdaptiveParity adaptive;
-    long reportsSeen;
-    long lastDecodedFrames;
-    long lastLostFrames;
-    long lastShards;
-    // Handshake agent only:
-    Handshake.Initiation pending;
-    long lastInitiationNanos;
+    final AtomicLong reports = new AtomicLong(); // any loop may take a report
+    /** The protocol version the peer announced ({@link ControlMessage#VERSION}), or 0 before it did. */
+    volatile int remoteVersion;
+    volatile int remoteFeatures;
+    /** False once the peer was removed from the port: the agent stops working for it. */
+    volatile boolean live = true;
 
-    Peer(final PeerSpec spec, final int threads, final int index)
+    Peer(final PeerSpec spec, final int threads, final int loops)
     {
         this.spec = spec;
-        this.index = index;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
         this.counters = new PortCounters(threads);
+        this.fec = new PeerFec[loops];
         this.ownFec = spec.fec();
         if (spec.endpoint() != null)
         {
@@ -88,13 +91,13 @@ final class Peer
         if (next != null)
         {
             endpoint = next;
-            endpointChanges++;
+            endpointChanges.incrementAndGet();
         }
     }
 
     long endpointChanges()
     {
-        return endpointChanges;
+        return endpointChanges.get();
     }
 
     Session current()

@@ -16,15 +16,22 @@ import java.net.InetSocketAddress;
  * @param idleMs           since the last authenticated packet from the peer, or -1 if none yet.
  * @param endpointChanges  times the peer's address changed (roaming).
  * @param stats            frames and bytes to and from the peer, drops by reason.
+ * @param protocolVersion  the tunnel protocol version the peer announced, or 0 if it has not (yet).
+ * @param unknownControlTlvs in-session control TLVs from the peer of types this node does not know (skipped).
  */
 public record PeerStatus(String name, String publicKey, InetSocketAddress endpoint, boolean up, long lastHandshakeMs,
-    long idleMs, long endpointChanges, PortStats stats)
+    long idleMs, long endpointChanges, PortStats stats, int protocolVersion, long unknownControlTlvs)
 {
+    /**
+     * The tunnel protocol version this node speaks.
+     */
+    public static final int OWN_PROTOCOL_VERSION = ControlMessage.PROTOCOL_VERSION;
+
     static PeerStatus of(final Peer peer, final long nowNanos)
     {
         final long received = peer.lastReceivedNanos();
         return new PeerStatus(peer.name(), KeyPair.encode(peer.spec.publicKey()), peer.endpointAddress(),
             peer.current() != null, peer.lastHandshakeMillis(), received == 0 ? -1 : (nowNanos - received) / 1_000_000,
-            peer.endpointChanges(), peer.counters.snapshot());
+            peer.endpointChanges(), peer.counters.snapshot(), peer.remoteVersion, peer.unknownControlTlvs.sum());
     }
 }

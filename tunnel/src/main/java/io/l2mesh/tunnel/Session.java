@@ -36,6 +36,10 @@ final class Session
     private final Cipher[] sealers;
     private final Cipher[] openers;
     private final byte[][] nonces;
+    /** Set once a message arrived on this session (or, for the initiator, at once): the peer holds its keys. */
+    private volatile boolean confirmed;
+    /** Agent only: our {@link ControlMessage#VERSION} went out on this session. */
+    boolean versionAnnounced;
 
     Session(final Peer peer, final Handshake.Result keys, final CipherSuite suite, final int threads,
         final long nowNanos)
@@ -51,6 +55,22 @@ final class Session
         this.sealers = new Cipher[threads];
         this.openers = new Cipher[threads];
         this.nonces = new byte[threads][12];
+    }
+
+    /**
+     * Marks the session as known to the peer (a loop, on every message: written only the first time).
+     */
+    void confirm()
+    {
+        if (!confirmed)
+        {
+            confirmed = true;
+        }
+    }
+
+    boolean confirmed()
+    {
+        return confirmed;
     }
 
     long messagesSent()

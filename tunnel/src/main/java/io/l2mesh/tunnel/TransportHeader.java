@@ -5,10 +5,21 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The 16-byte header of a transport message (WireGuard's type 4): type, payload kind (0 frame, 1 FEC shard), the
- * sender's FEC stream, a zero byte, the receiver's session index (LE u32), the 64-bit counter (LE), then the
- * sealed payload and its 16-byte tag. The header is the AEAD's associated data. A payload of zero bytes is a
- * keepalive.
+ * Flyweight over the 16-byte header of a transport message (WireGuard's type 4 with its three reserved bytes
+ * put to use), in the heap buffer the AEAD works on. The header is the AEAD's associated data, so every byte of
+ * it is authenticated.
+ * <pre>
+ *  0        1        2          3        4                      8                                    16
+ *  +--------+--------+----------+--------+----------------------+------------------------------------+
+ *  | type 4 | kind   | stream   | 0      | receiver index LE32  | counter LE64 (the nonce)           |
+ *  +--------+--------+----------+--------+----------------------+------------------------------------+
+ *  | sealed payload (kind below) ...                                         | tag (16 bytes)        |
+ * </pre>
+ * {@code kind}: {@link #KIND_FRAME} an Ethernet frame; {@link #KIND_SHARD} an FEC shard (its shard header first,
+ * {@code fec.stream.ShardHeaderFlyweight}), {@code stream} naming the sender's FEC stream (one per sending
+ * loop); {@link #KIND_REPORT} a loss report (u32 LE parts per million); {@link #KIND_CONTROL} an in-session
+ * control message, a TLV list ({@link ControlMessage}). A payload of zero bytes is a keepalive. A receiver drops
+ * a kind it does not know as malformed, which is why new messages go into control TLVs, not new kinds.
  */
 final class TransportHeader
 {
@@ -16,8 +27,13 @@ final class TransportHeader
     static final byte TYPE = 4;
     static final int KIND_FRAME = 0;
     static final int KIND_SHARD = 1;
-    /** A loss report: u32 LE parts per million of our frames lost on the way to the reporter, before FEC. */
     static final int KIND_REPORT = 2;
+    static final int KIND_CONTROL = 3;
+    private static final int KIND_OFFSET = 1;
+    private static final int STREAM_OFFSET = 2;
+    private static final int ZERO_OFFSET = 3;
+    private static final int RECEIVER_OFFSET = 4;
+    private static final int COUNTER_OFFSET = 8;
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_LE =
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -30,35 +46,48 @@ final class TransportHeader
         final int kind, final int stream)
     {
         buffer[at] = TYPE;
-        buffer[at + 1] = (byte)kind;
-        buffer[at + 2] = (byte)stream;
-        buffer[at + 3] = 0;
-        INT_LE.set(buffer, at + 4, receiverIndex);
-        LONG_LE.set(buffer, at + 8, counter);
+        buffer[at + KIND_OFFSET] = (byte)kind;
+        buffer[at + STREAM_OFFSET] = (byte)stream;
+        buffer[at + ZERO_OFFSET] = 0;
+        INT_LE.set(buffer, at + RECEIVER_OFFSET, receiverIndex);
+        LONG_LE.set(buffer, at + COUNTER_OFFSET, counter);
     }
 
     static int kind(final byte[] buffer)
     {
-        return buffer[1];
+        return buffer[KIND_OFFSET];
     }
 
     static int stream(final byte[] buffer)
     {
-        return buffer[2] & 0xff;
+        return buffer[STREAM_OFFSET] & 0xff;
     }
 
     static int receiverIndex(final byte[] buffer)
     {
-        return (int)INT_LE.get(buffer, 4);
+        return (int)INT_LE.get(buffer, RECEIVER_OFFSET);
     }
 
     static long counter(final byte[] buffer)
     {
-        return (long)LONG_LE.get(buffer, 8);
+        return (long)LONG_LE.get(buffer, COUNTER_OFFSET);
     }
 
+    /**
+     * @return true if the message at the start of {@code buffer} has a known kind and the zero byte.
+     */
     static boolean validPrefix(final byte[] buffer)
     {
-        return buffer[1] >= KIND_FRAME && buffer[1] <= KIND_REPORT && buffer[3] == 0;
+        return buffer[KIND_OFFSET] >= KIND_FRAME && buffer[KIND_OFFSET] <= KIND_CONTROL && buffer[ZERO_OFFSET] == 0;
+    }
+
+    static int u32(final byte[] buffer, final int at)
+    {
+        return (int)INT_LE.get(buffer, at);
+    }
+
+    static void u32(final byte[] buffer, final int at, final int value)
+    {
+        INT_LE.set(buffer, at, value);
     }
 }

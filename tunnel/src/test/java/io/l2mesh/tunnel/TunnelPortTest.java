@@ -302,6 +302,103 @@ class TunnelPortTest
     }
 
     /**
+     * A node that speaks a newer wire (here: A sends TLVs this version does not define) and one of the current
+     * wire interoperate: the unknown TLVs are skipped and counted, the known one in the same message is taken,
+     * frames go on; a TLV list that runs past its message is a counted malformed drop.
+     */
+    @Test
+    void shouldAnnounceTheProtocolVersionAndSkipControlTlvsItDoesNotKnow() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        await(() -> a.port().peerStatus().get(0).protocolVersion() == PeerStatus.OWN_PROTOCOL_VERSION &&
+            b.port().peerStatus().get(0).protocolVersion() == PeerStatus.OWN_PROTOCOL_VERSION, "versions announced");
+
+        final ByteBuffer newer = ByteBuffer.allocate(4 + 3 + 4 + 0 + 4 + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        newer.putShort((short)0x7777).putShort((short)3).put(new byte[] {'x', 'y', 'z'}); // unknown, with a value
+        newer.putShort((short)0x7778).putShort((short)0); // unknown, empty
+        newer.putShort((short)1).putShort((short)8).putShort((short)1).putShort((short)0).putInt(0); // VERSION
+        assertThat(a.port().sendControl("peer", newer.array())).isTrue();
+        await(() -> b.port().peerStatus().get(0).unknownControlTlvs() == 2, "unknown TLVs skipped");
+        assertThat(b.port().peerStatus().get(0).protocolVersion()).isEqualTo(1);
+        final long malformedBefore = b.port().counters().drops(DropReason.MALFORMED);
+        final ByteBuffer broken = ByteBuffer.allocate(6).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        broken.putShort((short)0x10).putShort((short)100).putShort((short)0); // claims 100 bytes, has 2
+        assertThat(a.port().sendControl("peer", broken.array())).isTrue();
+        await(() -> b.port().counters().drops(DropReason.MALFORMED) == malformedBefore + 1, "malformed counted");
+        for (int i = 0; i < 20; i++)
+        {
+            final byte[] f = frame(MAC_B, MAC_A, 100 + i, i);
+            a.vm().send(f);
+            assertThat(b.vm().receive(5_000)).as("frames go on, %d", i).isEqualTo(f);
+        }
+        assertThat(b.port().peerStatus().get(0).up()).isTrue();
+    }
+
+    /**
+     * Peers come and go while the port runs: the new one gets a session and traffic, the existing one keeps its
+     * session (no new handshake) and counters, and a removed one is refused at once.
+     */
+    @Test
+    void shouldAddAndRemovePeersWhileTheOthersKeepTheirSessions() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        final byte[] first = frame(MAC_A, MAC_B, 80, 0);
+        b.vm().send(first);
+        assertThat(a.vm().receive(5_000)).isEqualTo(first);
+        final long handshakeWithB = a.port().peerStatus().get(0).lastHandshakeMs();
+        final long rxFromB = a.port().peerStatus().get(0).stats().rxPackets();
+
+        final KeyPair keyC = KeyPair.generate();
+        final long macC = 0x0200_0000_000cL;
+        final Node c = node("c", keyC, freePort(), keyA, a.port().spec().local(), 120);
+        a.port().addPeer(new PeerSpec("c", keyC.publicKey(), null, c.port().spec().local()));
+        awaitUp(c.port());
+        final byte[] fromC = frame(MAC_A, macC, 90, 1);
+        c.vm().send(fromC);
+        assertThat(a.vm().receive(5_000)).as("C reaches A").isEqualTo(fromC);
+        final byte[] toC = frame(macC, MAC_A, 90, 2);
+        a.vm().send(toC);
+        assertThat(c.vm().receive(5_000)).as("A reaches C, by the MAC it learned behind c").isEqualTo(toC);
+        assertThat(a.port().peerOf(macC)).isEqualTo("c");
+        assertThat(b.vm().receive(200)).as("a frame for C goes to C only").isNull();
+
+        final byte[] again = frame(MAC_A, MAC_B, 80, 3);
+        b.vm().send(again);
+        assertThat(a.vm().receive(5_000)).as("B still reaches A").isEqualTo(again);
+        final PeerStatus peerB = a.port().peerStatus().stream().filter(p -> p.name().equals("peer")).findFirst()
+            .orElseThrow();
+        assertThat(peerB.lastHandshakeMs()).as("B's session untouched").isEqualTo(handshakeWithB);
+        assertThat(peerB.stats().rxPackets()).as("B's counters go on").isEqualTo(rxFromB + 1);
+
+        assertThat(a.port().removePeer("peer")).isTrue();
+        assertThat(a.port().removePeer("peer")).isFalse();
+        assertThat(a.port().peerStatus()).extracting(PeerStatus::name).containsExactly("c");
+        assertThat(a.port().peerOf(MAC_B)).as("B's MACs forgotten").isNull();
+        final long unknownBefore = a.port().counters().drops(DropReason.UNKNOWN_PEER);
+        b.vm().send(frame(MAC_A, MAC_B, 80, 4));
+        assertThat(a.vm().receive(500)).as("a removed peer is refused").isNull();
+        assertThat(a.port().counters().drops(DropReason.UNKNOWN_PEER)).isGreaterThan(unknownBefore);
+        final byte[] stillC = frame(MAC_A, macC, 90, 5);
+        c.vm().send(stillC);
+        assertThat(a.vm().receive(5_000)).as("C unaffected").isEqualTo(stillC);
+    }
+
+    private static void await(final java.util.function.BooleanSupplier condition, final String what)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(condition.getAsBoolean()).as(what).isTrue();
+    }
+
+    /**
      * Sends {@code count} numbered frames from A to B in paced rounds (so no socket buffer overflows: every
      * loss is the impairment's) and returns the share that never arrived.
      */

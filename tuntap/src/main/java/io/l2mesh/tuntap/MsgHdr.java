@@ -75,6 +75,23 @@ public final class MsgHdr
     }
 
     /**
+     * @return {@code msg_namelen}: after {@code recvmsg}, the length of the sender's address.
+     */
+    public int nameLength()
+    {
+        return header.get(ValueLayout.JAVA_INT, NAME_LENGTH);
+    }
+
+    /**
+     * Clears {@code msg_flags} before a {@code recvmsg} reuses the header.
+     */
+    public MsgHdr clearFlags()
+    {
+        header.set(ValueLayout.JAVA_INT, FLAGS, 0);
+        return this;
+    }
+
+    /**
      * @param iovecs {@code count} {@code struct iovec}s.
      */
     public MsgHdr iov(final MemorySegment iovecs, final int count)

@@ -66,6 +66,8 @@ final class TunnelCommands
                 p.put("last_handshake_ms", peer.lastHandshakeMs());
                 p.put("idle_ms", peer.idleMs());
                 p.put("endpoint_changes", peer.endpointChanges());
+                p.put("protocol_version", peer.protocolVersion());
+                p.put("unknown_control_tlvs", peer.unknownControlTlvs());
                 p.put("rx_packets", peer.stats().rxPackets());
                 p.put("rx_bytes", peer.stats().rxBytes());
                 p.put("tx_packets", peer.stats().txPackets());

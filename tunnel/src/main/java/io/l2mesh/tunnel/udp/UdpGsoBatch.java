@@ -1,5 +1,6 @@
 package io.l2mesh.tunnel.udp;
 
+import io.l2mesh.tuntap.MsgHdr;
 import io.l2mesh.tuntap.UdpSocket;
 
 import java.lang.foreign.Arena;
@@ -16,13 +17,13 @@ import java.lang.foreign.ValueLayout;
 public final class UdpGsoBatch
 {
     private static final int CAPACITY = 65_000;
-    private static final int MSGHDR = 56;
-    private static final int CMSG_SPACE = 24; // CMSG_SPACE(sizeof(uint16_t)) on x86-64
+    private static final int CMSG_SPACE = MsgHdr.cmsgSpace(2); // UDP_SEGMENT's data: a uint16_t
 
     private final MemorySegment buffer;
-    private final MemorySegment message;
+    private final MsgHdr message = new MsgHdr();
     private final MemorySegment iovec;
     private final MemorySegment control;
+    private final long segmentSizeAt;
     private MemorySegment destination;
     private int length;
     private int segmentSize;
@@ -31,15 +32,11 @@ public final class UdpGsoBatch
     public UdpGsoBatch(final Arena arena)
     {
         buffer = arena.allocate(CAPACITY, 64);
-        message = arena.allocate(MSGHDR, 8);
-        iovec = arena.allocate(16, 8);
+        iovec = arena.allocate(MsgHdr.IOVEC_SIZE, 8);
         control = arena.allocate(CMSG_SPACE, 8);
-        control.set(ValueLayout.JAVA_LONG, 0, 18); // cmsg_len = CMSG_LEN(2)
-        control.set(ValueLayout.JAVA_INT, 8, UdpSocket.SOL_UDP);
-        control.set(ValueLayout.JAVA_INT, 12, UdpSocket.UDP_SEGMENT);
-        iovec.set(ValueLayout.JAVA_LONG, 0, buffer.address());
-        message.set(ValueLayout.JAVA_LONG, 16, iovec.address());
-        message.set(ValueLayout.JAVA_LONG, 24, 1);
+        segmentSizeAt = MsgHdr.putCmsg(control, 0, UdpSocket.SOL_UDP, UdpSocket.UDP_SEGMENT, 2);
+        MsgHdr.iovec(iovec, 0, buffer.address(), 0);
+        message.wrap(arena.allocate(MsgHdr.SIZE, 8)).iov(iovec, 1);
     }
 
     /**
@@ -56,18 +53,13 @@ public final class UdpGsoBatch
      */
     public void add(final MemorySegment source, final long offset, final int size, final MemorySegment to)
     {
-        if (count == 0)
-        {
-            destination = to;
-            segmentSize = size;
-        }
-        MemorySegment.copy(source, offset, buffer, length, size);
-        length += size;
-        count++;
+        begin(to, size);
+        put(source, offset, size);
     }
 
     /**
-     * Starts a message of {@code size} bytes whose pieces follow with {@link #put} (call {@link #fits} first).
+     * Starts a message of {@code size} bytes whose pieces follow with {@link #put} or are written in place at
+     * {@link #reserve} (call {@link #fits} first).
      */
     public void begin(final MemorySegment to, final int size)
     {
@@ -89,6 +81,14 @@ public final class UdpGsoBatch
     }
 
     /**
+     * @return true if nothing is gathered.
+     */
+    public boolean isEmpty()
+    {
+        return count == 0;
+    }
+
+    /**
      * Sends what is gathered, in one call; if the kernel refuses the GSO send (a segment larger than the path's
      * MTU gives EINVAL), datagram by datagram instead, which the kernel may fragment.
      *
@@ -101,44 +101,33 @@ public final class UdpGsoBatch
             return 0;
         }
         final int messages = count;
-        long sent = sendOnce(socket, errno);
+        message.name(destination, (int)destination.byteSize());
+        long sent;
+        if (messages > 1)
+        {
+            control.set(ValueLayout.JAVA_SHORT, segmentSizeAt, (short)segmentSize);
+            message.control(control, CMSG_SPACE);
+        }
+        else
+        {
+            message.control(null, 0);
+        }
+        MsgHdr.iovec(iovec, 0, buffer.address(), length);
+        sent = socket.send(errno, message.address());
         int failed = sent > 0 ? 0 : messages;
         if (sent < 0 && messages > 1)
         {
             failed = 0;
+            message.control(null, 0);
             for (int offset = 0; offset < length; offset += segmentSize)
             {
-                final int size = Math.min(segmentSize, length - offset);
-                message.set(ValueLayout.JAVA_LONG, 32, 0L);
-                message.set(ValueLayout.JAVA_LONG, 40, 0L);
-                iovec.set(ValueLayout.JAVA_LONG, 0, buffer.address() + offset);
-                iovec.set(ValueLayout.JAVA_LONG, 8, size);
+                MsgHdr.iovec(iovec, 0, buffer.address() + offset, Math.min(segmentSize, length - offset));
                 failed += socket.send(errno, message.address()) > 0 ? 0 : 1;
             }
-            iovec.set(ValueLayout.JAVA_LONG, 0, buffer.address());
         }
         count = 0;
         length = 0;
         destination = null;
         return failed;
-    }
-
-    private long sendOnce(final UdpSocket socket, final MemorySegment errno)
-    {
-        message.set(ValueLayout.JAVA_LONG, 0, destination.address());
-        message.set(ValueLayout.JAVA_INT, 8, (int)destination.byteSize());
-        iovec.set(ValueLayout.JAVA_LONG, 8, length);
-        if (count > 1)
-        {
-            control.set(ValueLayout.JAVA_SHORT, 16, (short)segmentSize);
-            message.set(ValueLayout.JAVA_LONG, 32, control.address());
-            message.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE);
-        }
-        else
-        {
-            message.set(ValueLayout.JAVA_LONG, 32, 0L);
-            message.set(ValueLayout.JAVA_LONG, 40, 0L);
-        }
-        return socket.send(errno, message.address());
     }
 }

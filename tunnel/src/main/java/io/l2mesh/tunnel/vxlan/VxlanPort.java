@@ -9,9 +9,10 @@ import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.tuntap.NativeMemory;
 import io.l2mesh.tuntap.SocketAddresses;
-import io.l2mesh.tuntap.UdpSocket;
+import io.l2mesh.tuntap.MsgHdr;
 import io.l2mesh.tunnel.udp.UdpGroReceive;
 import io.l2mesh.tunnel.udp.UdpGsoBatch;
+import io.l2mesh.tunnel.udp.UdpLoopSockets;
 import org.jctools.maps.NonBlockingHashMapLong;
 
 import java.lang.foreign.Arena;
@@ -26,11 +27,12 @@ import java.util.List;
  * replication), and the remote a MAC was last seen behind gets its unicast frames.
  * <p>
  * One UDP socket per datapath loop in an {@code SO_REUSEPORT} group, so each loop reads and sends through its own
- * (the kernel spreads remote flows over them; Linux's vxlan varies its source port per inner flow). A frame is
+ * (the kernel spreads remote flows over them; Linux's vxlan varies its source port per inner flow; sockets,
+ * GSO batches and GRO receivers are {@link UdpLoopSockets}, shared with the encrypted tunnel). A frame is
  * copied once each way: on receive, out of the UDP GRO buffer into the loop's slot (the VXLAN header landing
- * where the virtio-net header goes); on send, a unicast frame into the burst's UDP GSO batch ({@code UdpGsoBatch},
- * one {@code sendmsg} per remote and burst), while a flood goes out with {@code sendmsg} gathering the header and
- * the frame in place.
+ * where the virtio-net header goes; without GRO the datagram is read straight into the slot); on send, a unicast
+ * frame into the burst's UDP GSO batch ({@code UdpGsoBatch}, one {@code sendmsg} per remote and burst), while a
+ * flood goes out with {@code sendmsg} gathering the header and the frame in place.
  * <p>
  * Only the configured remotes are accepted; anything else is dropped and counted ({@code unknown_peer}), as are
  * packets for another VNI ({@code wrong_vni}) and malformed ones. The port is a tunnel: frames that came in on
@@ -41,28 +43,26 @@ public final class VxlanPort extends Port
 {
     /** Learned MAC to remote entries beyond which new MACs are flooded rather than remembered. */
     static final int MAX_LEARNED = 65_536;
-    private static final int MSGHDR_LENGTH = 56;
     private static final long NO_REMOTE = -1;
 
     private final VxlanPortSpec spec;
-    private final UdpSocket[] sockets;
+    private final UdpLoopSockets sockets;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment remotes; // sockaddr of each remote, MAX_LENGTH apart; read-only after start
     private final int[] remoteLengths;
     private final LoopScratch[] scratch;
     private final NonBlockingHashMapLong<Integer> remoteByMac = new NonBlockingHashMapLong<>();
     private final MemorySegment[] remoteAddresses; // each remote's sockaddr, as a segment of its own length
-    private final UdpGsoBatch[] gso;
-    private final UdpGroReceive[] gro; // null where GRO is off
 
     /**
-     * Per loop: where a datagram's source lands, and a {@code msghdr} with its iovecs for sending.
+     * Per loop: where a datagram's source lands, and a {@code msghdr} whose first iovec is the VXLAN header, for
+     * sending a frame gathered in place.
      */
     private static final class LoopScratch
     {
         final MemorySegment from;
         final MemorySegment fromLength;
-        final MemorySegment message;
+        final MsgHdr message = new MsgHdr();
         final MemorySegment iovecs;
         final MemorySegment header;
 
@@ -70,17 +70,15 @@ public final class VxlanPort extends Port
         {
             from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
             fromLength = arena.allocate(ValueLayout.JAVA_INT);
-            message = arena.allocate(MSGHDR_LENGTH, 8);
-            iovecs = arena.allocate(16L * (LoopMemory.MAX_IOVECS + 1), 8);
+            iovecs = arena.allocate((long)MsgHdr.IOVEC_SIZE * (LoopMemory.MAX_IOVECS + 1), 8);
             header = arena.allocate(VxlanHeader.LENGTH, 8);
             VxlanHeader.write(header, 0, vni);
-            iovecs.set(ValueLayout.JAVA_LONG, 0, header.address());
-            iovecs.set(ValueLayout.JAVA_LONG, 8, VxlanHeader.LENGTH);
-            message.set(ValueLayout.JAVA_LONG, 16, iovecs.address());
+            MsgHdr.iovec(iovecs, 0, header.address(), VxlanHeader.LENGTH);
+            message.wrap(arena.allocate(MsgHdr.SIZE, 8));
         }
     }
 
-    private VxlanPort(final int id, final VxlanPortSpec spec, final UdpSocket[] sockets, final int loopCount,
+    private VxlanPort(final int id, final VxlanPortSpec spec, final UdpLoopSockets sockets, final int loopCount,
         final int burstSize)
     {
         super(id, spec.name(), spec.vlanRules(), spec.mtu(), false, loopCount, burstSize);
@@ -98,16 +96,6 @@ public final class VxlanPort extends Port
         {
             remoteAddresses[i] = remotes.asSlice((long)i * SocketAddresses.MAX_LENGTH, remoteLengths[i]);
         }
-        this.gso = new UdpGsoBatch[loopCount];
-        this.gro = new UdpGroReceive[loopCount];
-        for (int i = 0; i < loopCount; i++)
-        {
-            gso[i] = new UdpGsoBatch(arena);
-            if (burstSize >= UdpSocket.MAX_SEGMENTS && sockets[i].enableGro())
-            {
-                gro[i] = new UdpGroReceive(arena);
-            }
-        }
         this.scratch = new LoopScratch[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
@@ -122,24 +110,14 @@ public final class VxlanPort extends Port
      */
     public static VxlanPort open(final int id, final VxlanPortSpec spec, final int loopCount, final int burstSize)
     {
-        final UdpSocket[] sockets = new UdpSocket[loopCount];
+        final UdpLoopSockets sockets = UdpLoopSockets.bind(spec.local(), loopCount, burstSize, true);
         try
         {
-            for (int i = 0; i < loopCount; i++)
-            {
-                sockets[i] = UdpSocket.bind(spec.local(), true, 4 << 20);
-            }
             return new VxlanPort(id, spec, sockets, loopCount, burstSize);
         }
         catch (final RuntimeException ex)
         {
-            for (final UdpSocket socket : sockets)
-            {
-                if (socket != null)
-                {
-                    socket.close();
-                }
-            }
+            sockets.close();
             throw ex;
         }
     }
@@ -180,7 +158,7 @@ public final class VxlanPort extends Port
     @Override
     public int ingressFd(final int loopId)
     {
-        return sockets[loopId].fd();
+        return sockets.socket(loopId).fd();
     }
 
     @Override
@@ -194,7 +172,7 @@ public final class VxlanPort extends Port
         // lands exactly where a frame belongs in the slot.
         final int shift = VirtioNetHeader.LENGTH - VxlanHeader.LENGTH;
         final long capacity = LoopMemory.slotCapacity() - shift;
-        if (gro[loopId] != null)
+        if (sockets.gro(loopId) != null)
         {
             receiveCoalesced(loopId, loop, memory, batch, counters, errno);
             return batch.count();
@@ -204,7 +182,7 @@ public final class VxlanPort extends Port
         {
             final long header = memory.headerOffset(batch.count());
             loop.fromLength.set(ValueLayout.JAVA_INT, 0, SocketAddresses.MAX_LENGTH);
-            final long n = sockets[loopId].receive(errno, base + header + shift, capacity, loop.from.address(),
+            final long n = sockets.socket(loopId).receive(errno, base + header + shift, capacity, loop.from.address(),
                 loop.fromLength.address());
             if (n <= 0)
             {
@@ -252,25 +230,23 @@ public final class VxlanPort extends Port
     private void receiveCoalesced(final int loopId, final LoopScratch loop, final LoopMemory memory,
         final FrameBatch batch, final long[] counters, final MemorySegment errno)
     {
-        final UdpGroReceive rx = gro[loopId];
+        final UdpGroReceive rx = sockets.gro(loopId);
         if (!rx.pending())
         {
-            if (rx.receive(sockets[loopId], errno) <= 0)
+            if (rx.receive(sockets.socket(loopId), errno) <= 0)
             {
                 return;
             }
-            MemorySegment.copy(rx.from, 0, loop.from, 0, rx.fromLength());
+            MemorySegment.copy(rx.from(), 0, loop.from, 0, rx.fromLength());
         }
         final MemorySegment slots = memory.segment();
-        final int size = rx.segmentSize();
         final long capacity = LoopMemory.slotCapacity() - (VirtioNetHeader.LENGTH - VxlanHeader.LENGTH);
-        while (rx.next < rx.received() && batch.count() < batch.capacity())
+        while (rx.pending() && batch.count() < batch.capacity())
         {
-            final int length = (int)Math.min(Math.min(size, rx.received() - rx.next), capacity);
+            final int at = rx.next();
+            final int length = (int)Math.min(rx.length(), capacity);
             final long header = memory.headerOffset(batch.count());
-            MemorySegment.copy(rx.buffer, rx.next, slots, header + VirtioNetHeader.LENGTH - VxlanHeader.LENGTH,
-                length);
-            rx.next += Math.min(size, rx.received() - rx.next);
+            MemorySegment.copy(rx.buffer(), at, slots, header + VirtioNetHeader.LENGTH - VxlanHeader.LENGTH, length);
             accept(slots, header, length, loop.from, batch, counters);
         }
     }
@@ -278,7 +254,7 @@ public final class VxlanPort extends Port
     @Override
     public boolean pendingInput(final int loopId)
     {
-        return gro[loopId] != null && gro[loopId].pending();
+        return sockets.pending(loopId);
     }
 
     private int remoteIndex(final MemorySegment from)
@@ -336,19 +312,18 @@ public final class VxlanPort extends Port
     private long transmit(final int loopId, final LoopScratch loop, final int iovCount, final long frameStart,
         final long length, final MemorySegment errno)
     {
-        final MemorySegment message = loop.message;
-        message.set(ValueLayout.JAVA_LONG, 24, iovCount);
+        final MsgHdr message = loop.message.iov(loop.iovecs, iovCount);
         final long destination = EthernetFlyweight.readMac(NativeMemory.ALL, frameStart);
         final long remote = EthernetFlyweight.isMulticast(destination) ? NO_REMOTE : remoteFor(destination);
         if (remote != NO_REMOTE)
         {
             // Gathered with the burst's other frames to this remote: one sendmsg with UDP_SEGMENT (flush()).
-            final UdpGsoBatch batch = gso[loopId];
+            final UdpGsoBatch batch = sockets.gso(loopId);
             final int size = VxlanHeader.LENGTH + (int)length;
             final MemorySegment to = remoteAddresses[(int)remote];
             if (!batch.fits(to, size))
             {
-                countFailed(loopId, batch.send(sockets[loopId], errno));
+                flush(loopId, errno);
             }
             batch.begin(to, size);
             for (int i = 0; i < iovCount; i++)
@@ -359,7 +334,7 @@ public final class VxlanPort extends Port
             }
             return length;
         }
-        countFailed(loopId, gso[loopId].send(sockets[loopId], errno)); // keep order with what was gathered
+        flush(loopId, errno); // keep order with what was gathered
         long result = 0;
         for (int i = 0; i < remoteLengths.length; i++)
         {
@@ -378,27 +353,18 @@ public final class VxlanPort extends Port
         return remote == null ? NO_REMOTE : remote;
     }
 
-    private long sendTo(final int loopId, final MemorySegment message, final int remote, final MemorySegment errno,
+    private long sendTo(final int loopId, final MsgHdr message, final int remote, final MemorySegment errno,
         final long length)
     {
-        message.set(ValueLayout.JAVA_LONG, 0, remotes.address() + (long)remote * SocketAddresses.MAX_LENGTH);
-        message.set(ValueLayout.JAVA_INT, 8, remoteLengths[remote]);
-        final long sent = sockets[loopId].send(errno, message.address());
+        message.name(remoteAddresses[remote], remoteLengths[remote]);
+        final long sent = sockets.socket(loopId).send(errno, message.address());
         return sent > 0 ? length : sent;
     }
 
     @Override
     public void flush(final int loopId, final MemorySegment errno)
     {
-        countFailed(loopId, gso[loopId].send(sockets[loopId], errno));
-    }
-
-    private void countFailed(final int loopId, final int failed)
-    {
-        if (failed > 0)
-        {
-            PortCounters.drop(counters().loopSlots(loopId), DropReason.TX_ERROR, failed);
-        }
+        sockets.flush(loopId, counters().loopSlots(loopId), errno);
     }
 
     /**
@@ -412,10 +378,7 @@ public final class VxlanPort extends Port
     @Override
     public void close()
     {
-        for (final UdpSocket socket : sockets)
-        {
-            socket.close();
-        }
+        sockets.close();
         arena.close();
     }
 }

@@ -1,0 +1,100 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.UdpSocket;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What the tunnel agent sends (handshake messages, keepalives, loss reports, control messages), through the
+ * first loop's socket (sending on it from another thread is safe: {@code sendto} is). Agent thread only: it owns
+ * the buffer and the errno capture.
+ */
+final class AgentSender implements AutoCloseable
+{
+    private final UdpSocket socket;
+    /** The agent's counter slot in each peer's and session's per-thread arrays (after the loops'). */
+    final int thread;
+    private final byte[] out = new byte[TransportHeader.LENGTH + ControlMessage.MAX_LENGTH + 64];
+    private final MemorySegment outSegment = MemorySegment.ofArray(out);
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment errno = Libc.newErrnoCapture(arena);
+
+    AgentSender(final UdpSocket socket, final int thread)
+    {
+        this.socket = socket;
+        this.thread = thread;
+    }
+
+    /**
+     * Sends a handshake message as it is.
+     */
+    boolean handshake(final Peer peer, final byte[] message)
+    {
+        System.arraycopy(message, 0, out, 0, message.length);
+        return sendOut(peer, message.length);
+    }
+
+    /**
+     * Sends an empty transport message on {@code session}.
+     */
+    boolean keepalive(final Peer peer, final Session session)
+    {
+        if (sendOut(peer, session.seal(thread, out, 0)))
+        {
+            peer.sent(System.nanoTime());
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Sends a loss report (parts per million of the peer's frames we lost before FEC) on {@code session}.
+     */
+    boolean report(final Peer peer, final Session session, final int lossPpm)
+    {
+        TransportHeader.u32(out, TransportHeader.LENGTH, lossPpm);
+        return sendOut(peer, session.seal(thread, out, 0, TransportHeader.KIND_REPORT, 0, 4));
+    }
+
+    /**
+     * Sends a control message on {@code session} whose TLVs {@code tlvs} writes after the transport header.
+     */
+    boolean control(final Peer peer, final Session session, final TlvWriter tlvs)
+    {
+        final int end = tlvs.write(out, TransportHeader.LENGTH);
+        return sendOut(peer, session.seal(thread, out, 0, TransportHeader.KIND_CONTROL, 0,
+            end - TransportHeader.LENGTH));
+    }
+
+    /**
+     * Writes TLVs into a buffer at an offset and returns the offset after them.
+     */
+    @FunctionalInterface
+    interface TlvWriter
+    {
+        int write(byte[] buffer, int at);
+    }
+
+    /**
+     * Sends the first {@code length} bytes of the buffer to the peer's endpoint, if it has one and the message
+     * was made (a negative length: the session may not seal any more).
+     */
+    private boolean sendOut(final Peer peer, final int length)
+    {
+        final MemorySegment endpoint = peer.endpoint();
+        if (endpoint == null || length <= 0)
+        {
+            return false;
+        }
+        socket.sendTo(errno, outSegment, length, endpoint.address(), (int)endpoint.byteSize());
+        return true;
+    }
+
+    @Override
+    public void close()
+    {
+        arena.close();
+    }
+}

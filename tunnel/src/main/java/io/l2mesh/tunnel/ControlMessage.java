@@ -1,0 +1,112 @@
+package io.l2mesh.tunnel;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The in-session control message ({@link TransportHeader#KIND_CONTROL}): a list of TLVs, sealed like a frame,
+ * so only the peer of the session can send one and nobody on the path can read or change it.
+ * <pre>
+ *  0             2             4
+ *  +-------------+-------------+------------------------+
+ *  | type LE16   | length LE16 | value (length bytes)   |   ... the next TLV, to the end of the payload
+ *  +-------------+-------------+------------------------+
+ * </pre>
+ * A receiver skips every TLV whose type it does not know (counted per peer), so nodes of different versions
+ * interoperate: a newer node may add TLVs, an older one ignores them. A TLV that runs past the payload ends the
+ * list (the rest is counted as malformed). Types:
+ * <ul>
+ *   <li>{@link #VERSION} (1): u16 protocol version, u16 zero, u32 feature bits. Each side sends it once on every
+ *       new session (the first transport message after the handshake).</li>
+ *   <li>2 reflexive endpoint, 3 RTT probe, 4 RTT echo, 5 relay: reserved for the NAT and operator work
+ *       (docs/wire-format.md).</li>
+ * </ul>
+ * Static methods over the caller's buffer; allocates nothing.
+ */
+final class ControlMessage
+{
+    /** The tunnel protocol version this node speaks (announced in {@link #VERSION}). */
+    static final int PROTOCOL_VERSION = 1;
+    /** Feature bits this node announces (none defined yet). */
+    static final int FEATURES = 0;
+    static final int TLV_HEADER = 4;
+    static final int VERSION = 1;
+    static final int VERSION_LENGTH = 8;
+    /** The most TLV bytes one message carries (it travels in one datagram, well inside the tunnel MTU). */
+    static final int MAX_LENGTH = 1024;
+    private static final VarHandle SHORT_LE =
+        MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Receives the TLVs of a message in order.
+     */
+    interface Visitor
+    {
+        void onTlv(int type, byte[] buffer, int valueAt, int length);
+    }
+
+    private ControlMessage()
+    {
+    }
+
+    /**
+     * Writes one TLV header at {@code at}; the value follows it.
+     *
+     * @return the offset of the value.
+     */
+    static int putHeader(final byte[] buffer, final int at, final int type, final int length)
+    {
+        SHORT_LE.set(buffer, at, (short)type);
+        SHORT_LE.set(buffer, at + 2, (short)length);
+        return at + TLV_HEADER;
+    }
+
+    /**
+     * Writes this node's {@link #VERSION} TLV at {@code at}.
+     *
+     * @return the offset after it.
+     */
+    static int putVersion(final byte[] buffer, final int at)
+    {
+        final int value = putHeader(buffer, at, VERSION, VERSION_LENGTH);
+        SHORT_LE.set(buffer, value, (short)PROTOCOL_VERSION);
+        SHORT_LE.set(buffer, value + 2, (short)0);
+        INT_LE.set(buffer, value + 4, FEATURES);
+        return value + VERSION_LENGTH;
+    }
+
+    static int versionOf(final byte[] buffer, final int valueAt)
+    {
+        return (short)SHORT_LE.get(buffer, valueAt) & 0xffff;
+    }
+
+    static int featuresOf(final byte[] buffer, final int valueAt)
+    {
+        return (int)INT_LE.get(buffer, valueAt + 4);
+    }
+
+    /**
+     * Visits the TLVs of the {@code length} bytes at {@code at}.
+     *
+     * @return true if the list was well formed to its end.
+     */
+    static boolean read(final byte[] buffer, final int at, final int length, final Visitor visitor)
+    {
+        int p = at;
+        final int end = at + length;
+        while (p + TLV_HEADER <= end)
+        {
+            final int type = (short)SHORT_LE.get(buffer, p) & 0xffff;
+            final int valueLength = (short)SHORT_LE.get(buffer, p + 2) & 0xffff;
+            if (p + TLV_HEADER + valueLength > end)
+            {
+                return false;
+            }
+            visitor.onTlv(type, buffer, p + TLV_HEADER, valueLength);
+            p += TLV_HEADER + valueLength;
+        }
+        return p == end;
+    }
+}

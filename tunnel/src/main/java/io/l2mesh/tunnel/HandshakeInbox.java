@@ -1,0 +1,90 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.tunnel.noise.Handshake;
+import io.l2mesh.tuntap.SocketAddresses;
+import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.MpscArrayQueue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Handshake messages on their way from the loops to the tunnel agent, in preallocated slots (as the capture tap
+ * cycles its records): a loop takes a free slot, copies the message and its source in, and queues it; the agent
+ * handles it and gives the slot back. Nothing is allocated per message, and a flood of forged initiations costs
+ * a loop one copy each, then drops (counted by the caller) once every slot is taken.
+ */
+final class HandshakeInbox
+{
+    static final int CAPACITY = 256;
+
+    /**
+     * One message and where it came from. Written by one loop, then read by the agent (the queues order it).
+     */
+    static final class Slot
+    {
+        private final byte[] initiation = new byte[Handshake.INITIATION_LENGTH];
+        private final byte[] response = new byte[Handshake.RESPONSE_LENGTH];
+        final byte[] source = new byte[SocketAddresses.MAX_LENGTH];
+        int sourceLength;
+        private boolean isInitiation;
+
+        boolean isInitiation()
+        {
+            return isInitiation;
+        }
+
+        /**
+         * @return the message, in an array of exactly its length.
+         */
+        byte[] message()
+        {
+            return isInitiation ? initiation : response;
+        }
+    }
+
+    private final MpmcArrayQueue<Slot> free = new MpmcArrayQueue<>(CAPACITY);
+    private final MpscArrayQueue<Slot> queued = new MpscArrayQueue<>(CAPACITY);
+
+    HandshakeInbox()
+    {
+        for (int i = 0; i < CAPACITY; i++)
+        {
+            free.offer(new Slot());
+        }
+    }
+
+    /**
+     * Loop side: queues a copy of an initiation or response (the caller checked type and length).
+     *
+     * @return false if every slot is taken.
+     */
+    boolean offer(final byte[] buffer, final int length, final MemorySegment from, final int fromLength)
+    {
+        final Slot slot = free.poll();
+        if (slot == null)
+        {
+            return false;
+        }
+        slot.isInitiation = buffer[0] == Handshake.TYPE_INITIATION;
+        System.arraycopy(buffer, 0, slot.message(), 0, length);
+        final int sourceLength = Math.min(fromLength, slot.source.length);
+        MemorySegment.copy(from, ValueLayout.JAVA_BYTE, 0, slot.source, 0, sourceLength);
+        slot.sourceLength = sourceLength;
+        queued.offer(slot); // never full: there are only CAPACITY slots
+        return true;
+    }
+
+    /**
+     * Agent side: the next queued message, or null; hand it back with {@link #release}.
+     */
+    Slot poll()
+    {
+        return queued.poll();
+    }
+
+    void release(final Slot slot)
+    {
+        free.offer(slot);
+    }
+}

@@ -1,0 +1,154 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tunnel.noise.CipherSuite;
+import io.l2mesh.tunnel.noise.Handshake;
+import io.l2mesh.tunnel.noise.HandshakePeer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The Noise_IKpsk2 exchanges of one tunnel port, on the agent thread: answering an initiation (responder),
+ * completing our own with the peer's response (initiator), and starting one. Each completed exchange installs a
+ * {@link Session}; the initiator's is current at once, the responder's once the initiator's first message on it
+ * arrives (or at once if the peer had none).
+ */
+final class Handshakes
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Handshakes.class);
+
+    private final String portName;
+    private final Handshake handshake;
+    private final CipherSuite suite;
+    private final PeerTable peers;
+    private final SessionTable sessions;
+    private final AgentSender sender;
+    private final long[] agentSlots;
+    private final MemorySegment source = Arena.ofAuto().allocate(io.l2mesh.tuntap.SocketAddresses.MAX_LENGTH, 8);
+
+    Handshakes(final String portName, final Handshake handshake, final CipherSuite suite, final PeerTable peers,
+        final SessionTable sessions, final AgentSender sender, final long[] agentSlots)
+    {
+        this.portName = portName;
+        this.handshake = handshake;
+        this.suite = suite;
+        this.peers = peers;
+        this.sessions = sessions;
+        this.sender = sender;
+        this.agentSlots = agentSlots;
+    }
+
+    /**
+     * Handles one queued message (the budget was already taken).
+     */
+    void handle(final HandshakeInbox.Slot slot, final long nowNanos)
+    {
+        MemorySegment.copy(slot.source, 0, source, ValueLayout.JAVA_BYTE, 0, slot.sourceLength);
+        try
+        {
+            if (slot.isInitiation())
+            {
+                answer(slot, nowNanos);
+            }
+            else
+            {
+                complete(slot, nowNanos);
+            }
+        }
+        catch (final Handshake.Refused refused)
+        {
+            PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
+            LOG.debug("tunnel {}: handshake refused: {}", portName, refused.error().label());
+        }
+    }
+
+    private void answer(final HandshakeInbox.Slot slot, final long now) throws Handshake.Refused
+    {
+        final Handshake.Result result = handshake.respond(slot.message(),
+            key ->
+            {
+                final Peer known = peers.byKey(key);
+                return known == null ? null : known.handshake;
+            }, sessions.newIndex());
+        final Peer peer = peerOf(result.peer());
+        if (peer == null || HandshakeBudget.tooSoon(peer, now))
+        {
+            PortCounters.drop(agentSlots, DropReason.HANDSHAKE); // removed meanwhile, or an initiation flood
+            return;
+        }
+        peer.noteSource(source, slot.sourceLength); // the initiation authenticated the peer
+        final Session session = new Session(peer, result, suite, sender.thread + 1, now);
+        sessions.install(peer, session);
+        // Not current yet: the initiator cannot read it before our response arrives. Its first packet on the
+        // new session promotes it (TunnelReceive.decrypt).
+        if (peer.current() == null)
+        {
+            peer.current(session);
+        }
+        sender.handshake(peer, result.response());
+        peer.handshakeCompleted();
+    }
+
+    private void complete(final HandshakeInbox.Slot slot, final long now) throws Handshake.Refused
+    {
+        final int receiver = ByteBuffer.wrap(slot.message()).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
+        for (final Peer peer : peers.peers())
+        {
+            final Handshake.Initiation pending = peer.agent.pending;
+            if (pending != null && pending.senderIndex() == receiver)
+            {
+                final Handshake.Result result = handshake.complete(pending, slot.message());
+                peer.agent.pending = null;
+                peer.noteSource(source, slot.sourceLength);
+                final Session session = new Session(peer, result, suite, sender.thread + 1, now);
+                session.confirm(); // we hold the peer's response: it has these keys
+                sessions.install(peer, session);
+                peer.current(session);
+                peer.handshakeWanted.set(false);
+                peer.handshakeCompleted();
+                sender.keepalive(peer, session); // confirms the session to the responder at once
+                return;
+            }
+        }
+        // A response to no initiation of ours: late, duplicated or forged.
+        PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
+    }
+
+    /**
+     * Sends a new initiation to the peer.
+     */
+    void initiate(final Peer peer, final long now)
+    {
+        try
+        {
+            final Handshake.Initiation initiation = handshake.initiate(peer.handshake, sessions.newIndex());
+            peer.agent.pending = initiation;
+            peer.agent.lastInitiationNanos = now;
+            sender.handshake(peer, initiation.message());
+        }
+        catch (final Handshake.Refused refused)
+        {
+            LOG.warn("tunnel {}: cannot initiate to {}: {}", portName, peer.name(), refused.error().label());
+            peer.agent.lastInitiationNanos = now;
+        }
+    }
+
+    private Peer peerOf(final HandshakePeer handshakePeer)
+    {
+        for (final Peer peer : peers.peers())
+        {
+            if (peer.handshake == handshakePeer)
+            {
+                return peer;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,102 @@
+package io.l2mesh.tunnel;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every peer's clock, on the agent thread (WireGuard's {@code timers.go}): retires sessions past their age,
+ * notices a peer that fell silent, starts a handshake when a peer has no usable session or is due for a rekey
+ * (at most one initiation per {@link #RETRY_NANOS}), sends a keepalive when we sent nothing for the keepalive
+ * interval, announces our protocol version once on each confirmed session, and drives the FEC loss reports.
+ */
+final class PeerTimers
+{
+    static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long REPORT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Logger LOG = LoggerFactory.getLogger(PeerTimers.class);
+
+    private final String portName;
+    private final SessionTable sessions;
+    private final Handshakes handshakes;
+    private final AgentSender sender;
+    private final FecAdaptation fecAdaptation;
+    private final long keepaliveNanos;
+    private final long rekeyNanos;
+    private final long rejectAfterNanos;
+    private final long deadNanos;
+    private long nextReportNanos;
+
+    PeerTimers(final TunnelPortSpec spec, final SessionTable sessions, final Handshakes handshakes,
+        final AgentSender sender, final FecAdaptation fecAdaptation)
+    {
+        this.portName = spec.name();
+        this.sessions = sessions;
+        this.handshakes = handshakes;
+        this.sender = sender;
+        this.fecAdaptation = fecAdaptation;
+        this.keepaliveNanos = TimeUnit.SECONDS.toNanos(spec.keepaliveSeconds());
+        this.rekeyNanos = TimeUnit.SECONDS.toNanos(spec.rekeySeconds());
+        this.rejectAfterNanos = rekeyNanos + rekeyNanos / 2;
+        this.deadNanos = 3 * keepaliveNanos + TimeUnit.SECONDS.toNanos(1);
+    }
+
+    /**
+     * How old a session may be before nothing more is sealed with it.
+     */
+    long rejectAfterNanos()
+    {
+        return rejectAfterNanos;
+    }
+
+    void tick(final Peer[] peers, final long now)
+    {
+        final boolean reportNow = now - nextReportNanos >= 0;
+        if (reportNow)
+        {
+            nextReportNanos = now + REPORT_NANOS;
+        }
+        for (final Peer peer : peers)
+        {
+            tick(peer, now, reportNow);
+        }
+    }
+
+    private void tick(final Peer peer, final long now, final boolean reportNow)
+    {
+        sessions.retireOlderThan(peer, now, rejectAfterNanos);
+        final Session current = peer.current();
+        final long heard = Math.max(peer.lastReceivedNanos(), current == null ? 0 : current.createdNanos);
+        if (current != null && now - heard > deadNanos)
+        {
+            LOG.info("tunnel {}: peer {} silent for {} s: new handshake", portName, peer.name(),
+                (now - heard) / 1_000_000_000L);
+            peer.current(null);
+        }
+        final Session usable = peer.current();
+        final boolean due = usable == null || peer.handshakeWanted.get() ||
+            now - usable.createdNanos > (usable.initiator ? rekeyNanos : rekeyNanos + 2 * RETRY_NANOS) ||
+            usable.messagesSent() > Session.REKEY_AFTER_MESSAGES;
+        final PeerAgentState state = peer.agent;
+        if (due && peer.endpoint() != null && (state.lastInitiationNanos == 0 ||
+            now - state.lastInitiationNanos > RETRY_NANOS))
+        {
+            handshakes.initiate(peer, now);
+        }
+        if (usable != null && usable.confirmed() && !usable.versionAnnounced)
+        {
+            usable.versionAnnounced = true;
+            sender.control(peer, usable, ControlMessage::putVersion);
+        }
+        if (usable != null && now - Math.max(peer.lastSentNanos(), usable.createdNanos) > keepaliveNanos)
+        {
+            sender.keepalive(peer, usable);
+        }
+        if (usable != null && reportNow)
+        {
+            fecAdaptation.report(peer, usable);
+        }
+        fecAdaptation.adapt(peer);
+    }
+}

@@ -1,0 +1,191 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.switching.stats.PortCounters;
+import org.jctools.queues.MpscArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The tunnel's slow path, an Aeron-style agent on a thread of its own, so that handshakes (two X25519 operations
+ * and a dozen BLAKE2s each) never run on a datapath loop. Its duty cycle ({@link #doWork}): run control-plane
+ * commands (a peer removed), handle queued handshake messages within the {@link HandshakeBudget}, and every
+ * {@link #TICK_NANOS} (or at once when a loop asks for a handshake) run the {@link PeerTimers}; with nothing to
+ * do it parks until woken or the next tick.
+ */
+final class TunnelAgent
+{
+    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final int COMMANDS = 64;
+    private static final Logger LOG = LoggerFactory.getLogger(TunnelAgent.class);
+
+    private final String portName;
+    private final PeerTable peers;
+    private final HandshakeInbox inbox;
+    private final HandshakeBudget budget = new HandshakeBudget();
+    private final Handshakes handshakes;
+    private final PeerTimers timers;
+    private final AgentSender sender;
+    private final long[] agentSlots;
+    private final MpscArrayQueue<Runnable> commands = new MpscArrayQueue<>(COMMANDS);
+    private volatile boolean running;
+    private Thread worker;
+    private long nextTickNanos;
+
+    TunnelAgent(final String portName, final PeerTable peers, final HandshakeInbox inbox, final Handshakes handshakes,
+        final PeerTimers timers, final AgentSender sender, final long[] agentSlots)
+    {
+        this.portName = portName;
+        this.peers = peers;
+        this.inbox = inbox;
+        this.handshakes = handshakes;
+        this.timers = timers;
+        this.sender = sender;
+        this.agentSlots = agentSlots;
+    }
+
+    long rejectAfterNanos()
+    {
+        return timers.rejectAfterNanos();
+    }
+
+    void start()
+    {
+        running = true;
+        worker = new Thread(this::run, "l2mesh-hs-" + portName);
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    void stop()
+    {
+        running = false;
+        final Thread t = worker;
+        if (t != null)
+        {
+            LockSupport.unpark(t);
+            try
+            {
+                t.join(5_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        sender.close();
+    }
+
+    /**
+     * Any thread: the agent should look now (handshake messages queued, a peer wants a session, a report came).
+     */
+    void wake()
+    {
+        final Thread t = worker;
+        if (t != null)
+        {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Control thread: runs {@code command} on the agent thread (which owns sessions and per-peer agent state).
+     *
+     * @return false if the command queue is full.
+     */
+    boolean submit(final Runnable command)
+    {
+        final boolean queued = commands.offer(command);
+        wake();
+        return queued;
+    }
+
+    private void run()
+    {
+        while (running)
+        {
+            try
+            {
+                if (doWork(System.nanoTime()) == 0)
+                {
+                    LockSupport.parkNanos(TICK_NANOS);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("tunnel {}: agent: {}", portName, ex.toString());
+            }
+        }
+    }
+
+    /**
+     * One duty cycle.
+     *
+     * @return how much work was done (0: park).
+     */
+    int doWork(final long now)
+    {
+        int work = commands.drain(Runnable::run, COMMANDS);
+        HandshakeInbox.Slot slot;
+        while ((slot = inbox.poll()) != null)
+        {
+            try
+            {
+                if (budget.take(now))
+                {
+                    handshakes.handle(slot, now);
+                }
+                else
+                {
+                    PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
+                }
+            }
+            finally
+            {
+                inbox.release(slot);
+            }
+            work++;
+        }
+        if (now - nextTickNanos >= 0 || anyHandshakeWanted())
+        {
+            timers.tick(peers.peers(), now);
+            nextTickNanos = now + TICK_NANOS;
+        }
+        return work;
+    }
+
+    private boolean anyHandshakeWanted()
+    {
+        for (final Peer peer : peers.peers())
+        {
+            if (peer.handshakeWanted.get())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Test hook and future callers: sends a control message with these raw TLV bytes on the peer's current
+     * session, from the agent thread.
+     */
+    boolean sendControl(final Peer peer, final byte[] tlvs)
+    {
+        return submit(() ->
+        {
+            final Session session = peer.current();
+            if (session != null)
+            {
+                sender.control(peer, session, (buffer, at) ->
+                {
+                    System.arraycopy(tlvs, 0, buffer, at, tlvs.length);
+                    return at + tlvs.length;
+                });
+            }
+        });
+    }
+}

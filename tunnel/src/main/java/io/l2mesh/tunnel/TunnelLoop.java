@@ -1,0 +1,92 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.fec.stream.FrameSink;
+import io.l2mesh.fec.stream.ShardSink;
+import io.l2mesh.fec.stream.ShardHeaderFlyweight;
+import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.buffer.LoopMemory;
+import io.l2mesh.tunnel.noise.CipherSuite;
+import io.l2mesh.tuntap.SocketAddresses;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One datapath loop's working memory for a tunnel port, and the context of the call it is in. Single owner: that
+ * loop's thread; made once, so nothing here is allocated per frame.
+ * <pre>
+ *  work (heap, for the JDK's AEAD):
+ *  | transport header 16 | FEC shard header | frame ...                            | tag 16 |
+ *  0                     16                 FRAME_AT
+ * </pre>
+ * A frame to send is put at {@link #FRAME_AT}, with room before it for an FEC shard header and the transport
+ * header, and sealed in place; a received message is opened in place at 0. The loop is also the FEC encoder's
+ * shard sink (shards go to {@link TunnelSend}), the FEC decoder's frame sink (frames go to
+ * {@link TunnelReceive}), and the control message visitor, each for the peer of the current call.
+ */
+final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
+{
+    static final int MAX_MESSAGE = 65_535;
+    static final int FRAME_AT = TransportHeader.LENGTH + ShardHeaderFlyweight.DATA_OVERHEAD;
+    static final int MAX_FRAME = MAX_MESSAGE - FRAME_AT - CipherSuite.TAG_LENGTH - 8;
+
+    final int loopId;
+    final byte[] work = new byte[MAX_MESSAGE + 64];
+    final MemorySegment workSegment = MemorySegment.ofArray(work);
+    /** The work buffer from where a plain frame's message starts (its transport header right before the frame). */
+    final MemorySegment plainMessage = workSegment.asSlice(FRAME_AT - TransportHeader.LENGTH);
+    /** A flooded frame, kept while each peer's copy is sealed in place. */
+    final byte[] plain = new byte[MAX_MESSAGE];
+    final MemorySegment from;
+    final MemorySegment fromLength;
+    private final TunnelSend send;
+    private final TunnelReceive receive;
+    // Context of the current call (loop thread only).
+    Peer peer;
+    MemorySegment errno;
+    LoopMemory memory;
+    FrameBatch batch;
+    boolean handshakesQueued;
+
+    TunnelLoop(final int loopId, final Arena arena, final TunnelSend send, final TunnelReceive receive)
+    {
+        this.loopId = loopId;
+        this.send = send;
+        this.receive = receive;
+        from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
+        fromLength = arena.allocate(ValueLayout.JAVA_INT);
+    }
+
+    int fromLength()
+    {
+        return fromLength.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /**
+     * An FEC shard to send to {@link #peer}.
+     */
+    @Override
+    public void onShard(final MemorySegment segment, final long offset, final int length)
+    {
+        send.onShard(this, segment, offset, length);
+    }
+
+    /**
+     * A frame the FEC decoder delivers (received, or rebuilt from parity).
+     */
+    @Override
+    public void onFrame(final MemorySegment segment, final long offset, final int length, final boolean rebuilt)
+    {
+        receive.deliver(this, segment, offset, length);
+    }
+
+    /**
+     * A TLV of a control message from {@link #peer}.
+     */
+    @Override
+    public void onTlv(final int type, final byte[] buffer, final int valueAt, final int length)
+    {
+        receive.onControl(peer, type, buffer, valueAt, length);
+    }
+}

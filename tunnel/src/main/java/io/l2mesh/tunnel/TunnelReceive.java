@@ -1,0 +1,265 @@
+package io.l2mesh.tunnel;
+
+import io.l2mesh.switching.buffer.FrameBatch;
+import io.l2mesh.switching.frame.EthernetFlyweight;
+import io.l2mesh.switching.offload.VirtioNetHeader;
+import io.l2mesh.switching.stats.DropReason;
+import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tunnel.noise.Handshake;
+import io.l2mesh.tunnel.udp.UdpGroReceive;
+import io.l2mesh.tunnel.udp.UdpLoopSockets;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The receive path of a tunnel port, run by each loop on its own socket: datagram -> kind -> session lookup ->
+ * {@link #decrypt} (AEAD open in place, then the replay window) -> frame, FEC shard, loss report or control
+ * message -> frames into the loop's burst. Handshake messages are handed to the tunnel agent's inbox (a
+ * preallocated slot; the agent is woken once per call, not per message) and never processed on a loop.
+ * <p>
+ * Per datagram: one copy out of the GRO buffer into the loop's heap work buffer (the JDK's AEAD works on
+ * {@code byte[]}), opened there, and one copy of the frame into its slot. Allocation: none of ours; the JDK's
+ * AEAD makes garbage per message (docs/BENCHMARKS.md), and a forged message costs it an exception.
+ * <p>
+ * Drops (port counters, and the peer's where one is known): {@code malformed}, {@code unknown_peer} (no live
+ * session has that index), {@code decrypt_failed}, {@code replayed}, {@code handshake} (inbox full).
+ */
+final class TunnelReceive
+{
+    private final UdpLoopSockets sockets;
+    private final PortCounters portCounters;
+    private final PeerTable peers;
+    private final SessionTable sessions;
+    private final PeerByMac peerByMac;
+    private final TunnelFec fec;
+    private final HandshakeInbox inbox;
+    private final TunnelAgent agent;
+
+    TunnelReceive(final UdpLoopSockets sockets, final PortCounters portCounters, final PeerTable peers,
+        final SessionTable sessions, final PeerByMac peerByMac, final TunnelFec fec, final HandshakeInbox inbox,
+        final TunnelAgent agent)
+    {
+        this.sockets = sockets;
+        this.portCounters = portCounters;
+        this.peers = peers;
+        this.sessions = sessions;
+        this.peerByMac = peerByMac;
+        this.fec = fec;
+        this.inbox = inbox;
+        this.agent = agent;
+    }
+
+    /**
+     * Reads datagrams until the burst is full or none waits.
+     */
+    int receive(final TunnelLoop loop, final FrameBatch batch)
+    {
+        fec.closeRetired(loop.loopId);
+        final long[] portSlots = portCounters.loopSlots(loop.loopId);
+        loop.batch = batch;
+        loop.handshakesQueued = false;
+        // An FEC shard can release a whole block of rebuilt frames: keep room for them in the burst.
+        final int limit = fec.anyOn(peers.peers()) ? Math.max(1, batch.capacity() - FecSpec.MAX_K) :
+            batch.capacity();
+        final UdpGroReceive gro = sockets.gro(loop.loopId);
+        if (gro != null)
+        {
+            receiveTrain(loop, gro, limit, portSlots);
+        }
+        else
+        {
+            int datagrams = 0;
+            while (batch.count() < limit && datagrams++ < 2 * batch.capacity())
+            {
+                loop.fromLength.set(ValueLayout.JAVA_INT, 0, io.l2mesh.tuntap.SocketAddresses.MAX_LENGTH);
+                final long n = sockets.socket(loop.loopId).receive(loop.errno, loop.workSegment, loop.from.address(),
+                    loop.fromLength.address());
+                if (n <= 0)
+                {
+                    break;
+                }
+                onDatagram(loop, (int)n, portSlots);
+            }
+        }
+        if (loop.handshakesQueued)
+        {
+            agent.wake();
+        }
+        return batch.count();
+    }
+
+    /**
+     * One {@code recvmsg} per call (epoll calls again while more waits): up to 64 datagrams of one flow, each
+     * copied to the work buffer and handled like a single one. When the burst fills first (FEC keeps room for
+     * rebuilt frames), the rest waits for the next call, which the loop makes at once
+     * ({@code TunnelPort.pendingInput}).
+     */
+    private void receiveTrain(final TunnelLoop loop, final UdpGroReceive gro, final int limit,
+        final long[] portSlots)
+    {
+        if (!gro.pending())
+        {
+            if (gro.receive(sockets.socket(loop.loopId), loop.errno) <= 0)
+            {
+                return;
+            }
+            final int fromLength = gro.fromLength();
+            MemorySegment.copy(gro.from(), 0, loop.from, 0, fromLength);
+            loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
+        }
+        while (gro.pending() && loop.batch.count() < limit)
+        {
+            final int at = gro.next();
+            MemorySegment.copy(gro.buffer(), at, loop.workSegment, 0, gro.length());
+            onDatagram(loop, gro.length(), portSlots);
+        }
+    }
+
+    private void onDatagram(final TunnelLoop loop, final int length, final long[] portSlots)
+    {
+        final byte[] work = loop.work;
+        if (work[0] == TransportHeader.TYPE && length >= TransportHeader.LENGTH + 16 &&
+            TransportHeader.validPrefix(work))
+        {
+            decrypt(loop, length, portSlots);
+        }
+        else if ((work[0] == Handshake.TYPE_INITIATION && length == Handshake.INITIATION_LENGTH) ||
+            (work[0] == Handshake.TYPE_RESPONSE && length == Handshake.RESPONSE_LENGTH))
+        {
+            if (inbox.offer(work, length, loop.from, loop.fromLength()))
+            {
+                loop.handshakesQueued = true;
+            }
+            else
+            {
+                PortCounters.drop(portSlots, DropReason.HANDSHAKE);
+            }
+        }
+        else
+        {
+            PortCounters.drop(portSlots, DropReason.MALFORMED);
+        }
+    }
+
+    /**
+     * The decryption step: finds the session the message names, opens (decrypts and authenticates) it in place
+     * with that session's receive key, checks its counter against the replay window, and passes its payload on.
+     * Only now, authenticated, may the message move the peer's endpoint (roaming) or promote the session.
+     */
+    private void decrypt(final TunnelLoop loop, final int length, final long[] portSlots)
+    {
+        final Session session = sessions.get(TransportHeader.receiverIndex(loop.work));
+        if (session == null || !session.peer.live)
+        {
+            PortCounters.drop(portSlots, DropReason.UNKNOWN_PEER);
+            return;
+        }
+        final Peer peer = session.peer;
+        final long[] peerSlots = peer.counters.loopSlots(loop.loopId);
+        final int plain = session.open(loop.loopId, loop.work, length);
+        if (plain < 0)
+        {
+            final DropReason reason = plain == Session.REPLAYED ? DropReason.REPLAY : DropReason.DECRYPT;
+            PortCounters.drop(portSlots, reason);
+            PortCounters.drop(peerSlots, reason);
+            return;
+        }
+        final long now = System.nanoTime();
+        peer.received(now);
+        peer.noteSource(loop.from, loop.fromLength()); // authenticated: may roam
+        session.confirm();
+        final Session current = peer.current();
+        if (current != session && (current == null || session.createdNanos > current.createdNanos))
+        {
+            peer.current(session); // the peer uses the newer keys: so do we (the responder's confirmation)
+        }
+        if (plain == 0)
+        {
+            return; // keepalive
+        }
+        loop.peer = peer;
+        switch (TransportHeader.kind(loop.work))
+        {
+            case TransportHeader.KIND_FRAME -> deliver(loop, loop.workSegment, TransportHeader.LENGTH, plain);
+            case TransportHeader.KIND_SHARD -> onShard(loop, peer, plain, portSlots);
+            case TransportHeader.KIND_REPORT -> onReport(peer, loop.work, plain);
+            default ->
+            {
+                if (plain > ControlMessage.MAX_LENGTH ||
+                    !ControlMessage.read(loop.work, TransportHeader.LENGTH, plain, loop))
+                {
+                    PortCounters.drop(portSlots, DropReason.MALFORMED);
+                }
+            }
+        }
+    }
+
+    private void onShard(final TunnelLoop loop, final Peer peer, final int plain, final long[] portSlots)
+    {
+        final PeerFec state = fec.state(loop.loopId, peer, loop);
+        if (state == null)
+        {
+            PortCounters.drop(portSlots, DropReason.UNKNOWN_PEER);
+            return;
+        }
+        state.decoder(TransportHeader.stream(loop.work)).onShard(loop.workSegment, TransportHeader.LENGTH, plain);
+    }
+
+    /**
+     * A loss report: the share of our FEC-coded frames the peer lost before decoding; the agent adapts m.
+     */
+    private void onReport(final Peer peer, final byte[] work, final int plain)
+    {
+        if (plain >= 4)
+        {
+            peer.reportedLossPpm = TransportHeader.u32(work, TransportHeader.LENGTH);
+            peer.reports.incrementAndGet();
+            agent.wake();
+        }
+    }
+
+    /**
+     * One TLV of a control message from {@code peer} (the loop is the visitor; see {@link ControlMessage}).
+     */
+    void onControl(final Peer peer, final int type, final byte[] buffer, final int valueAt, final int length)
+    {
+        if (type == ControlMessage.VERSION && length >= ControlMessage.VERSION_LENGTH)
+        {
+            peer.remoteVersion = ControlMessage.versionOf(buffer, valueAt);
+            peer.remoteFeatures = ControlMessage.featuresOf(buffer, valueAt);
+        }
+        else
+        {
+            peer.unknownControlTlvs.increment(); // a newer peer's message: skipped, as the protocol promises
+        }
+    }
+
+    /**
+     * Puts a frame from the loop's current peer into the burst and learns its source MAC.
+     */
+    void deliver(final TunnelLoop loop, final MemorySegment segment, final long offset, final int length)
+    {
+        final long[] portSlots = portCounters.loopSlots(loop.loopId);
+        if (length < EthernetFlyweight.HEADER_LENGTH)
+        {
+            PortCounters.drop(portSlots, DropReason.MALFORMED);
+            return;
+        }
+        final FrameBatch batch = loop.batch;
+        if (batch.count() == batch.capacity())
+        {
+            PortCounters.drop(portSlots, DropReason.QUEUE_FULL);
+            return;
+        }
+        final long header = loop.memory.headerOffset(batch.count());
+        final MemorySegment slots = loop.memory.segment();
+        VirtioNetHeader.clear(slots, header);
+        MemorySegment.copy(segment, offset, slots, header + VirtioNetHeader.LENGTH, length);
+        batch.add(header, length);
+        final long[] peerSlots = loop.peer.counters.loopSlots(loop.loopId);
+        PortCounters.add(peerSlots, PortCounters.RX_PACKETS, 1);
+        PortCounters.add(peerSlots, PortCounters.RX_BYTES, length);
+        peerByMac.learn(EthernetFlyweight.readMac(slots, header + VirtioNetHeader.LENGTH + 6), loop.peer);
+    }
+}
