@@ -42,7 +42,7 @@ public class FecStreamBenchmark
     private static final int M = 4;
     private static final int FRAME = 1400;
 
-    @Param({"table", "vector256", "vector512"})
+    @Param({"table", "vector256", "vector512", "isal"})
     public String loop;
 
     private Arena arena;
@@ -60,7 +60,8 @@ public class FecStreamBenchmark
     public void setUp(final Blackhole bh)
     {
         blackhole = bh;
-        codingLoop = "table".equals(loop) ? TableCodingLoop.INSTANCE :
+        codingLoop = "table".equals(loop) ? TableCodingLoop.INSTANCE : "isal".equals(loop) ?
+            java.util.Objects.requireNonNull(io.l2mesh.fec.IsalCodingLoop.loadOrNull(), "ISA-L is not installed") :
             CodingLoops.vector(Integer.parseInt(loop.substring("vector".length())));
         arena = Arena.ofConfined();
         buffer = arena.allocate(16 + FRAME, 64);

@@ -40,7 +40,7 @@ public class ReedSolomonBenchmark
     @Param({"10+4", "20+10", "4+2"})
     public String shape;
 
-    @Param({"table", "vector128", "vector256"})
+    @Param({"table", "vector128", "vector256", "vector512", "isal"})
     public String loop;
 
     @Param({"1400"})
@@ -63,6 +63,9 @@ public class ReedSolomonBenchmark
             case "table" -> TableCodingLoop.INSTANCE;
             case "vector128" -> CodingLoops.vector(128);
             case "vector256" -> CodingLoops.vector(256);
+            case "vector512" -> CodingLoops.vector(512);
+            case "isal" -> java.util.Objects.requireNonNull(io.l2mesh.fec.IsalCodingLoop.loadOrNull(),
+                "ISA-L is not installed (Debian: libisal2)");
             default -> throw new IllegalArgumentException(loop);
         };
         codec = new ReedSolomon(k, m, codingLoop);

@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Picks the coding loop: the SIMD one (5-10× faster, see docs/BENCHMARKS.md) whenever the JVM was started with
+ * Picks the coding loop: Intel ISA-L through FFM when {@code libisal.so.2} loads ({@link IsalCodingLoop}; unless
+ * {@code -Dl2mesh.fec.simd} names a Java loop or {@code -Dl2mesh.fec.noIsal=true}); otherwise the SIMD one
+ * (5-10× faster than the table loop, see docs/BENCHMARKS.md) whenever the JVM was started with
  * {@code --add-modules jdk.incubator.vector}, at the widest vector size the CPU shuffles bytes well at, once it is
  * warm ({@link WarmingCodingLoop}), unless {@code -Dl2mesh.fec.simd=false} (the table loop) or
  * {@code =128|256|512} (that size, from the first call); the portable table loop without the module. The
@@ -24,6 +26,10 @@ public final class CodingLoops
     public static CodingLoop preferred()
     {
         final String setting = System.getProperty(SIMD_PROP_NAME, "");
+        if (setting.isEmpty() && IsalHolder.INSTANCE != null)
+        {
+            return IsalHolder.INSTANCE; // ISA-L when installed: several times the Java SIMD loop
+        }
         if ("false".equals(setting) || !vectorModulePresent())
         {
             return TableCodingLoop.INSTANCE;
@@ -86,6 +92,11 @@ public final class CodingLoops
             throw new IllegalStateException("the SIMD coding loop needs --add-modules jdk.incubator.vector");
         }
         return VectorLoopFactory.create(bits);
+    }
+
+    private static final class IsalHolder
+    {
+        static final CodingLoop INSTANCE = IsalCodingLoop.loadOrNull();
     }
 
     private static final class SharedWarmingLoop

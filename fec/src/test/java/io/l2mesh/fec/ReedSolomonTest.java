@@ -17,14 +17,24 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ReedSolomonTest
+public class ReedSolomonTest
 {
     private static final long SEED = Long.getLong("l2mesh.test.seed", System.nanoTime());
 
     static Stream<CodingLoop> loops()
     {
-        return Stream.of(TableCodingLoop.INSTANCE, CodingLoops.vector(128), CodingLoops.vector(256),
+        return availableLoops(TableCodingLoop.INSTANCE, CodingLoops.vector(128), CodingLoops.vector(256),
             CodingLoops.vector(512));
+    }
+
+    /**
+     * The given loops and ISA-L's, if the library loads (the test command installs it; {@code IsalCodingLoopTest}
+     * fails when it was meant to be there and is not).
+     */
+    public static Stream<CodingLoop> availableLoops(final CodingLoop... javaLoops)
+    {
+        final IsalCodingLoop isal = IsalCodingLoop.loadOrNull();
+        return isal == null ? Stream.of(javaLoops) : Stream.concat(Stream.of(javaLoops), Stream.of(isal));
     }
 
     @ParameterizedTest

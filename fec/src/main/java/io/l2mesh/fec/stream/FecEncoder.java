@@ -30,6 +30,8 @@ public final class FecEncoder implements AutoCloseable
     private final CodingLoop loop;
     private final long blockTimeoutNs;
     private final int maxFrameLength;
+    /** Where parity shard 0 starts in {@link #parity}: its body then sits on a 64-byte boundary. */
+    private static final int PARITY_BASE = 64 - ShardHeaderFlyweight.LENGTH;
     private final int stride;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment parity;
@@ -65,8 +67,10 @@ public final class FecEncoder implements AutoCloseable
         this.loop = loop;
         this.codecs = new CodecCache(loop);
         this.sink = sink;
-        this.stride = align8(ShardHeaderFlyweight.LENGTH + ShardHeaderFlyweight.FRAME_LENGTH_FIELD + maxFrameLength);
-        this.parity = arena.allocate((long)stride * (ReedSolomon.MAX_TOTAL_SHARDS - 1), 64);
+        // Every parity body (after its shard header) starts on a 64-byte boundary: SIMD loops (ISA-L's AVX-512
+        // above all) store whole aligned vectors there; unaligned, the fold measured 30 % slower.
+        this.stride = align64(ShardHeaderFlyweight.LENGTH + ShardHeaderFlyweight.FRAME_LENGTH_FIELD + maxFrameLength);
+        this.parity = arena.allocate((long)stride * (ReedSolomon.MAX_TOTAL_SHARDS - 1) + PARITY_BASE, 64);
         codecs.get(k, m);
     }
 
@@ -137,8 +141,8 @@ public final class FecEncoder implements AutoCloseable
         ShardHeaderFlyweight.frameLength(segment, body, frameLength);
         // Fold before sending: the sink may encrypt the shard in place.
         final ReedSolomon codec = codecs.get(k, m);
-        loop.multiplyAccumulate(codec.parityColumn(count), segment, body, parity, ShardHeaderFlyweight.LENGTH,
-            stride, bodyLength);
+        loop.multiplyAccumulate(codec.parityColumn(count), segment, body, parity,
+            PARITY_BASE + ShardHeaderFlyweight.LENGTH, stride, bodyLength);
         codedLength = Math.max(codedLength, bodyLength);
         count++;
         counters.increment(FecCounters.FRAMES_IN);
@@ -178,7 +182,7 @@ public final class FecEncoder implements AutoCloseable
     {
         for (int j = 0; j < m; j++)
         {
-            final long shard = (long)j * stride;
+            final long shard = PARITY_BASE + (long)j * stride;
             ShardHeaderFlyweight.write(parity, shard, blockId, k + j, k, m, count);
             sink.onShard(parity, shard, ShardHeaderFlyweight.LENGTH + codedLength);
             zero(parity, shard + ShardHeaderFlyweight.LENGTH, codedLength);
@@ -200,6 +204,11 @@ public final class FecEncoder implements AutoCloseable
         {
             segment.set(ValueLayout.JAVA_BYTE, offset + p, (byte)0);
         }
+    }
+
+    static int align64(final int value)
+    {
+        return (value + 63) & ~63;
     }
 
     static int align8(final int value)

@@ -5,7 +5,8 @@ import io.l2mesh.fec.CodingLoops;
 import io.l2mesh.fec.TableCodingLoop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,9 +28,13 @@ class FecStreamTest
         System.out.println("FecStreamTest seed " + SEED + " (rerun with -Dl2mesh.test.seed=" + SEED + ")");
     }
 
-    private static CodingLoop loop(final Random random)
+    /**
+     * Every stream test runs on the Java SIMD loop and on ISA-L (when the library is installed; the test command
+     * installs it), and on the portable table loop.
+     */
+    static Stream<CodingLoop> loops()
     {
-        return random.nextBoolean() ? TableCodingLoop.INSTANCE : CodingLoops.vector(256);
+        return io.l2mesh.fec.ReedSolomonTest.availableLoops(TableCodingLoop.INSTANCE, CodingLoops.vector(256));
     }
 
     private static void sendFrames(final StreamHarness h, final Random random, final int frames)
@@ -58,11 +64,12 @@ class FecStreamTest
         assertThat(h.decoder.counters().malformed()).isZero();
     }
 
-    @Test
-    void shouldDeliverEveryFrameOnceWithoutLoss()
+    @ParameterizedTest
+    @MethodSource("loops")
+    void shouldDeliverEveryFrameOnceWithoutLoss(final CodingLoop loop)
     {
         final Random random = new Random(SEED);
-        try (StreamHarness h = new StreamHarness(10, 4, loop(random), random))
+        try (StreamHarness h = new StreamHarness(10, 4, loop, random))
         {
             sendFrames(h, random, 2000);
             h.deliver(h.wire);
@@ -74,12 +81,17 @@ class FecStreamTest
         }
     }
 
+    static Stream<Arguments> lossesAndLoops()
+    {
+        return loops().flatMap(loop -> Stream.of(0.01, 0.05, 0.10).map(loss -> Arguments.of(loss, loop)));
+    }
+
     @ParameterizedTest
-    @ValueSource(doubles = {0.01, 0.05, 0.10})
-    void shouldDeliverEveryRecoverableFrameUnderRandomLoss(final double loss)
+    @MethodSource("lossesAndLoops")
+    void shouldDeliverEveryRecoverableFrameUnderRandomLoss(final double loss, final CodingLoop loop)
     {
         final Random random = new Random(SEED);
-        try (StreamHarness h = new StreamHarness(10, 4, loop(random), random))
+        try (StreamHarness h = new StreamHarness(10, 4, loop, random))
         {
             sendFrames(h, random, 5000);
             final List<byte[]> survivors = new ArrayList<>();
@@ -96,11 +108,12 @@ class FecStreamTest
         }
     }
 
-    @Test
-    void shouldDeliverEveryRecoverableFrameUnderBurstLoss()
+    @ParameterizedTest
+    @MethodSource("loops")
+    void shouldDeliverEveryRecoverableFrameUnderBurstLoss(final CodingLoop loop)
     {
         final Random random = new Random(SEED);
-        try (StreamHarness h = new StreamHarness(10, 4, loop(random), random))
+        try (StreamHarness h = new StreamHarness(10, 4, loop, random))
         {
             sendFrames(h, random, 5000);
             final List<byte[]> survivors = new ArrayList<>();
@@ -126,11 +139,12 @@ class FecStreamTest
         }
     }
 
-    @Test
-    void shouldDeliverOnceDespiteReorderingAndDuplicates()
+    @ParameterizedTest
+    @MethodSource("loops")
+    void shouldDeliverOnceDespiteReorderingAndDuplicates(final CodingLoop loop)
     {
         final Random random = new Random(SEED);
-        try (StreamHarness h = new StreamHarness(8, 3, loop(random), random))
+        try (StreamHarness h = new StreamHarness(8, 3, loop, random))
         {
             sendFrames(h, random, 4000);
             final List<byte[]> channel = new ArrayList<>();

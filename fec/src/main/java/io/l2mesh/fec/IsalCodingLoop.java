@@ -1,0 +1,334 @@
+package io.l2mesh.fec;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Arrays;
+
+/**
+ * The coding loop on Intel ISA-L ({@code libisal.so.2}, Debian's {@code libisal2}) through {@code java.lang.foreign}:
+ * {@code ec_init_tables} expands the coefficients we pass (the same Backblaze parity rows and decode matrices as
+ * every other loop: ISA-L's GF(2^8) is the same field, polynomial 0x11D), {@code ec_encode_data} codes a block,
+ * and {@code ec_encode_data_update} folds one shard into every parity (the stream encoder's per-frame step).
+ * ISA-L picks its SIMD code for the CPU at run time (AVX2, AVX-512; GFNI in releases after Debian's 2.30).
+ * <p>
+ * Why not write this in Java: the JDK's Vector API reaches about a seventh of ISA-L's block encode on the same
+ * instructions (docs/BENCHMARKS.md), and ISA-L is a well-kept library that distributions ship.
+ * <p>
+ * ISA-L takes native pointers: native segments are passed as they are; heap segments (tests, the tunnel's heap
+ * work buffer) are copied through a per-thread native scratch. Expanded tables are cached per thread by
+ * coefficient content (a few entries; a miss allocates the table, as a new decode matrix does elsewhere), so a
+ * call on the hot path allocates nothing. Thread-safe: all state is per thread.
+ */
+public final class IsalCodingLoop implements CodingLoop
+{
+    static final String LIBRARY = "libisal.so.2";
+    private static final int TABLE_BYTES_PER_COEFFICIENT = 32;
+    private static final int CACHE_ENTRIES = 8;
+    private static final int MAX_SHARDS = 256;
+
+    private static final Holder LIBRARY_HANDLES = Holder.load();
+
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    private IsalCodingLoop()
+    {
+    }
+
+    /**
+     * @return the ISA-L loop, or null if the library is not installed (then the Java loops serve).
+     */
+    public static IsalCodingLoop loadOrNull()
+    {
+        return LIBRARY_HANDLES == null ? null : new IsalCodingLoop();
+    }
+
+    /**
+     * @return why the library could not be used, or null if it loaded.
+     */
+    public static String unavailableReason()
+    {
+        return LIBRARY_HANDLES == null ? Holder.failure : null;
+    }
+
+    @Override
+    public String name()
+    {
+        return "isa-l";
+    }
+
+    @Override
+    public void code(
+        final byte[][] rows, final MemorySegment[] inputs, final int inputFrom, final int inputCount,
+        final MemorySegment[] outputs, final int outputFrom, final int outputCount, final long offset,
+        final int length)
+    {
+        CodingLoops.checkShards(inputs, inputFrom + inputCount, offset, length);
+        CodingLoops.checkShards(outputs, outputFrom + outputCount, offset, length);
+        if (length == 0 || outputCount == 0)
+        {
+            return;
+        }
+        final Scratch s = scratch.get();
+        final int coefficients = inputCount * outputCount;
+        s.coefficients(coefficients);
+        for (int o = 0; o < outputCount; o++)
+        {
+            System.arraycopy(rows[o], 0, s.flat, o * inputCount, inputCount);
+        }
+        final MemorySegment tables = s.tables(inputCount, outputCount, coefficients);
+        s.reserveCopies((inputCount + outputCount) * (long)length);
+        long copyAt = 0;
+        for (int i = 0; i < inputCount; i++)
+        {
+            final MemorySegment in = inputs[inputFrom + i];
+            long address;
+            if (in.isNative())
+            {
+                address = in.address() + offset;
+            }
+            else
+            {
+                MemorySegment.copy(in, offset, s.copies, copyAt, length);
+                address = s.copies.address() + copyAt;
+                copyAt += length;
+            }
+            s.dataPointers.setAtIndex(ValueLayout.JAVA_LONG, i, address);
+        }
+        final long outputsAt = copyAt;
+        for (int o = 0; o < outputCount; o++)
+        {
+            final MemorySegment out = outputs[outputFrom + o];
+            final long address;
+            if (out.isNative())
+            {
+                address = out.address() + offset;
+            }
+            else
+            {
+                address = s.copies.address() + copyAt;
+                copyAt += length;
+            }
+            s.codingPointers.setAtIndex(ValueLayout.JAVA_LONG, o, address);
+        }
+        invoke(LIBRARY_HANDLES.encode, length, inputCount, outputCount, tables, s.dataPointers, s.codingPointers);
+        long back = outputsAt;
+        for (int o = 0; o < outputCount; o++)
+        {
+            final MemorySegment out = outputs[outputFrom + o];
+            if (!out.isNative())
+            {
+                MemorySegment.copy(s.copies, back, out, offset, length);
+                back += length;
+            }
+        }
+    }
+
+    @Override
+    public void multiplyAccumulate(final int coefficient, final MemorySegment in, final long inOffset,
+        final MemorySegment out, final long outOffset, final int length)
+    {
+        final Scratch s = scratch.get();
+        s.single[0] = (byte)coefficient;
+        multiplyAccumulate(s.single, in, inOffset, out, outOffset, 0, length);
+    }
+
+    /**
+     * One {@code ec_encode_data_update} call: the shard's column of coefficients as a (1 x m) matrix, so ISA-L
+     * folds it into all m parities in one pass over the input.
+     */
+    @Override
+    public void multiplyAccumulate(final byte[] column, final MemorySegment in, final long inOffset,
+        final MemorySegment out, final long outOffset, final long outStride, final int length)
+    {
+        final int m = column.length;
+        if (length == 0 || m == 0)
+        {
+            return;
+        }
+        final Scratch s = scratch.get();
+        s.coefficients(m);
+        System.arraycopy(column, 0, s.flat, 0, m);
+        final MemorySegment tables = s.tables(1, m, m);
+        final long outputBytes = (m - 1) * outStride + length;
+        s.reserveCopies(length + (out.isNative() ? 0 : outputBytes));
+        final long data;
+        if (in.isNative())
+        {
+            data = in.address() + inOffset;
+        }
+        else
+        {
+            MemorySegment.copy(in, inOffset, s.copies, 0, length);
+            data = s.copies.address();
+        }
+        final long outBase;
+        if (out.isNative())
+        {
+            outBase = out.address() + outOffset;
+        }
+        else
+        {
+            MemorySegment.copy(out, outOffset, s.copies, length, outputBytes);
+            outBase = s.copies.address() + length;
+        }
+        for (int j = 0; j < m; j++)
+        {
+            s.codingPointers.setAtIndex(ValueLayout.JAVA_LONG, j, outBase + j * outStride);
+        }
+        try
+        {
+            LIBRARY_HANDLES.update.invokeExact(length, 1, m, 0, tables, data, s.codingPointers);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("ec_encode_data_update failed", t);
+        }
+        if (!out.isNative())
+        {
+            MemorySegment.copy(s.copies, length, out, outOffset, outputBytes);
+        }
+    }
+
+    private static void invoke(final MethodHandle handle, final int length, final int k, final int rows,
+        final MemorySegment tables, final MemorySegment data, final MemorySegment coding)
+    {
+        try
+        {
+            handle.invokeExact(length, k, rows, tables, data, coding);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("ec_encode_data failed", t);
+        }
+    }
+
+    /**
+     * One thread's pointer arrays, heap-copy scratch and expanded-table cache.
+     */
+    private static final class Scratch
+    {
+        final Arena arena = Arena.ofAuto();
+        final MemorySegment dataPointers = arena.allocate(8L * MAX_SHARDS, 8);
+        final MemorySegment codingPointers = arena.allocate(8L * MAX_SHARDS, 8);
+        final byte[] single = new byte[1];
+        byte[] flat = new byte[64];
+        int flatLength;
+        MemorySegment copies = arena.allocate(1 << 16, 64);
+        final byte[][] keys = new byte[CACHE_ENTRIES][];
+        final int[] keyShape = new int[CACHE_ENTRIES]; // k << 16 | rows
+        final MemorySegment[] tables = new MemorySegment[CACHE_ENTRIES];
+        int next;
+        int last;
+
+        private boolean matches(final int e, final int shape, final int count)
+        {
+            final byte[] key = keys[e];
+            return key != null && keyShape[e] == shape && key.length == count &&
+                Arrays.equals(key, 0, count, flat, 0, count);
+        }
+
+        void coefficients(final int count)
+        {
+            if (flat.length < count)
+            {
+                flat = new byte[Math.max(count, 2 * flat.length)];
+            }
+            flatLength = count;
+        }
+
+        void reserveCopies(final long bytes)
+        {
+            if (copies.byteSize() < bytes)
+            {
+                copies = arena.allocate(Math.max(bytes, 2 * copies.byteSize()), 64);
+            }
+        }
+
+        /**
+         * @return the expanded tables of the {@code flat} coefficients (k columns, rows rows), from the cache or
+         * made now.
+         */
+        MemorySegment tables(final int k, final int rows, final int count)
+        {
+            final int shape = k << 16 | rows;
+            if (matches(last, shape, count))
+            {
+                return tables[last]; // the common case: the same coefficients as the call before
+            }
+            for (int e = 0; e < CACHE_ENTRIES; e++)
+            {
+                if (matches(e, shape, count))
+                {
+                    last = e;
+                    return tables[e];
+                }
+            }
+            final int e = next;
+            next = (next + 1) % CACHE_ENTRIES;
+            last = e;
+            keys[e] = Arrays.copyOf(flat, count);
+            keyShape[e] = shape;
+            final MemorySegment coefficients = arena.allocate(count);
+            MemorySegment.copy(flat, 0, coefficients, ValueLayout.JAVA_BYTE, 0, count);
+            tables[e] = arena.allocate((long)TABLE_BYTES_PER_COEFFICIENT * count, 64);
+            try
+            {
+                LIBRARY_HANDLES.initTables.invokeExact(k, rows, coefficients, tables[e]);
+            }
+            catch (final Throwable t)
+            {
+                throw new IllegalStateException("ec_init_tables failed", t);
+            }
+            return tables[e];
+        }
+    }
+
+    /**
+     * The library's functions, looked up once.
+     */
+    private static final class Holder
+    {
+        static String failure;
+        final MethodHandle initTables;
+        final MethodHandle encode;
+        final MethodHandle update;
+
+        private Holder(final SymbolLookup lookup)
+        {
+            final Linker linker = Linker.nativeLinker();
+            // critical: short calls that never block or call back, so FFM skips the thread-state transitions.
+            final Linker.Option critical = Linker.Option.critical(false);
+            final ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+            final var p = ValueLayout.ADDRESS;
+            initTables = linker.downcallHandle(lookup.findOrThrow("ec_init_tables"),
+                FunctionDescriptor.ofVoid(i, i, p, p), critical);
+            encode = linker.downcallHandle(lookup.findOrThrow("ec_encode_data"),
+                FunctionDescriptor.ofVoid(i, i, i, p, p, p), critical);
+            update = linker.downcallHandle(lookup.findOrThrow("ec_encode_data_update"),
+                FunctionDescriptor.ofVoid(i, i, i, i, p, ValueLayout.JAVA_LONG, p), critical); // data: an address
+        }
+
+        static Holder load()
+        {
+            if (Boolean.getBoolean("l2mesh.fec.noIsal"))
+            {
+                failure = "switched off (-Dl2mesh.fec.noIsal=true)";
+                return null;
+            }
+            try
+            {
+                return new Holder(SymbolLookup.libraryLookup(LIBRARY, Arena.global()));
+            }
+            catch (final IllegalArgumentException | java.util.NoSuchElementException | IllegalCallerException ex)
+            {
+                failure = LIBRARY + " not loadable (" + ex.getMessage() + "); install Debian's libisal2";
+                return null;
+            }
+        }
+    }
+}
