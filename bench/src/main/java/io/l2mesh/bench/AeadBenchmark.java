@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The tunnel's AEAD choice: sealing one packet in place, as {@code Session.seal} does (16-byte header as
  * associated data, counter nonce, a new parameter object per message), with the JDK's AES-256-GCM and
- * ChaCha20-Poly1305 and, for scale, Bouncy Castle's pure-Java versions of both. One operation seals one packet;
+ * ChaCha20-Poly1305, OpenSSL's libcrypto through FFM (what the tunnel uses where it loads) and, for scale, Bouncy
+ * Castle's pure-Java versions of both. One operation seals one packet;
  * MB/s = ops/s x size.
  */
 @State(Scope.Thread)
@@ -54,6 +55,9 @@ public class AeadBenchmark
     private GCMModeCipher bcAesGcm;
     private ChaCha20Poly1305 bcChaCha;
     private long counter;
+    private io.l2mesh.tunnel.crypto.TransportAead openSslAesGcm;
+    private io.l2mesh.tunnel.crypto.TransportAead openSslChaCha;
+    private io.l2mesh.tunnel.crypto.TransportAead transportJdkAesGcm;
 
     @Setup
     public void setUp() throws Exception
@@ -67,6 +71,36 @@ public class AeadBenchmark
         chaChaKey = new SecretKeySpec(key, "ChaCha20");
         bcAesGcm = GCMBlockCipher.newInstance(AESEngine.newInstance());
         bcChaCha = new ChaCha20Poly1305();
+        openSslAesGcm = io.l2mesh.tunnel.crypto.TransportAeads.openSslOrNull(
+            io.l2mesh.tunnel.noise.CipherSuite.AESGCM, key, true, 1);
+        openSslChaCha = io.l2mesh.tunnel.crypto.TransportAeads.openSslOrNull(
+            io.l2mesh.tunnel.noise.CipherSuite.CHACHAPOLY, key, true, 1);
+        transportJdkAesGcm = io.l2mesh.tunnel.crypto.TransportAeads.jdk(io.l2mesh.tunnel.noise.CipherSuite.AESGCM,
+            key, true, 1);
+    }
+
+    /**
+     * What the tunnel uses where libcrypto loads: OpenSSL's AES-256-GCM through FFM, in place on the heap buffer.
+     */
+    @Benchmark
+    public int openSslAesGcm()
+    {
+        return openSslAesGcm.seal(0, buffer, 0, size, counter++);
+    }
+
+    @Benchmark
+    public int openSslChaCha20Poly1305()
+    {
+        return openSslChaCha.seal(0, buffer, 0, size, counter++);
+    }
+
+    /**
+     * The JDK path as the tunnel calls it (TransportAead), to compare with {@link #openSslAesGcm} like for like.
+     */
+    @Benchmark
+    public int transportJdkAesGcm()
+    {
+        return transportJdkAesGcm.seal(0, buffer, 0, size, counter++);
     }
 
     private byte[] nextNonce(final ByteOrder order)

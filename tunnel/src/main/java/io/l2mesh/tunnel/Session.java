@@ -1,21 +1,19 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.tunnel.crypto.TransportAead;
+import io.l2mesh.tunnel.crypto.TransportAeads;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tunnel.noise.ReplayWindow;
 
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.SecretKeySpec;
-import java.security.GeneralSecurityException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Transport keys from one handshake with one peer: a send key with a shared 64-bit counter (the nonce, never
- * reused: every thread takes the next value atomically), a receive key with its replay window, and a
- * {@link Cipher} per thread (a {@code Cipher} is not thread-safe; threads are the datapath loops plus the
- * handshake agent, which sends keepalives). Messages are sealed and opened in place in the caller's byte
- * array, the 16-byte transport header authenticated as associated data.
+ * reused: every thread takes the next value atomically), a receive key with its replay window, and an AEAD per
+ * direction with state per thread ({@link TransportAead}: OpenSSL's where libcrypto loads, else the JDK's;
+ * threads are the datapath loops plus the agent, which sends keepalives). Messages are sealed and opened in
+ * place in the caller's byte array, the 16-byte transport header authenticated as associated data.
  */
 final class Session
 {
@@ -28,14 +26,10 @@ final class Session
     final int remoteIndex;
     final boolean initiator;
     final long createdNanos;
-    private final CipherSuite suite;
-    private final SecretKeySpec sendKey;
-    private final SecretKeySpec receiveKey;
     private final AtomicLong sendCounter = new AtomicLong();
     private final ReplayWindow replay = new ReplayWindow();
-    private final Cipher[] sealers;
-    private final Cipher[] openers;
-    private final byte[][] nonces;
+    private final TransportAead sealer;
+    private final TransportAead opener;
     /** Set once a message arrived on this session (or, for the initiator, at once): the peer holds its keys. */
     private volatile boolean confirmed;
     /** Agent only: our {@link ControlMessage#VERSION} went out on this session. */
@@ -49,12 +43,8 @@ final class Session
         this.remoteIndex = keys.remoteIndex();
         this.initiator = keys.initiator();
         this.createdNanos = nowNanos;
-        this.suite = suite;
-        this.sendKey = new SecretKeySpec(keys.sendKey(), suite == CipherSuite.AESGCM ? "AES" : "ChaCha20");
-        this.receiveKey = new SecretKeySpec(keys.receiveKey(), suite == CipherSuite.AESGCM ? "AES" : "ChaCha20");
-        this.sealers = new Cipher[threads];
-        this.openers = new Cipher[threads];
-        this.nonces = new byte[threads][12];
+        this.sealer = TransportAeads.create(suite, keys.sendKey(), true, threads);
+        this.opener = TransportAeads.create(suite, keys.receiveKey(), false, threads);
     }
 
     /**
@@ -110,18 +100,7 @@ final class Session
             return -1;
         }
         TransportHeader.write(buffer, at, remoteIndex, counter, kind, stream);
-        try
-        {
-            final Cipher cipher = cipher(sealers, thread);
-            suiteInit(cipher, Cipher.ENCRYPT_MODE, sendKey, counter, thread);
-            cipher.updateAAD(buffer, at, TransportHeader.LENGTH);
-            final int payload = at + TransportHeader.LENGTH;
-            return TransportHeader.LENGTH + cipher.doFinal(buffer, payload, plainLength, buffer, payload);
-        }
-        catch (final GeneralSecurityException ex)
-        {
-            throw new IllegalStateException("sealing failed", ex);
-        }
+        return TransportHeader.LENGTH + sealer.seal(thread, buffer, at, plainLength, counter);
     }
 
     /**
@@ -133,20 +112,8 @@ final class Session
     int open(final int thread, final byte[] buffer, final int length)
     {
         final long counter = TransportHeader.counter(buffer);
-        final int plain;
-        try
-        {
-            final Cipher cipher = cipher(openers, thread);
-            suiteInit(cipher, Cipher.DECRYPT_MODE, receiveKey, counter, thread);
-            cipher.updateAAD(buffer, 0, TransportHeader.LENGTH);
-            plain = cipher.doFinal(buffer, TransportHeader.LENGTH, length - TransportHeader.LENGTH, buffer,
-                TransportHeader.LENGTH);
-        }
-        catch (final AEADBadTagException ex)
-        {
-            return FORGED;
-        }
-        catch (final GeneralSecurityException ex)
+        final int plain = opener.open(thread, buffer, length, counter);
+        if (plain < 0)
         {
             return FORGED;
         }
@@ -161,22 +128,5 @@ final class Session
     private synchronized boolean acceptCounter(final long counter)
     {
         return replay.accept(counter);
-    }
-
-    private Cipher cipher(final Cipher[] ciphers, final int thread)
-    {
-        Cipher cipher = ciphers[thread];
-        if (cipher == null)
-        {
-            cipher = suite.newCipher(); // once per thread and session
-            ciphers[thread] = cipher;
-        }
-        return cipher;
-    }
-
-    private void suiteInit(final Cipher cipher, final int mode, final SecretKeySpec key, final long counter,
-        final int thread) throws GeneralSecurityException
-    {
-        TransportCrypto.init(suite, cipher, mode, key, counter, nonces[thread]);
     }
 }

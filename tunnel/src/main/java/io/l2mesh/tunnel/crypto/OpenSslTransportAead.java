@@ -1,0 +1,303 @@
+package io.l2mesh.tunnel.crypto;
+
+import io.l2mesh.tunnel.noise.CipherSuite;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.nio.ByteOrder;
+
+/**
+ * The transport AEAD through OpenSSL's libcrypto ({@code libcrypto.so.3}, on every Debian system) with
+ * {@code java.lang.foreign}: AES-256-GCM or ChaCha20-Poly1305 in EVP contexts made once per (session, direction,
+ * thread), the key expanded once, each message only re-keyed with its nonce. The calls are {@code critical} with
+ * heap access, so they work in place on the caller's heap buffer (pinned for the call) with no copy; their only
+ * garbage is a few small segment views of the buffer per message.
+ * <p>
+ * Why not only the JDK's {@code Cipher} (docs/BENCHMARKS.md, {@code AeadBenchmark}): with AVX-512 and VAES its
+ * AES-GCM is as fast as OpenSSL's, but it makes about 1 KB of garbage per message (2.2 KB for ChaCha20-Poly1305,
+ * which OpenSSL runs about 1.5x faster), and every forged message costs it an exception with a stack trace, on
+ * the loop, at the rate an attacker chooses; here a forged message is a return value.
+ * <p>
+ * Contexts are freed by a {@link Cleaner} once the session is unreachable, never while a loop may still hold it.
+ */
+final class OpenSslTransportAead implements TransportAead
+{
+    private static final int EVP_CTRL_AEAD_GET_TAG = 0x10;
+    private static final int EVP_CTRL_AEAD_SET_TAG = 0x11;
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final CipherSuite suite;
+    private final int encrypt;
+    private final long[] contexts; // per thread; 0 until that thread's first message
+    private final byte[][] nonces;
+    private final MemorySegment[] nonceSegments; // views of nonces[t], made once
+    private final MemorySegment[] outLengths;    // an int each, for the calls' out-length
+    private final byte[][] lastBuffers;          // per thread: the buffer last used, and its view
+    private final MemorySegment[] lastBufferSegments;
+    private final MemorySegment key;
+
+    OpenSslTransportAead(final CipherSuite suite, final byte[] key, final boolean seal, final int threads)
+    {
+        this.suite = suite;
+        this.encrypt = seal ? 1 : 0;
+        this.contexts = new long[threads];
+        this.nonces = new byte[threads][12];
+        this.nonceSegments = new MemorySegment[threads];
+        this.outLengths = new MemorySegment[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            nonceSegments[t] = MemorySegment.ofArray(nonces[t]);
+            outLengths[t] = MemorySegment.ofArray(new int[1]);
+        }
+        this.lastBuffers = new byte[threads][];
+        this.lastBufferSegments = new MemorySegment[threads];
+        this.key = Arena.ofAuto().allocate(32);
+        MemorySegment.copy(key, 0, this.key, ValueLayout.JAVA_BYTE, 0, 32);
+        CLEANER.register(this, new Free(contexts, this.key));
+    }
+
+    /**
+     * @return null if libcrypto is available, else why not.
+     */
+    static String unavailableReason()
+    {
+        return Lib.INSTANCE == null ? Lib.failure : null;
+    }
+
+    @Override
+    public String implementation()
+    {
+        return "openssl";
+    }
+
+    @Override
+    public int seal(final int thread, final byte[] buffer, final int at, final int plainLength, final long counter)
+    {
+        final long context = context(thread);
+        final MemorySegment all = view(thread, buffer);
+        final MemorySegment outLength = outLengths[thread];
+        final int payload = at + HEADER_LENGTH;
+        final Lib lib = Lib.INSTANCE;
+        try
+        {
+            check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
+                nonce(thread, counter), -1), "EVP_CipherInit_ex");
+            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, all.asSlice(at, HEADER_LENGTH),
+                HEADER_LENGTH), "EVP_CipherUpdate (header)");
+            final MemorySegment data = all.asSlice(payload, plainLength + TAG_LENGTH);
+            check((int)lib.update.invokeExact(context, data, outLength, data, plainLength), "EVP_CipherUpdate");
+            final MemorySegment tag = all.asSlice(payload + plainLength, TAG_LENGTH);
+            check((int)lib.finish.invokeExact(context, tag, outLength), "EVP_CipherFinal_ex");
+            check((int)lib.ctrl.invokeExact(context, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_AEAD_GET_TAG");
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("sealing failed", t);
+        }
+        return plainLength + TAG_LENGTH;
+    }
+
+    @Override
+    public int open(final int thread, final byte[] buffer, final int length, final long counter)
+    {
+        final int plainLength = length - HEADER_LENGTH - TAG_LENGTH;
+        if (plainLength < 0)
+        {
+            return -1;
+        }
+        final long context = context(thread);
+        final MemorySegment all = view(thread, buffer);
+        final MemorySegment outLength = outLengths[thread];
+        final Lib lib = Lib.INSTANCE;
+        try
+        {
+            check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
+                nonce(thread, counter), -1), "EVP_CipherInit_ex");
+            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, all.asSlice(0, HEADER_LENGTH),
+                HEADER_LENGTH), "EVP_CipherUpdate (header)");
+            final MemorySegment data = all.asSlice(HEADER_LENGTH, plainLength + TAG_LENGTH);
+            check((int)lib.update.invokeExact(context, data, outLength, data, plainLength), "EVP_CipherUpdate");
+            final MemorySegment tag = all.asSlice(HEADER_LENGTH + plainLength, TAG_LENGTH);
+            check((int)lib.ctrl.invokeExact(context, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, tag), "EVP_CTRL_AEAD_SET_TAG");
+            // The tag is checked here: only a return of 1 means the message is authentic.
+            return (int)lib.finish.invokeExact(context, tag, outLength) == 1 ? plainLength : -1;
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("opening failed", t);
+        }
+    }
+
+    private MemorySegment nonce(final int thread, final long counter)
+    {
+        final byte[] nonce = nonces[thread];
+        if (suite == CipherSuite.AESGCM)
+        {
+            LONG_BE.set(nonce, 4, counter); // bytes 0..3 stay zero
+        }
+        else
+        {
+            LONG_LE.set(nonce, 4, counter);
+        }
+        return nonceSegments[thread];
+    }
+
+    /**
+     * A segment over the whole buffer; a loop seals in the same buffer every time, so its view is kept.
+     */
+    private MemorySegment view(final int thread, final byte[] buffer)
+    {
+        if (lastBuffers[thread] != buffer)
+        {
+            lastBuffers[thread] = buffer;
+            lastBufferSegments[thread] = MemorySegment.ofArray(buffer);
+        }
+        return lastBufferSegments[thread];
+    }
+
+    /**
+     * The thread's context, made (and keyed) on its first message.
+     */
+    private long context(final int thread)
+    {
+        long context = contexts[thread];
+        if (context == 0)
+        {
+            final Lib lib = Lib.INSTANCE;
+            try
+            {
+                context = ((MemorySegment)lib.newContext.invokeExact()).address();
+                if (context == 0)
+                {
+                    throw new IllegalStateException("EVP_CIPHER_CTX_new failed");
+                }
+                final MemorySegment cipher = suite == CipherSuite.AESGCM ? lib.aesGcm : lib.chachaPoly;
+                check((int)lib.init.invokeExact(context, cipher, MemorySegment.NULL, key, MemorySegment.NULL, encrypt),
+                    "EVP_CipherInit_ex (key)");
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw ex;
+            }
+            catch (final Throwable t)
+            {
+                throw new IllegalStateException("EVP context", t);
+            }
+            contexts[thread] = context;
+        }
+        return context;
+    }
+
+    private static void check(final int result, final String call)
+    {
+        if (result != 1)
+        {
+            throw new IllegalStateException(call + " failed");
+        }
+    }
+
+    /**
+     * Frees the contexts and wipes the key once the AEAD is unreachable. Holds no reference to it.
+     */
+    private record Free(long[] contexts, MemorySegment key) implements Runnable
+    {
+        @Override
+        public void run()
+        {
+            key.fill((byte)0);
+            for (final long context : contexts)
+            {
+                if (context != 0)
+                {
+                    try
+                    {
+                        Lib.INSTANCE.freeContext.invokeExact(context);
+                    }
+                    catch (final Throwable ignored)
+                    {
+                        // nothing more to do for memory being freed
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * libcrypto's functions, looked up once.
+     */
+    static final class Lib
+    {
+        static String failure;
+        static final Lib INSTANCE = load();
+        final MethodHandle newContext;
+        final MethodHandle freeContext;
+        final MethodHandle init;
+        final MethodHandle update;
+        final MethodHandle finish;
+        final MethodHandle ctrl;
+        final MemorySegment aesGcm;
+        final MemorySegment chachaPoly;
+
+        private Lib(final SymbolLookup lookup) throws Throwable
+        {
+            final Linker linker = Linker.nativeLinker();
+            // Short calls that never block or call back; heap access lets them work on the caller's byte[].
+            final Linker.Option critical = Linker.Option.critical(true);
+            final ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+            final ValueLayout.OfLong context = ValueLayout.JAVA_LONG; // EVP_CIPHER_CTX *, passed as its address
+            final var p = ValueLayout.ADDRESS;
+            newContext = linker.downcallHandle(lookup.findOrThrow("EVP_CIPHER_CTX_new"), FunctionDescriptor.of(p));
+            freeContext = linker.downcallHandle(lookup.findOrThrow("EVP_CIPHER_CTX_free"),
+                FunctionDescriptor.ofVoid(context));
+            init = linker.downcallHandle(lookup.findOrThrow("EVP_CipherInit_ex"),
+                FunctionDescriptor.of(i, context, p, p, p, p, i), critical);
+            update = linker.downcallHandle(lookup.findOrThrow("EVP_CipherUpdate"),
+                FunctionDescriptor.of(i, context, p, p, p, i), critical);
+            finish = linker.downcallHandle(lookup.findOrThrow("EVP_CipherFinal_ex"),
+                FunctionDescriptor.of(i, context, p, p), critical);
+            ctrl = linker.downcallHandle(lookup.findOrThrow("EVP_CIPHER_CTX_ctrl"),
+                FunctionDescriptor.of(i, context, i, i, p), critical);
+            aesGcm = (MemorySegment)linker.downcallHandle(lookup.findOrThrow("EVP_aes_256_gcm"),
+                FunctionDescriptor.of(p)).invokeExact();
+            chachaPoly = (MemorySegment)linker.downcallHandle(lookup.findOrThrow("EVP_chacha20_poly1305"),
+                FunctionDescriptor.of(p)).invokeExact();
+        }
+
+        private static Lib load()
+        {
+            if (Boolean.getBoolean("l2mesh.tunnel.jdkAead"))
+            {
+                failure = "switched off (-Dl2mesh.tunnel.jdkAead=true)";
+                return null;
+            }
+            try
+            {
+                return new Lib(SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global()));
+            }
+            catch (final Throwable t)
+            {
+                failure = "libcrypto.so.3 not loadable (" + t.getMessage() + ")";
+                return null;
+            }
+        }
+    }
+}
