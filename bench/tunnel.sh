@@ -9,7 +9,8 @@
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
 #   ping RTT p50/p99 over PINGS pings at 10 ms intervals. Each setup gets 3 s of TCP first, not recorded, so
-#   l2mesh's JVMs are warm (JIT) when measured.
+#   l2mesh's JVMs are warm (JIT) when measured. For l2mesh: node b's TAP writes per GB during the TCP run, and for
+#   the encrypted tunnel the bytes its datapath threads allocate per frame during a second 64 B UDP run (JFR).
 #
 # usage: sudo bench/tunnel.sh [DURATION_S=10] [PINGS=500]     (build first: mvn -q -B -DskipTests package)
 # Results go to bench/results/tunnel-<git sha>-<utc time>.txt as well as stdout.
@@ -232,9 +233,41 @@ tunnel_nodes() {
     l2mesh_nodes "$(tunnel_yaml a 198.18.93.1 b 198.18.93.2)" "$(tunnel_yaml b 198.18.93.2 a 198.18.93.1)" 1380
 }
 
+tunnel_allocation() { # label: bytes both daemons' datapath threads allocate per frame during a 64 B UDP run
+    # JFR's ThreadAllocationStatistics (the JVM's exact per-thread counters) at the start and end of a recording;
+    # the runs before have warmed the JIT. Frames: what node b's iperf3 received (each was sealed and opened once).
+    local jcmd=/usr/lib/jvm/temurin-25-jdk-amd64/bin/jcmd jfr=/usr/lib/jvm/temurin-25-jdk-amd64/bin/jfr pid pps
+    for pid in "${daemons[@]}"; do "$jcmd" "$pid" JFR.start name=alloc settings=profile > /dev/null; done
+    pps=$(udp64)
+    for pid in "${daemons[@]}"; do
+        "$jcmd" "$pid" JFR.stop name=alloc filename="$work/alloc-$pid.jfr" > /dev/null
+        "$jfr" print --json --events jdk.ThreadAllocationStatistics "$work/alloc-$pid.jfr" > "$work/alloc-$pid.json"
+    done
+    python3 - "$pps" "$duration" "$1" "$work"/alloc-*.json <<'PY' | tee -a "$out"
+import json, sys
+pps, seconds, label = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+total, threads = 0, 0
+for path in sys.argv[4:]:
+    per = {}
+    for event in json.load(open(path))["recording"]["events"]:
+        name = (event["values"].get("thread") or {}).get("javaName") or ""
+        if name.startswith("l2mesh-dp-"):
+            per.setdefault(name, []).append(event["values"]["allocated"])
+    for values in per.values():
+        if len(values) >= 2:
+            total += max(values) - min(values)
+            threads += 1
+frames = pps * seconds
+print("bench: %s allocation: %d bytes on %d datapath threads for %.0f frames = %.1f bytes per frame (sealed and "
+      "opened once each)" % (label, total, threads, frames, total / frames if frames else 0))
+PY
+    rm -f "$work"/alloc-*
+}
+
 run_l2mesh_tunnel() { # (c) and (d) the encrypted tunnel, then with FEC (10, 4) switched on at run time
     tunnel_nodes
     measure l2mesh-tunnel
+    tunnel_allocation l2mesh-tunnel
     for node in a b; do ip netns exec $([ $node = a ] && echo $ua || echo $ub) "$l2mesh" ctl \
         --socket "$work/$node.sock" fec set mesh0 10 4 > /dev/null; done
     # With ISA-L (libisal2) the nodes code natively at once; without it the first FEC frames start the SIMD

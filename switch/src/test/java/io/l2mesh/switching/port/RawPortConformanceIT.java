@@ -34,6 +34,7 @@ class RawPortConformanceIT extends PortConformanceTest
                 port = RawPort.open(0, near, VlanRules.access(1), loopCount, burstSize, rtnl);
             }
             wire = new KernelFarEnd(far);
+            awaitCarrying(port, wire, burstSize);
         }
         catch (final Exception | Error ex)
         {
@@ -41,6 +42,43 @@ class RawPortConformanceIT extends PortConformanceTest
             throw ex;
         }
         final int nearIndex = Libc.ifNameToIndex(near);
+        return fixture(port, wire, near, nearIndex);
+    }
+
+    /**
+     * A veth that was just set up drops what is sent on it until the kernel activates its queueing discipline
+     * (link watch, up to a second later): probe until a frame arrives, so no test loses its first frames to that.
+     */
+    private static void awaitCarrying(final RawPort port, final KernelFarEnd wire, final int burstSize)
+        throws InterruptedException
+    {
+        final byte[] probe = new byte[60];
+        probe[0] = 0x02; // to a unicast MAC nobody has; from another
+        probe[6] = 0x02;
+        probe[11] = 0x7f;
+        probe[12] = (byte)0x88;
+        probe[13] = (byte)0xb5;
+        try (io.l2mesh.switching.buffer.LoopMemory memory = new io.l2mesh.switching.buffer.LoopMemory(burstSize))
+        {
+            final io.l2mesh.switching.buffer.FrameBatch batch = new io.l2mesh.switching.buffer.FrameBatch(burstSize);
+            final java.lang.foreign.MemorySegment errno = Libc.newErrnoCapture(java.lang.foreign.Arena.ofAuto());
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline)
+            {
+                wire.send(probe);
+                Thread.sleep(20);
+                batch.reset();
+                if (port.receive(0, memory, batch, errno) > 0)
+                {
+                    break;
+                }
+            }
+        }
+        drain(port, burstSize); // the probes that were still on the way
+    }
+
+    private Fixture fixture(final RawPort port, final KernelFarEnd wire, final String near, final int nearIndex)
+    {
         return new Fixture()
         {
             @Override

@@ -28,6 +28,7 @@ class TapPortConformanceIT extends PortConformanceTest
             rtnl.close();
         }
         KernelFarEnd.run("sysctl", "-q", "-w", "net.ipv6.conf." + name + ".disable_ipv6=1");
+        drain(port, burstSize); // what IPv6 sent while the TAP was up and it was not yet off
         final KernelFarEnd host = new KernelFarEnd(name);
         return new Fixture()
         {
