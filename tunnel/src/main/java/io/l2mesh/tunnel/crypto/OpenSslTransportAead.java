@@ -18,12 +18,13 @@ import java.nio.ByteOrder;
  * The transport AEAD through OpenSSL's libcrypto ({@code libcrypto.so.3}, on every Debian system) with
  * {@code java.lang.foreign}: AES-256-GCM or ChaCha20-Poly1305 in EVP contexts made once per (session, direction,
  * thread), the key expanded once, each message only re-keyed with its nonce. The calls are {@code critical} with
- * heap access, so they work in place on the caller's heap buffer (pinned for the call) with no copy; their only
- * garbage is a few small segment views of the buffer per message.
+ * heap access, so they work in place on the caller's heap buffer (pinned for the call) with no copy of the
+ * payload (the 16-byte tag goes through a scratch array); views of the buffer are made once per offset, so a
+ * message allocates nothing.
  * <p>
  * Why not only the JDK's {@code Cipher} (docs/BENCHMARKS.md, {@code AeadBenchmark}): on an AVX-512/VAES machine
  * both suites run as fast through either, but the JDK makes about 1 KB of garbage per message (2.2 KB for
- * ChaCha20-Poly1305) against 120 bytes here, and every forged message costs it an exception with a stack trace,
+ * ChaCha20-Poly1305) against none here, and every forged message costs it an exception with a stack trace,
  * on the loop, at the rate an attacker chooses; here a forged message is a return value.
  * <p>
  * Contexts are freed by a {@link Cleaner} once the session is unreachable, never while a loop may still hold it.
@@ -43,8 +44,9 @@ final class OpenSslTransportAead implements TransportAead
     private final byte[][] nonces;
     private final MemorySegment[] nonceSegments; // views of nonces[t], made once
     private final MemorySegment[] outLengths;    // an int each, for the calls' out-length
-    private final byte[][] lastBuffers;          // per thread: the buffer last used, and its view
-    private final MemorySegment[] lastBufferSegments;
+    private final byte[][] tags;                 // per thread: the tag, moved between the call and the buffer
+    private final MemorySegment[] tagSegments;
+    private final Views[] views;                 // per thread: views of the buffer at the offsets it seals at
     private final MemorySegment key;
 
     OpenSslTransportAead(final CipherSuite suite, final byte[] key, final boolean seal, final int threads)
@@ -60,8 +62,14 @@ final class OpenSslTransportAead implements TransportAead
             nonceSegments[t] = MemorySegment.ofArray(nonces[t]);
             outLengths[t] = MemorySegment.ofArray(new int[1]);
         }
-        this.lastBuffers = new byte[threads][];
-        this.lastBufferSegments = new MemorySegment[threads];
+        this.tags = new byte[threads][TAG_LENGTH];
+        this.tagSegments = new MemorySegment[threads];
+        this.views = new Views[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            tagSegments[t] = MemorySegment.ofArray(tags[t]);
+            views[t] = new Views();
+        }
         this.key = Arena.ofAuto().allocate(32);
         MemorySegment.copy(key, 0, this.key, ValueLayout.JAVA_BYTE, 0, 32);
         CLEANER.register(this, new Free(contexts, this.key));
@@ -85,20 +93,19 @@ final class OpenSslTransportAead implements TransportAead
     public int seal(final int thread, final byte[] buffer, final int at, final int plainLength, final long counter)
     {
         final long context = context(thread);
-        final MemorySegment all = view(thread, buffer);
+        final Views view = views[thread].of(buffer, at);
         final MemorySegment outLength = outLengths[thread];
-        final int payload = at + HEADER_LENGTH;
+        final MemorySegment tag = tagSegments[thread];
         final Lib lib = Lib.INSTANCE;
         try
         {
             check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
                 nonce(thread, counter), -1), "EVP_CipherInit_ex");
-            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, all.asSlice(at, HEADER_LENGTH),
-                HEADER_LENGTH), "EVP_CipherUpdate (header)");
-            final MemorySegment data = all.asSlice(payload, plainLength + TAG_LENGTH);
-            check((int)lib.update.invokeExact(context, data, outLength, data, plainLength), "EVP_CipherUpdate");
-            final MemorySegment tag = all.asSlice(payload + plainLength, TAG_LENGTH);
-            check((int)lib.finish.invokeExact(context, tag, outLength), "EVP_CipherFinal_ex");
+            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, view.header, HEADER_LENGTH),
+                "EVP_CipherUpdate (header)");
+            check((int)lib.update.invokeExact(context, view.payload, outLength, view.payload, plainLength),
+                "EVP_CipherUpdate");
+            check((int)lib.finish.invokeExact(context, tag, outLength), "EVP_CipherFinal_ex"); // writes no bytes
             check((int)lib.ctrl.invokeExact(context, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_AEAD_GET_TAG");
         }
         catch (final IllegalStateException ex)
@@ -109,6 +116,7 @@ final class OpenSslTransportAead implements TransportAead
         {
             throw new IllegalStateException("sealing failed", t);
         }
+        System.arraycopy(tags[thread], 0, buffer, at + HEADER_LENGTH + plainLength, TAG_LENGTH);
         return plainLength + TAG_LENGTH;
     }
 
@@ -121,18 +129,19 @@ final class OpenSslTransportAead implements TransportAead
             return -1;
         }
         final long context = context(thread);
-        final MemorySegment all = view(thread, buffer);
+        final Views view = views[thread].of(buffer, 0);
         final MemorySegment outLength = outLengths[thread];
+        final MemorySegment tag = tagSegments[thread];
+        System.arraycopy(buffer, HEADER_LENGTH + plainLength, tags[thread], 0, TAG_LENGTH);
         final Lib lib = Lib.INSTANCE;
         try
         {
             check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
                 nonce(thread, counter), -1), "EVP_CipherInit_ex");
-            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, all.asSlice(0, HEADER_LENGTH),
-                HEADER_LENGTH), "EVP_CipherUpdate (header)");
-            final MemorySegment data = all.asSlice(HEADER_LENGTH, plainLength + TAG_LENGTH);
-            check((int)lib.update.invokeExact(context, data, outLength, data, plainLength), "EVP_CipherUpdate");
-            final MemorySegment tag = all.asSlice(HEADER_LENGTH + plainLength, TAG_LENGTH);
+            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, view.header, HEADER_LENGTH),
+                "EVP_CipherUpdate (header)");
+            check((int)lib.update.invokeExact(context, view.payload, outLength, view.payload, plainLength),
+                "EVP_CipherUpdate");
             check((int)lib.ctrl.invokeExact(context, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, tag), "EVP_CTRL_AEAD_SET_TAG");
             // The tag is checked here: only a return of 1 means the message is authentic.
             return (int)lib.finish.invokeExact(context, tag, outLength) == 1 ? plainLength : -1;
@@ -162,16 +171,42 @@ final class OpenSslTransportAead implements TransportAead
     }
 
     /**
-     * A segment over the whole buffer; a loop seals in the same buffer every time, so its view is kept.
+     * One thread's views of its buffer where messages start (a native call gets a view's base address; its size
+     * does not matter): the header's and the payload's, for the two offsets it uses (a loop seals frames and FEC
+     * shards at two fixed offsets of one buffer). Made on first use, so a message allocates nothing.
      */
-    private MemorySegment view(final int thread, final byte[] buffer)
+    private static final class Views
     {
-        if (lastBuffers[thread] != buffer)
+        private final byte[][] buffers = new byte[2][];
+        private final int[] offsets = new int[2];
+        private final MemorySegment[] headers = new MemorySegment[2];
+        private final MemorySegment[] payloads = new MemorySegment[2];
+        private int next;
+        MemorySegment header;
+        MemorySegment payload;
+
+        Views of(final byte[] buffer, final int at)
         {
-            lastBuffers[thread] = buffer;
-            lastBufferSegments[thread] = MemorySegment.ofArray(buffer);
+            for (int i = 0; i < 2; i++)
+            {
+                if (buffers[i] == buffer && offsets[i] == at)
+                {
+                    header = headers[i];
+                    payload = payloads[i];
+                    return this;
+                }
+            }
+            final int i = next;
+            next ^= 1;
+            final MemorySegment all = MemorySegment.ofArray(buffer);
+            buffers[i] = buffer;
+            offsets[i] = at;
+            headers[i] = all.asSlice(at);
+            payloads[i] = all.asSlice(at + HEADER_LENGTH);
+            header = headers[i];
+            payload = payloads[i];
+            return this;
         }
-        return lastBufferSegments[thread];
     }
 
     /**
