@@ -4,12 +4,7 @@ import io.l2mesh.tunnel.noise.CipherSuite;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 
 /**
@@ -20,10 +15,6 @@ import java.security.GeneralSecurityException;
  */
 final class JdkTransportAead implements TransportAead
 {
-    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle LONG_LE =
-        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
     private final CipherSuite suite;
     private final SecretKeySpec key;
     private final int mode;
@@ -33,10 +24,10 @@ final class JdkTransportAead implements TransportAead
     JdkTransportAead(final CipherSuite suite, final byte[] key, final boolean seal, final int threads)
     {
         this.suite = suite;
-        this.key = new SecretKeySpec(key, suite == CipherSuite.AESGCM ? "AES" : "ChaCha20");
+        this.key = suite.key(key);
         this.mode = seal ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE;
         this.ciphers = new Cipher[threads];
-        this.nonces = new byte[threads][12];
+        this.nonces = new byte[threads][CipherSuite.NONCE_LENGTH];
     }
 
     @Override
@@ -88,21 +79,7 @@ final class JdkTransportAead implements TransportAead
             cipher = suite.newCipher(); // once per thread and session
             ciphers[thread] = cipher;
         }
-        final byte[] nonce = nonces[thread];
-        nonce[0] = 0;
-        nonce[1] = 0;
-        nonce[2] = 0;
-        nonce[3] = 0;
-        if (suite == CipherSuite.AESGCM)
-        {
-            LONG_BE.set(nonce, 4, counter);
-            cipher.init(mode, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
-        }
-        else
-        {
-            LONG_LE.set(nonce, 4, counter);
-            cipher.init(mode, key, new IvParameterSpec(nonce));
-        }
+        suite.init(cipher, mode, key, counter, nonces[thread]);
         return cipher;
     }
 }

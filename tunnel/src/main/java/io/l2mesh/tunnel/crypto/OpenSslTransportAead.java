@@ -9,10 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
-import java.nio.ByteOrder;
 
 /**
  * The transport AEAD through OpenSSL's libcrypto ({@code libcrypto.so.3}, on every Debian system) with
@@ -34,9 +31,6 @@ final class OpenSslTransportAead implements TransportAead
     private static final int EVP_CTRL_AEAD_GET_TAG = 0x10;
     private static final int EVP_CTRL_AEAD_SET_TAG = 0x11;
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle LONG_LE =
-        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final CipherSuite suite;
     private final int encrypt;
@@ -54,7 +48,7 @@ final class OpenSslTransportAead implements TransportAead
         this.suite = suite;
         this.encrypt = seal ? 1 : 0;
         this.contexts = new long[threads];
-        this.nonces = new byte[threads][12];
+        this.nonces = new byte[threads][CipherSuite.NONCE_LENGTH];
         this.nonceSegments = new MemorySegment[threads];
         this.outLengths = new MemorySegment[threads];
         for (int t = 0; t < threads; t++)
@@ -99,12 +93,7 @@ final class OpenSslTransportAead implements TransportAead
         final Lib lib = Lib.INSTANCE;
         try
         {
-            check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
-                nonce(thread, counter), -1), "EVP_CipherInit_ex");
-            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, view.header, HEADER_LENGTH),
-                "EVP_CipherUpdate (header)");
-            check((int)lib.update.invokeExact(context, view.payload, outLength, view.payload, plainLength),
-                "EVP_CipherUpdate");
+            crypt(context, thread, view, plainLength, counter);
             check((int)lib.finish.invokeExact(context, tag, outLength), "EVP_CipherFinal_ex"); // writes no bytes
             check((int)lib.ctrl.invokeExact(context, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH, tag), "EVP_CTRL_AEAD_GET_TAG");
         }
@@ -136,12 +125,7 @@ final class OpenSslTransportAead implements TransportAead
         final Lib lib = Lib.INSTANCE;
         try
         {
-            check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
-                nonce(thread, counter), -1), "EVP_CipherInit_ex");
-            check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, view.header, HEADER_LENGTH),
-                "EVP_CipherUpdate (header)");
-            check((int)lib.update.invokeExact(context, view.payload, outLength, view.payload, plainLength),
-                "EVP_CipherUpdate");
+            crypt(context, thread, view, plainLength, counter);
             check((int)lib.ctrl.invokeExact(context, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, tag), "EVP_CTRL_AEAD_SET_TAG");
             // The tag is checked here: only a return of 1 means the message is authentic.
             return (int)lib.finish.invokeExact(context, tag, outLength) == 1 ? plainLength : -1;
@@ -156,18 +140,22 @@ final class OpenSslTransportAead implements TransportAead
         }
     }
 
-    private MemorySegment nonce(final int thread, final long counter)
+    /**
+     * The steps sealing and opening share: re-key the context with the message's nonce, authenticate the header,
+     * and encrypt or decrypt the payload in place (the direction is the context's).
+     */
+    private void crypt(final long context, final int thread, final Views view, final int plainLength,
+        final long counter) throws Throwable
     {
-        final byte[] nonce = nonces[thread];
-        if (suite == CipherSuite.AESGCM)
-        {
-            LONG_BE.set(nonce, 4, counter); // bytes 0..3 stay zero
-        }
-        else
-        {
-            LONG_LE.set(nonce, 4, counter);
-        }
-        return nonceSegments[thread];
+        final Lib lib = Lib.INSTANCE;
+        final MemorySegment outLength = outLengths[thread];
+        suite.nonce(nonces[thread], counter);
+        check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
+            nonceSegments[thread], -1), "EVP_CipherInit_ex");
+        check((int)lib.update.invokeExact(context, MemorySegment.NULL, outLength, view.header, HEADER_LENGTH),
+            "EVP_CipherUpdate (header)");
+        check((int)lib.update.invokeExact(context, view.payload, outLength, view.payload, plainLength),
+            "EVP_CipherUpdate");
     }
 
     /**

@@ -4,7 +4,8 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.util.Locale;
@@ -20,7 +21,10 @@ public enum CipherSuite
     CHACHAPOLY("ChaChaPoly", "ChaCha20-Poly1305", "ChaCha20", ByteOrder.LITTLE_ENDIAN);
 
     public static final int TAG_LENGTH = 16;
-    static final int NONCE_LENGTH = 12;
+    public static final int NONCE_LENGTH = 12;
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final String noiseName;
     private final String transformation;
@@ -75,9 +79,17 @@ public enum CipherSuite
         }
     }
 
-    void nonce(final byte[] nonce, final long counter)
+    /**
+     * Writes Noise's nonce for {@code counter} into {@code nonce} ({@link #NONCE_LENGTH} bytes): 32 zero bits, then
+     * the counter in this suite's byte order. Allocates nothing (the transport AEADs call it per message).
+     */
+    public void nonce(final byte[] nonce, final long counter)
     {
-        ByteBuffer.wrap(nonce).order(counterOrder).putInt(0, 0).putLong(4, counter);
+        nonce[0] = 0;
+        nonce[1] = 0;
+        nonce[2] = 0;
+        nonce[3] = 0;
+        (counterOrder == ByteOrder.BIG_ENDIAN ? LONG_BE : LONG_LE).set(nonce, 4, counter);
     }
 
     /**
@@ -85,7 +97,8 @@ public enum CipherSuite
      *
      * @param nonce scratch of {@link #NONCE_LENGTH} bytes.
      */
-    void init(final Cipher cipher, final int mode, final SecretKeySpec key, final long counter, final byte[] nonce)
+    public void init(final Cipher cipher, final int mode, final SecretKeySpec key, final long counter,
+        final byte[] nonce)
         throws GeneralSecurityException
     {
         nonce(nonce, counter);
@@ -99,7 +112,7 @@ public enum CipherSuite
         }
     }
 
-    SecretKeySpec key(final byte[] key)
+    public SecretKeySpec key(final byte[] key)
     {
         return new SecretKeySpec(key, keyAlgorithm);
     }
