@@ -5,6 +5,7 @@ import io.l2mesh.tunnel.crypto.TransportAeads;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tunnel.noise.ReplayWindow;
+import io.l2mesh.tuntap.NativeMemory;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -101,6 +102,41 @@ final class Session
         }
         TransportHeader.write(buffer, at, remoteIndex, counter, kind, stream);
         return TransportHeader.LENGTH + sealer.seal(thread, buffer, at, plainLength, counter);
+    }
+
+    /**
+     * @return true if this session seals and opens in native memory ({@link #sealAt}, {@link #openAt}).
+     */
+    boolean worksInPlace()
+    {
+        return sealer.worksInPlace();
+    }
+
+    /**
+     * {@link #seal(int, byte[], int, int, int, int)} for a message at the native address {@code address}.
+     */
+    int sealAt(final int thread, final long address, final int kind, final int stream, final int plainLength)
+    {
+        final long counter = sendCounter.getAndIncrement();
+        if (counter >= REJECT_AFTER_MESSAGES)
+        {
+            return -1;
+        }
+        TransportHeader.write(NativeMemory.ALL, address, remoteIndex, counter, kind, stream);
+        return TransportHeader.LENGTH + sealer.sealAt(thread, address, plainLength, counter);
+    }
+
+    /**
+     * {@link #open(int, byte[], int)} for the message at the native address {@code address}.
+     */
+    int openAt(final int thread, final long address, final int length)
+    {
+        final long counter = TransportHeader.counter(NativeMemory.ALL, address);
+        if (opener.openAt(thread, address, length, counter) < 0)
+        {
+            return FORGED;
+        }
+        return acceptCounter(counter) ? length - TransportHeader.LENGTH - CipherSuite.TAG_LENGTH : REPLAYED;
     }
 
     /**

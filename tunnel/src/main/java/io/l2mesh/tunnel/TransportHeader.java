@@ -1,13 +1,15 @@
 package io.l2mesh.tunnel;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
  * Flyweight over the 16-byte header of a transport message (WireGuard's type 4 with its three reserved bytes
- * put to use), in the heap buffer the AEAD works on. The header is the AEAD's associated data, so every byte of
- * it is authenticated.
+ * put to use), in the heap buffer the AEAD works on or, where it works in place, in native memory. The header
+ * is the AEAD's associated data, so every byte of it is authenticated.
  * <pre>
  *  0        1        2          3        4                      8                                    16
  *  +--------+--------+----------+--------+----------------------+------------------------------------+
@@ -38,6 +40,11 @@ final class TransportHeader
     private static final VarHandle LONG_LE =
         MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+    private static final ValueLayout.OfInt INT_LE_SEGMENT =
+        ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE_SEGMENT =
+        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private TransportHeader()
     {
     }
@@ -51,6 +58,41 @@ final class TransportHeader
         buffer[at + ZERO_OFFSET] = 0;
         INT_LE.set(buffer, at + RECEIVER_OFFSET, receiverIndex);
         LONG_LE.set(buffer, at + COUNTER_OFFSET, counter);
+    }
+
+    /**
+     * {@link #write(byte[], int, int, long, int, int)} into native memory at {@code at} of {@code segment}.
+     */
+    static void write(final MemorySegment segment, final long at, final int receiverIndex, final long counter,
+        final int kind, final int stream)
+    {
+        segment.set(INT_LE_SEGMENT, at, (TYPE & 0xff) | (kind & 0xff) << 8 | (stream & 0xff) << 16);
+        segment.set(INT_LE_SEGMENT, at + RECEIVER_OFFSET, receiverIndex);
+        segment.set(LONG_LE_SEGMENT, at + COUNTER_OFFSET, counter);
+    }
+
+    static int kind(final MemorySegment segment, final long at)
+    {
+        return segment.get(ValueLayout.JAVA_BYTE, at + KIND_OFFSET);
+    }
+
+    static int receiverIndex(final MemorySegment segment, final long at)
+    {
+        return segment.get(INT_LE_SEGMENT, at + RECEIVER_OFFSET);
+    }
+
+    static long counter(final MemorySegment segment, final long at)
+    {
+        return segment.get(LONG_LE_SEGMENT, at + COUNTER_OFFSET);
+    }
+
+    /**
+     * @return true if the message at {@code at} of {@code segment} has a known kind and the zero byte.
+     */
+    static boolean validPrefix(final MemorySegment segment, final long at)
+    {
+        final int kind = kind(segment, at);
+        return kind >= KIND_FRAME && kind <= KIND_CONTROL && segment.get(ValueLayout.JAVA_BYTE, at + ZERO_OFFSET) == 0;
     }
 
     static int kind(final byte[] buffer)

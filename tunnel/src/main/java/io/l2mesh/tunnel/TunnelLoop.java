@@ -5,6 +5,7 @@ import io.l2mesh.fec.stream.ShardSink;
 import io.l2mesh.fec.stream.ShardHeaderFlyweight;
 import io.l2mesh.switching.buffer.FrameBatch;
 import io.l2mesh.switching.buffer.LoopMemory;
+import io.l2mesh.switching.offload.SegmentCutter;
 import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tuntap.SocketAddresses;
 
@@ -30,6 +31,8 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     static final int MAX_MESSAGE = 65_535;
     static final int FRAME_AT = TransportHeader.LENGTH + ShardHeaderFlyweight.DATA_OVERHEAD;
     static final int MAX_FRAME = MAX_MESSAGE - FRAME_AT - CipherSuite.TAG_LENGTH - 8;
+    /** A virtio-net header and the largest super-frame a TAP gives (64 KiB), plus an 802.1Q tag. */
+    static final int GATHER_CAPACITY = 10 + 65_536 + 4;
 
     final int loopId;
     final byte[] work = new byte[MAX_MESSAGE + 64];
@@ -38,6 +41,10 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     final MemorySegment plainMessage = workSegment.asSlice(FRAME_AT - TransportHeader.LENGTH);
     /** A flooded frame, kept while each peer's copy is sealed in place. */
     final byte[] plain = new byte[MAX_MESSAGE];
+    /** Native: a frame the switch gave as iovecs (to add a VLAN tag), put together to be cut or copied. */
+    final MemorySegment gather;
+    /** Cuts the super-frame being sent into segments (send path only). */
+    final SegmentCutter cutter = new SegmentCutter();
     final MemorySegment from;
     final MemorySegment fromLength;
     private final TunnelSend send;
@@ -54,6 +61,7 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
         this.loopId = loopId;
         this.send = send;
         this.receive = receive;
+        gather = arena.allocate(GATHER_CAPACITY, 64);
         from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
         fromLength = arena.allocate(ValueLayout.JAVA_INT);
     }

@@ -54,7 +54,7 @@ public final class TunnelPort extends Port
         final int burstSize)
     {
         // One counter slot more than there are loops: the agent's (its drops show in the port's stats).
-        super(id, spec.name(), spec.vlanRules(), spec.mtu(), false, loopCount + 1, burstSize);
+        super(id, spec.name(), spec.vlanRules(), spec.mtu(), true, loopCount + 1, burstSize);
         this.spec = spec;
         this.sockets = sockets;
         this.loopCount = loopCount;
@@ -72,7 +72,8 @@ public final class TunnelPort extends Port
         final HandshakeInbox inbox = new HandshakeInbox();
         this.agent = new TunnelAgent(spec.name(), peers, inbox, handshakes, timers, sender, agentSlots);
         this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, inbox, agent);
-        this.send = new TunnelSend(sockets, counters(), peers, peerByMac, fec, agent, loopCount, spec.impairment());
+        this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,
+            spec.impairment());
         this.loops = new TunnelLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
@@ -113,6 +114,15 @@ public final class TunnelPort extends Port
 
     @Override
     public boolean isTunnel()
+    {
+        return true;
+    }
+
+    /**
+     * Super-frames are cut here, to the tunnel's MTU, straight into the datagrams that carry them.
+     */
+    @Override
+    public boolean cutsSuperFrames()
     {
         return true;
     }

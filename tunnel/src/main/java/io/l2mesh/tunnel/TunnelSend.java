@@ -2,11 +2,15 @@ package io.l2mesh.tunnel;
 
 import io.l2mesh.fec.stream.FecEncoder;
 import io.l2mesh.switching.frame.EthernetFlyweight;
+import io.l2mesh.switching.offload.Checksums;
+import io.l2mesh.switching.offload.SegmentCutter;
+import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.tunnel.impair.ImpairmentCounters;
 import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.impair.ImpairmentStage;
+import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tunnel.udp.UdpGsoBatch;
 import io.l2mesh.tunnel.udp.UdpLoopSockets;
 import io.l2mesh.tuntap.Errno;
@@ -18,21 +22,29 @@ import java.lang.foreign.ValueLayout;
 /**
  * The send path of a tunnel port, run by each loop on its own socket: frame -> peer (the one its destination MAC
  * was learned behind, or every peer for a flood) -> FEC encoder, if on -> seal in place -> the burst's UDP GSO
- * batch (one {@code sendmsg} per peer and burst), or through the impairment stage when one is set.
+ * batch (one {@code sendmsg} per peer and burst), or through the impairment stage when one is set. The port
+ * takes offloads: TCP super-frames from a TAP or VM arrive whole and are cut here, to the tunnel's MTU.
  * <p>
- * Copies per frame: from its slot into the loop's heap work buffer (the JDK's AEAD works on {@code byte[]}),
- * sealed there, then into the GSO batch; a flood keeps the plain frame aside and puts it back for each peer.
- * Allocation: none of ours; the JDK's AEAD makes garbage per message (docs/BENCHMARKS.md).
+ * Copies per segment of a super-frame to a known peer, with OpenSSL's AEAD and no FEC: one, cut straight into
+ * the GSO batch and sealed there ({@link #sealIntoBatch}). Otherwise, per frame: into the loop's heap work
+ * buffer (the JDK's AEAD works on {@code byte[]}), sealed there, then into the GSO batch; a flood keeps the
+ * plain frame aside and puts it back for each peer. Allocation: none of ours; the JDK's AEAD makes garbage per
+ * message (docs/BENCHMARKS.md).
  * <p>
- * Drops: {@code not_connected} (no session with the peer yet: the agent is asked for one), and batched
+ * Drops: {@code not_connected} (no session with the peer yet: the agent is asked for one), {@code malformed}
+ * (a super-frame or partial checksum that cannot be parsed: {@code -EBADMSG} to the switch), and batched
  * datagrams the kernel refused ({@code tx_error}).
  */
 final class TunnelSend
 {
     /** Gather a burst's datagrams to a peer into one UDP GSO send (off only to measure against it). */
     static final boolean GSO_SEND = !Boolean.getBoolean("l2mesh.tunnel.noGso");
+    /** A transport message's bytes around its plain frame: header and tag. */
+    static final int MESSAGE_OVERHEAD = TransportHeader.LENGTH + CipherSuite.TAG_LENGTH;
+    private static final int UDP_CHECKSUM_OFFSET = 6;
 
     private final UdpLoopSockets sockets;
+    private final int mtu;
     private final PortCounters portCounters;
     private final PeerTable peers;
     private final PeerByMac peerByMac;
@@ -42,11 +54,12 @@ final class TunnelSend
     private final ImpairmentCounters impairmentCounters;
     private volatile ImpairmentSpec impairment;
 
-    TunnelSend(final UdpLoopSockets sockets, final PortCounters portCounters, final PeerTable peers,
+    TunnelSend(final UdpLoopSockets sockets, final int mtu, final PortCounters portCounters, final PeerTable peers,
         final PeerByMac peerByMac, final TunnelFec fec, final TunnelAgent agent, final int loops,
         final ImpairmentSpec impairment)
     {
         this.sockets = sockets;
+        this.mtu = mtu;
         this.portCounters = portCounters;
         this.peers = peers;
         this.peerByMac = peerByMac;
@@ -76,16 +89,53 @@ final class TunnelSend
         return impairmentCounters;
     }
 
+    /**
+     * One frame from the switch, after its virtio-net header: a GSO super-frame is cut here
+     * ({@link #sendSuperFrame}); a frame whose checksum the sender left partial gets it completed, since the
+     * far end writes what it receives as plain frames.
+     */
     long send(final TunnelLoop loop, final long address, final int length)
     {
-        if (length > TunnelLoop.MAX_FRAME)
+        final MemorySegment all = NativeMemory.ALL;
+        final int frameLength = length - VirtioNetHeader.LENGTH;
+        if (frameLength < EthernetFlyweight.HEADER_LENGTH)
+        {
+            return -Errno.EBADMSG;
+        }
+        if (VirtioNetHeader.gsoType(all, address) != VirtioNetHeader.GSO_NONE)
+        {
+            return sendSuperFrame(loop, address, frameLength);
+        }
+        if (frameLength > TunnelLoop.MAX_FRAME)
         {
             return -Errno.EMSGSIZE;
         }
-        MemorySegment.copy(NativeMemory.ALL, address, loop.workSegment, TunnelLoop.FRAME_AT, length);
-        return transmit(loop, length);
+        MemorySegment.copy(all, address + VirtioNetHeader.LENGTH, loop.workSegment, TunnelLoop.FRAME_AT, frameLength);
+        if ((VirtioNetHeader.flags(all, address) & VirtioNetHeader.F_NEEDS_CSUM) != 0)
+        {
+            final int start = VirtioNetHeader.csumStart(all, address);
+            final int offset = VirtioNetHeader.csumOffset(all, address);
+            if (start < EthernetFlyweight.HEADER_LENGTH || start + offset + 2 > frameLength)
+            {
+                return -Errno.EBADMSG;
+            }
+            final MemorySegment work = loop.workSegment;
+            final long field = TunnelLoop.FRAME_AT + start + offset;
+            // The partial sum the sender left in the field is part of the sum, as the kernel completes it.
+            int sum = Checksums.finish(Checksums.sum(work, TunnelLoop.FRAME_AT + start, frameLength - start, 0));
+            if (sum == 0 && offset == UDP_CHECKSUM_OFFSET)
+            {
+                sum = 0xffff; // UDP: a computed zero is sent as all ones, zero means "no checksum"
+            }
+            work.set(EthernetFlyweight.SHORT_BE, field, (short)sum);
+        }
+        return transmit(loop, frameLength);
     }
 
+    /**
+     * A frame gathered from iovecs (the switch adds an 802.1Q tag this way): put together in the loop's native
+     * scratch, then sent as {@link #send} would.
+     */
     long sendv(final TunnelLoop loop, final long iovAddress, final int iovCount)
     {
         int length = 0;
@@ -93,14 +143,111 @@ final class TunnelSend
         {
             final long base = NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L);
             final int part = (int)NativeMemory.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, iovAddress + i * 16L + 8);
-            if (length + part > TunnelLoop.MAX_FRAME)
+            if (length + part > TunnelLoop.GATHER_CAPACITY)
             {
                 return -Errno.EMSGSIZE;
             }
-            MemorySegment.copy(NativeMemory.ALL, base, loop.workSegment, TunnelLoop.FRAME_AT + length, part);
+            MemorySegment.copy(NativeMemory.ALL, base, loop.gather, length, part);
             length += part;
         }
-        return transmit(loop, length);
+        return send(loop, loop.gather.address(), length);
+    }
+
+    /**
+     * Cuts a TCP super-frame into segments that fit the tunnel's MTU, each with its checksums completed. To a
+     * peer whose session seals in native memory (OpenSSL), with FEC and impairment off, each segment is cut
+     * straight into the UDP GSO batch after room for its transport header, and sealed there in place: one copy
+     * per segment in all. Otherwise (a flood, FEC, the JDK's AEAD) each segment is cut into the work buffer and
+     * goes the way of a single frame.
+     *
+     * @return the super-frame's length if any segment went out, else why none did.
+     */
+    private long sendSuperFrame(final TunnelLoop loop, final long header, final int frameLength)
+    {
+        final MemorySegment all = NativeMemory.ALL;
+        final int headersLength = SegmentCutter.headersLength(all, header, frameLength);
+        final SegmentCutter cutter = loop.cutter;
+        final DropReason refused = headersLength < 0 ? DropReason.MALFORMED : cutter.prepare(all,
+            header + VirtioNetHeader.LENGTH, frameLength, headersLength, VirtioNetHeader.gsoType(all, header),
+            VirtioNetHeader.csumStart(all, header), VirtioNetHeader.gsoSize(all, header), mtu);
+        if (refused != null)
+        {
+            return refused == DropReason.MTU ? -Errno.EMSGSIZE : -Errno.EBADMSG;
+        }
+        final int segments = cutter.count();
+        PortCounters.add(portCounters.loopSlots(loop.loopId), PortCounters.TX_SOFTWARE_SEGMENTS, segments);
+        final long destination = EthernetFlyweight.readMac(all, header + VirtioNetHeader.LENGTH);
+        final Peer known = EthernetFlyweight.isMulticast(destination) ? null : peerByMac.lookup(destination);
+        final Session inPlace = known == null ? null : sessionSealingInBatch(known, cutter.frameLength(0, false));
+        if (inPlace != null)
+        {
+            return sealIntoBatch(loop, known, inPlace, cutter) ? frameLength : -Errno.ENOTCONN;
+        }
+        long result = -Errno.ENOTCONN;
+        for (int k = 0; k < segments; k++)
+        {
+            final long sent = transmit(loop, cutter.write(k, loop.workSegment, TunnelLoop.FRAME_AT, false, 0));
+            if (sent > 0 || result == -Errno.ENOTCONN)
+            {
+                result = sent > 0 ? frameLength : sent;
+            }
+        }
+        return result;
+    }
+
+    /**
+     * @return the session to seal segments of {@code segmentLength} bytes to {@code peer} with in the GSO batch,
+     * or null if they go the way of single frames.
+     */
+    private Session sessionSealingInBatch(final Peer peer, final int segmentLength)
+    {
+        final Session session = peer.current();
+        return GSO_SEND && session != null && session.worksInPlace() && peer.endpoint() != null &&
+            impairment.isNone() && !fec.effective(peer).on() &&
+            segmentLength + MESSAGE_OVERHEAD <= UdpGsoBatch.CAPACITY ? session : null;
+    }
+
+    /**
+     * The prepared super-frame's segments to one peer, each cut into the GSO batch and sealed where it lies.
+     *
+     * @return false if the peer has no usable session (nothing was sent; the agent is asked for one).
+     */
+    private boolean sealIntoBatch(final TunnelLoop loop, final Peer peer, final Session session,
+        final SegmentCutter cutter)
+    {
+        final MemorySegment endpoint = peer.endpoint();
+        final long now = System.nanoTime();
+        final long[] peerSlots = peer.counters.loopSlots(loop.loopId);
+        if (endpoint == null || !session.usable(now, agent.rejectAfterNanos()))
+        {
+            notConnected(loop, peer);
+            return false;
+        }
+        final UdpGsoBatch batch = sockets.gso(loop.loopId);
+        int bytes = 0;
+        int sent = 0;
+        for (int k = 0, n = cutter.count(); k < n; k++)
+        {
+            final int message = cutter.frameLength(k, false) + MESSAGE_OVERHEAD;
+            if (!batch.fits(endpoint, message))
+            {
+                flush(loop);
+            }
+            final long at = batch.reserve();
+            final int plain = cutter.write(k, NativeMemory.ALL, at + TransportHeader.LENGTH, false, 0);
+            if (session.sealAt(loop.loopId, at, TransportHeader.KIND_FRAME, loop.loopId, plain) < 0)
+            {
+                peer.handshakeWanted.set(true); // out of counters: the agent rekeys; the rest is lost
+                break;
+            }
+            batch.commit(endpoint, message);
+            bytes += plain;
+            sent++;
+        }
+        PortCounters.add(peerSlots, PortCounters.TX_PACKETS, sent);
+        PortCounters.add(peerSlots, PortCounters.TX_BYTES, bytes);
+        peer.sent(now);
+        return sent > 0;
     }
 
     /**
@@ -146,11 +293,7 @@ final class TunnelSend
         final long now = System.nanoTime();
         if (session == null || peer.endpoint() == null || !session.usable(now, agent.rejectAfterNanos()))
         {
-            if (peer.handshakeWanted.compareAndSet(false, true))
-            {
-                agent.wake();
-            }
-            PortCounters.drop(peer.counters.loopSlots(loop.loopId), DropReason.NOT_CONNECTED);
+            notConnected(loop, peer);
             return -Errno.ENOTCONN;
         }
         final FecSpec fecNow = fec.effective(peer);
@@ -180,6 +323,18 @@ final class TunnelSend
             return length;
         }
         return sent;
+    }
+
+    /**
+     * No session to send on: counted, and the agent asked for a handshake.
+     */
+    private void notConnected(final TunnelLoop loop, final Peer peer)
+    {
+        if (peer.handshakeWanted.compareAndSet(false, true))
+        {
+            agent.wake();
+        }
+        PortCounters.drop(peer.counters.loopSlots(loop.loopId), DropReason.NOT_CONNECTED);
     }
 
     /**
@@ -218,7 +373,7 @@ final class TunnelSend
         }
         final MemorySegment from = at == 0 ? loop.workSegment : loop.plainMessage;
         final ImpairmentSpec impair = impairment;
-        if (impair.isNone() && GSO_SEND)
+        if (impair.isNone() && GSO_SEND && message <= UdpGsoBatch.CAPACITY)
         {
             // Gathered with the burst's other messages to this peer: one sendmsg with UDP_SEGMENT (flush()).
             final UdpGsoBatch batch = sockets.gso(loop.loopId);

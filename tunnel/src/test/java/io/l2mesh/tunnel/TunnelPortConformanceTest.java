@@ -134,7 +134,7 @@ class TunnelPortConformanceTest extends PortConformanceTest
     /**
      * Drives the port under test as a loop would (receive, timers) until both ends have a session.
      */
-    private static void handshake(final TunnelPort port, final TunnelPort far, final MemorySegment errno)
+    static void handshake(final TunnelPort port, final TunnelPort far, final MemorySegment errno)
         throws InterruptedException
     {
         try (LoopMemory memory = new LoopMemory(4))

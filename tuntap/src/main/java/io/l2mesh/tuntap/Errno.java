@@ -29,6 +29,8 @@ public final class Errno
     public static final int EADDRINUSE = 98;
     public static final int ENOBUFS = 105;
     public static final int EMSGSIZE = 90;
+    /** Not from the kernel here: a port's own verdict on a frame it cannot parse (counted as malformed). */
+    public static final int EBADMSG = 74;
     public static final int ECONNREFUSED = 111;
     public static final int ENETDOWN = 100;
     public static final int EPIPE = 32;
@@ -77,6 +79,7 @@ public final class Errno
             case EADDRINUSE -> "EADDRINUSE";
             case ENOBUFS -> "ENOBUFS";
             case EMSGSIZE -> "EMSGSIZE";
+            case EBADMSG -> "EBADMSG";
             case ECONNREFUSED -> "ECONNREFUSED";
             case ENETDOWN -> "ENETDOWN";
             case EPIPE -> "EPIPE";

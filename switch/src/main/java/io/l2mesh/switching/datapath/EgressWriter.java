@@ -24,8 +24,9 @@ import java.lang.foreign.ValueLayout;
  *   <li>the frame, with an 802.1Q tag spliced in after the MACs if the port sends this VLAN tagged;</li>
  *   <li>a completed checksum spliced over the partial one, if the frame needs one and the port takes none.</li>
  * </ul>
- * GSO super-frames go on whole to ports that take offloads and whose MTU fits the segment size; otherwise
- * {@link GsoSegmenter} cuts them. Single owner: the loop thread; allocates nothing.
+ * GSO super-frames go on whole to ports that take offloads and whose MTU fits the segment size, or that cut
+ * super-frames themselves (a tunnel); otherwise {@link GsoSegmenter} cuts them. Single owner: the loop thread;
+ * allocates nothing.
  */
 public final class EgressWriter implements GsoSegmenter.Sink
 {
@@ -76,7 +77,7 @@ public final class EgressWriter implements GsoSegmenter.Sink
             }
             final int segmentL3 = VirtioNetHeader.gsoSize(segment, header) + headersLength -
                 EthernetFlyweight.HEADER_LENGTH;
-            if (port.acceptsOffloads() && segmentL3 <= port.mtu())
+            if (port.acceptsOffloads() && (segmentL3 <= port.mtu() || port.cutsSuperFrames()))
             {
                 if (send(port, counters, header, length, tagged, vlan, -1, 0))
                 {
@@ -210,7 +211,8 @@ public final class EgressWriter implements GsoSegmenter.Sink
             return true;
         }
         PortCounters.drop(counters, sent == 0 ? DropReason.QUEUE_FULL :
-            sent == -Errno.ENOTCONN ? DropReason.NOT_CONNECTED : DropReason.TX_ERROR);
+            sent == -Errno.ENOTCONN ? DropReason.NOT_CONNECTED :
+            sent == -Errno.EBADMSG ? DropReason.MALFORMED : DropReason.TX_ERROR);
         return false;
     }
 

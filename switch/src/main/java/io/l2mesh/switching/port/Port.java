@@ -135,6 +135,16 @@ public abstract class Port
     }
 
     /**
+     * True for ports that take offloads and cut a GSO super-frame into segments of their own MTU themselves,
+     * whatever its segment size (a tunnel port, which seals each segment in place as it is cut): the switch
+     * hands them super-frames whole. {@link #send} then answers {@code -EBADMSG} for a frame it cannot parse.
+     */
+    public boolean cutsSuperFrames()
+    {
+        return false;
+    }
+
+    /**
      * True for ports whose frames are TCP segments that came off a wire one by one (tunnels, VXLAN): the loop
      * merges a burst's consecutive segments of one flow into super-frames ({@code TcpCoalescer}) when some
      * port takes offloads.

@@ -29,7 +29,7 @@ public final class PortTable
         for (final Port port : ports)
         {
             byId[port.id()] = port;
-            offloads |= port.acceptsOffloads();
+            offloads |= port.acceptsOffloads() && !port.cutsSuperFrames(); // a tunnel would cut them again
         }
         this.anyAcceptsOffloads = offloads;
         for (int vlan = VlanRules.MIN_VID; vlan <= VlanRules.MAX_VID; vlan++)
@@ -52,7 +52,8 @@ public final class PortTable
     }
 
     /**
-     * @return true if some port takes GSO super-frames (only then is coalescing received segments worth it).
+     * @return true if some port takes GSO super-frames whole to its wire (only then is coalescing received
+     * segments worth it; a port that {@link Port#cutsSuperFrames cuts them} does not count).
      */
     public boolean anyAcceptsOffloads()
     {

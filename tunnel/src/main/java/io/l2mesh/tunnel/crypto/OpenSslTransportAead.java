@@ -140,6 +140,80 @@ final class OpenSslTransportAead implements TransportAead
         }
     }
 
+    @Override
+    public boolean worksInPlace()
+    {
+        return true;
+    }
+
+    @Override
+    public int sealAt(final int thread, final long address, final int plainLength, final long counter)
+    {
+        final long context = context(thread);
+        final Lib lib = Lib.INSTANCE;
+        try
+        {
+            cryptAt(context, thread, address, plainLength, counter);
+            check((int)lib.finish.invokeExact(context, tagSegments[thread], outLengths[thread]), "EVP_CipherFinal_ex");
+            check((int)lib.ctrlAt.invokeExact(context, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH,
+                address + HEADER_LENGTH + plainLength), "EVP_CTRL_AEAD_GET_TAG");
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("sealing failed", t);
+        }
+        return plainLength + TAG_LENGTH;
+    }
+
+    @Override
+    public int openAt(final int thread, final long address, final int length, final long counter)
+    {
+        final int plainLength = length - HEADER_LENGTH - TAG_LENGTH;
+        if (plainLength < 0)
+        {
+            return -1;
+        }
+        final long context = context(thread);
+        final Lib lib = Lib.INSTANCE;
+        try
+        {
+            cryptAt(context, thread, address, plainLength, counter);
+            check((int)lib.ctrlAt.invokeExact(context, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH,
+                address + HEADER_LENGTH + plainLength), "EVP_CTRL_AEAD_SET_TAG");
+            final int verified = (int)lib.finish.invokeExact(context, tagSegments[thread], outLengths[thread]);
+            return verified == 1 ? plainLength : -1;
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("opening failed", t);
+        }
+    }
+
+    /**
+     * {@link #crypt} on native memory: the same calls with raw addresses, so no segment is made per message.
+     */
+    private void cryptAt(final long context, final int thread, final long address, final int plainLength,
+        final long counter) throws Throwable
+    {
+        final Lib lib = Lib.INSTANCE;
+        final MemorySegment outLength = outLengths[thread];
+        suite.nonce(nonces[thread], counter);
+        check((int)lib.init.invokeExact(context, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
+            nonceSegments[thread], -1), "EVP_CipherInit_ex");
+        check((int)lib.updateAt.invokeExact(context, 0L, outLength, address, HEADER_LENGTH),
+            "EVP_CipherUpdate (header)");
+        check((int)lib.updateAt.invokeExact(context, address + HEADER_LENGTH, outLength, address + HEADER_LENGTH,
+            plainLength), "EVP_CipherUpdate");
+    }
+
     /**
      * The steps sealing and opening share: re-key the context with the message's nonce, authenticate the header,
      * and encrypt or decrypt the payload in place (the direction is the context's).
@@ -277,6 +351,8 @@ final class OpenSslTransportAead implements TransportAead
         final MethodHandle update;
         final MethodHandle finish;
         final MethodHandle ctrl;
+        final MethodHandle updateAt; // EVP_CipherUpdate with native buffers passed as raw addresses
+        final MethodHandle ctrlAt;
         final MemorySegment aesGcm;
         final MemorySegment chachaPoly;
 
@@ -299,6 +375,10 @@ final class OpenSslTransportAead implements TransportAead
                 FunctionDescriptor.of(i, context, p, p), critical);
             ctrl = linker.downcallHandle(lookup.findOrThrow("EVP_CIPHER_CTX_ctrl"),
                 FunctionDescriptor.of(i, context, i, i, p), critical);
+            updateAt = linker.downcallHandle(lookup.findOrThrow("EVP_CipherUpdate"),
+                FunctionDescriptor.of(i, context, context, p, context, i), critical);
+            ctrlAt = linker.downcallHandle(lookup.findOrThrow("EVP_CIPHER_CTX_ctrl"),
+                FunctionDescriptor.of(i, context, i, i, context), critical);
             aesGcm = (MemorySegment)linker.downcallHandle(lookup.findOrThrow("EVP_aes_256_gcm"),
                 FunctionDescriptor.of(p)).invokeExact();
             chachaPoly = (MemorySegment)linker.downcallHandle(lookup.findOrThrow("EVP_chacha20_poly1305"),

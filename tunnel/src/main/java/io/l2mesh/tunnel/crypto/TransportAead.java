@@ -27,6 +27,31 @@ public interface TransportAead
     int open(int thread, byte[] buffer, int length, long counter);
 
     /**
+     * @return true if {@link #sealAt} and {@link #openAt} work: messages can be sealed and opened in native
+     * memory (a UDP GSO batch, a GRO receive buffer), with no copy to the heap and back.
+     */
+    default boolean worksInPlace()
+    {
+        return false;
+    }
+
+    /**
+     * {@link #seal}, for a message whose 16-byte header is at the native address {@code address}.
+     */
+    default int sealAt(final int thread, final long address, final int plainLength, final long counter)
+    {
+        throw new UnsupportedOperationException(implementation() + " seals heap buffers only");
+    }
+
+    /**
+     * {@link #open}, for the {@code length}-byte message at the native address {@code address}.
+     */
+    default int openAt(final int thread, final long address, final int length, final long counter)
+    {
+        throw new UnsupportedOperationException(implementation() + " opens heap buffers only");
+    }
+
+    /**
      * @return which implementation this is ("openssl" or "jdk"), for status and benchmarks.
      */
     String implementation();

@@ -16,7 +16,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class UdpGsoBatch
 {
-    private static final int CAPACITY = 65_000;
+    public static final int CAPACITY = 65_000;
     private static final int CMSG_SPACE = MsgHdr.cmsgSpace(2); // UDP_SEGMENT's data: a uint16_t
 
     private final MemorySegment buffer;
@@ -58,8 +58,25 @@ public final class UdpGsoBatch
     }
 
     /**
-     * Starts a message of {@code size} bytes whose pieces follow with {@link #put} or are written in place at
-     * {@link #reserve} (call {@link #fits} first).
+     * @return the native address where the next message goes, to be written (and sealed) in place and then
+     * {@link #commit committed} (call {@link #fits} with its size first).
+     */
+    public long reserve()
+    {
+        return buffer.address() + length;
+    }
+
+    /**
+     * Adds the {@code size}-byte message written at {@link #reserve} to the batch.
+     */
+    public void commit(final MemorySegment to, final int size)
+    {
+        begin(to, size);
+        length += size;
+    }
+
+    /**
+     * Starts a message of {@code size} bytes whose pieces follow with {@link #put} (call {@link #fits} first).
      */
     public void begin(final MemorySegment to, final int size)
     {

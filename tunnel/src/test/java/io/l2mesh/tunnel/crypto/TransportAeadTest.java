@@ -4,6 +4,9 @@ import io.l2mesh.tunnel.noise.CipherSuite;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -73,5 +76,54 @@ class TransportAeadTest
         }
         final byte[] runt = new byte[20];
         assertThat(openSslOpen.open(0, runt, runt.length, 1)).as("shorter than header and tag").isEqualTo(-1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(CipherSuite.class)
+    void shouldSealAndOpenInNativeMemoryAsOnTheHeap(final CipherSuite suite)
+    {
+        final Random random = new Random(12);
+        final byte[] key = new byte[32];
+        random.nextBytes(key);
+        final TransportAead openSslSeal = TransportAeads.openSslOrNull(suite, key, true, 2);
+        final TransportAead openSslOpen = TransportAeads.openSslOrNull(suite, key, false, 2);
+        if (openSslSeal == null)
+        {
+            return; // no libcrypto here (the test command requires it, above)
+        }
+        assertThat(openSslSeal.worksInPlace()).isTrue();
+        assertThat(TransportAeads.jdk(suite, key, true, 1).worksInPlace()).isFalse();
+        final TransportAead jdkSeal = TransportAeads.jdk(suite, key, true, 2);
+        final TransportAead jdkOpen = TransportAeads.jdk(suite, key, false, 2);
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = arena.allocate(16 + 9000 + 16 + 64);
+            long counter = 77;
+            for (final int size : new int[] {0, 1, 16, 1420, 9000})
+            {
+                final byte[] message = new byte[16 + size + 16];
+                random.nextBytes(message);
+                final byte[] plain = Arrays.copyOfRange(message, 16, 16 + size);
+                // native seal (at an odd offset, as a batch's messages sit), heap open
+                final long at = 3;
+                MemorySegment.copy(message, 0, buffer, ValueLayout.JAVA_BYTE, at, message.length);
+                assertThat(openSslSeal.sealAt(0, buffer.address() + at, size, counter)).isEqualTo(size + 16);
+                final byte[] sealed = buffer.asSlice(at, message.length).toArray(ValueLayout.JAVA_BYTE);
+                assertThat(jdkOpen.open(0, sealed, sealed.length, counter)).as("jdk opens native-sealed %d", size)
+                    .isEqualTo(size);
+                assertThat(Arrays.copyOfRange(sealed, 16, 16 + size)).isEqualTo(plain);
+                // heap seal, native open; then a changed byte is refused in place
+                final byte[] heap = message.clone();
+                jdkSeal.seal(1, heap, 0, size, counter + 1);
+                MemorySegment.copy(heap, 0, buffer, ValueLayout.JAVA_BYTE, 0, heap.length);
+                assertThat(openSslOpen.openAt(1, buffer.address(), heap.length, counter + 1)).isEqualTo(size);
+                assertThat(buffer.asSlice(16, size).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(plain);
+                MemorySegment.copy(heap, 0, buffer, ValueLayout.JAVA_BYTE, 0, heap.length);
+                buffer.set(ValueLayout.JAVA_BYTE, 16 + size + 3, (byte)(heap[16 + size + 3] ^ 1));
+                assertThat(openSslOpen.openAt(1, buffer.address(), heap.length, counter + 1)).as("tag changed")
+                    .isEqualTo(-1);
+                counter += 2;
+            }
+        }
     }
 }

@@ -221,8 +221,8 @@ public final class UnixStreamPort extends Port
         }
         if (connection >= 0)
         {
+            refusedClients++; // before the close: a client that sees its connection closed sees the count
             Libc.close(homeErrno, client);
-            refusedClients++;
             return;
         }
         for (final StreamRing ring : rings)
@@ -236,8 +236,8 @@ public final class UnixStreamPort extends Port
         Epoll.event(control, 0, Epoll.EPOLLIN | Epoll.EPOLLRDHUP, TAG_CONNECTION);
         if (Libc.epollCtl(homeErrno, epollFd, Epoll.CTL_ADD, client, control.address()) < 0)
         {
-            Libc.close(homeErrno, client);
             refusedClients++;
+            Libc.close(homeErrno, client);
             return;
         }
         connection = client;
