@@ -18,9 +18,10 @@ import java.lang.foreign.ValueLayout;
  * message -> frames into the loop's burst. Handshake messages are handed to the tunnel agent's inbox (a
  * preallocated slot; the agent is woken once per call, not per message) and never processed on a loop.
  * <p>
- * Per datagram: one copy out of the GRO buffer into the loop's heap work buffer (the JDK's AEAD works on
- * {@code byte[]}), opened there, and one copy of the frame into its slot. Allocation: none of ours; the JDK's
- * AEAD makes garbage per message (docs/BENCHMARKS.md), and a forged message costs it an exception.
+ * Per datagram with OpenSSL's AEAD: opened where it lies in the GRO buffer, and one copy of the frame into its
+ * slot ({@link #decryptInPlace}). With the JDK's AEAD (it works on {@code byte[]}) or without GRO: one more copy,
+ * into the loop's heap work buffer, opened there. Allocation: none of ours; the JDK's AEAD makes garbage per
+ * message (docs/BENCHMARKS.md), and a forged message costs it an exception.
  * <p>
  * Drops (port counters, and the peer's where one is known): {@code malformed}, {@code unknown_peer} (no live
  * session has that index), {@code decrypt_failed}, {@code replayed}, {@code handshake} (inbox full).
@@ -108,11 +109,16 @@ final class TunnelReceive
             MemorySegment.copy(gro.from(), 0, loop.from, 0, fromLength);
             loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
         }
+        final MemorySegment buffer = gro.buffer();
         while (gro.pending() && loop.batch.count() < limit)
         {
             final int at = gro.next();
-            MemorySegment.copy(gro.buffer(), at, loop.workSegment, 0, gro.length());
-            onDatagram(loop, gro.length(), portSlots);
+            final int length = gro.length();
+            if (!decryptInPlace(loop, buffer, at, length, portSlots))
+            {
+                MemorySegment.copy(buffer, at, loop.workSegment, 0, length);
+                onDatagram(loop, length, portSlots);
+            }
         }
     }
 
@@ -155,9 +161,56 @@ final class TunnelReceive
             PortCounters.drop(portSlots, DropReason.UNKNOWN_PEER);
             return;
         }
+        opened(loop, session, session.open(loop.loopId, loop.work, length), loop.workSegment, 0, portSlots);
+    }
+
+    /**
+     * {@link #decrypt} where the datagram lies, in the GRO buffer, when its session's AEAD works in native memory
+     * (OpenSSL's): a frame then goes from there to its slot, one copy in all. Other kinds, rare, are copied to the
+     * work buffer once opened and handled as on the heap path.
+     *
+     * @return false if the datagram is for the heap path (not a transport message, or a JDK session).
+     */
+    private boolean decryptInPlace(final TunnelLoop loop, final MemorySegment buffer, final long at,
+        final int length, final long[] portSlots)
+    {
+        if (length < TransportHeader.LENGTH + 16 || buffer.get(ValueLayout.JAVA_BYTE, at) != TransportHeader.TYPE ||
+            !TransportHeader.validPrefix(buffer, at))
+        {
+            return false;
+        }
+        final Session session = sessions.get(TransportHeader.receiverIndex(buffer, at));
+        if (session == null || !session.worksInPlace())
+        {
+            return false; // unknown: the heap path counts it; or a session that opens heap buffers only
+        }
+        if (!session.peer.live)
+        {
+            PortCounters.drop(portSlots, DropReason.UNKNOWN_PEER);
+            return true;
+        }
+        final int plain = session.openAt(loop.loopId, buffer.address() + at, length);
+        if (plain > 0 && TransportHeader.kind(buffer, at) != TransportHeader.KIND_FRAME)
+        {
+            MemorySegment.copy(buffer, at, loop.workSegment, 0, TransportHeader.LENGTH + plain);
+            opened(loop, session, plain, loop.workSegment, 0, portSlots);
+        }
+        else
+        {
+            opened(loop, session, plain, buffer, at, portSlots);
+        }
+        return true;
+    }
+
+    /**
+     * What follows opening: counts a forged or replayed message, or takes the authentic one's payload (a frame
+     * at {@code at + 16} of {@code segment}; other kinds only ever in the work buffer, at 0).
+     */
+    private void opened(final TunnelLoop loop, final Session session, final int plain, final MemorySegment segment,
+        final long at, final long[] portSlots)
+    {
         final Peer peer = session.peer;
         final long[] peerSlots = peer.counters.loopSlots(loop.loopId);
-        final int plain = session.open(loop.loopId, loop.work, length);
         if (plain < 0)
         {
             final DropReason reason = plain == Session.REPLAYED ? DropReason.REPLAY : DropReason.DECRYPT;
@@ -179,9 +232,9 @@ final class TunnelReceive
             return; // keepalive
         }
         loop.peer = peer;
-        switch (TransportHeader.kind(loop.work))
+        switch (TransportHeader.kind(segment, at))
         {
-            case TransportHeader.KIND_FRAME -> deliver(loop, loop.workSegment, TransportHeader.LENGTH, plain);
+            case TransportHeader.KIND_FRAME -> deliver(loop, segment, at + TransportHeader.LENGTH, plain);
             case TransportHeader.KIND_SHARD -> onShard(loop, peer, plain, portSlots);
             case TransportHeader.KIND_REPORT -> onReport(peer, loop.work, plain);
             default ->
