@@ -4,7 +4,8 @@
 # invocation, printing each and the ratios to (a); plus references measured the same way: a C TAP-over-UDP
 # forwarder (bench/reference/tapudp.c: what one userspace hop per node costs on this machine), wireguard-go and
 # tinc in switch mode (Debian's packages; skipped with a note when not installed); and the encrypted tunnel in the
-# opt-in low-latency mode (switch.busy-poll-us). BENCH_SETUPS="..." runs some. The nodes are namespaces joined by
+# opt-in low-latency mode (switch.busy-poll-us). BENCH_SETUPS="..." runs some;
+# BENCH_ALLOCATION_SITES=1 adds the datapath's sampled allocation stacks to the results. The nodes are namespaces joined by
 # a veth; with l2mesh, each node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
@@ -242,6 +243,10 @@ tunnel_allocation() { # label: bytes both daemons' datapath threads allocate per
     for pid in "${daemons[@]}"; do
         "$jcmd" "$pid" JFR.stop name=alloc filename="$work/alloc-$pid.jfr" > /dev/null
         "$jfr" print --json --events jdk.ThreadAllocationStatistics "$work/alloc-$pid.jfr" > "$work/alloc-$pid.json"
+        if [ -n "${BENCH_ALLOCATION_SITES:-}" ]; then # where the datapath allocates, for whoever hunts it down
+            "$jfr" print --events jdk.ObjectAllocationSample --stack-depth 8 "$work/alloc-$pid.jfr" |
+                grep -A9 'eventThread = "l2mesh-dp-' >> "$out" || echo "bench: no allocation samples on $pid"
+        fi
     done
     python3 - "$pps" "$duration" "$1" "$work"/alloc-*.json <<'PY' | tee -a "$out"
 import json, sys

@@ -21,14 +21,15 @@ import java.util.Arrays;
  * <p>
  * ISA-L takes native pointers: native segments are passed as they are; heap segments (tests, the tunnel's heap
  * work buffer) are copied through a per-thread native scratch. Expanded tables are cached per thread by
- * coefficient content (a few entries; a miss allocates the table, as a new decode matrix does elsewhere), so a
+ * coefficient content in a bounded cache ({@code Scratch}) that holds all of a stream encoder's columns, so a
  * call on the hot path allocates nothing. Thread-safe: all state is per thread.
  */
 public final class IsalCodingLoop implements CodingLoop
 {
     static final String LIBRARY = "libisal.so.2";
     private static final int TABLE_BYTES_PER_COEFFICIENT = 32;
-    private static final int CACHE_ENTRIES = 8;
+    private static final int CACHE_ENTRIES = 128; // a power of two
+    private static final int CACHE_WAYS = 8;
     private static final int MAX_SHARDS = 256;
 
     private static final Holder LIBRARY_HANDLES = Holder.load();
@@ -209,6 +210,13 @@ public final class IsalCodingLoop implements CodingLoop
 
     /**
      * One thread's pointer arrays, heap-copy scratch and expanded-table cache.
+     * <p>
+     * The cache is bounded and, once warm, allocates nothing: {@link #CACHE_ENTRIES} entries, eight-way
+     * set-associative on a hash of (shape, coefficients) with the least recently used way replaced, so the stream
+     * encoder's k columns (at most {@code FecSpec.MAX_K}) and a few block shapes stay in it at once. A miss reuses
+     * the evicted entry's key array and table memory when they are large enough; only a larger shape allocates,
+     * each table in an arena of its own so that memory it replaces can be freed. (It was 8 entries replaced in
+     * turn: k = 10 columns missed on every frame and leaked a table into the thread's arena each time.)
      */
     private static final class Scratch
     {
@@ -218,19 +226,16 @@ public final class IsalCodingLoop implements CodingLoop
         final byte[] single = new byte[1];
         byte[] flat = new byte[64];
         int flatLength;
-        MemorySegment copies = arena.allocate(1 << 16, 64);
+        MemorySegment copies = Arena.ofAuto().allocate(1 << 16, 64);
+        MemorySegment coefficientScratch = Arena.ofAuto().allocate(256);
         final byte[][] keys = new byte[CACHE_ENTRIES][];
+        final int[] keyLength = new int[CACHE_ENTRIES];
         final int[] keyShape = new int[CACHE_ENTRIES]; // k << 16 | rows
+        final int[] keyHash = new int[CACHE_ENTRIES];
+        final long[] lastUse = new long[CACHE_ENTRIES];
         final MemorySegment[] tables = new MemorySegment[CACHE_ENTRIES];
-        int next;
-        int last;
-
-        private boolean matches(final int e, final int shape, final int count)
-        {
-            final byte[] key = keys[e];
-            return key != null && keyShape[e] == shape && key.length == count &&
-                Arrays.equals(key, 0, count, flat, 0, count);
-        }
+        long uses;
+        long misses;
 
         void coefficients(final int count)
         {
@@ -245,8 +250,14 @@ public final class IsalCodingLoop implements CodingLoop
         {
             if (copies.byteSize() < bytes)
             {
-                copies = arena.allocate(Math.max(bytes, 2 * copies.byteSize()), 64);
+                copies = Arena.ofAuto().allocate(Math.max(bytes, 2 * copies.byteSize()), 64);
             }
+        }
+
+        private boolean matches(final int e, final int shape, final int hash, final int count)
+        {
+            return keys[e] != null && keyHash[e] == hash && keyShape[e] == shape && keyLength[e] == count &&
+                Arrays.equals(keys[e], 0, count, flat, 0, count);
         }
 
         /**
@@ -256,36 +267,66 @@ public final class IsalCodingLoop implements CodingLoop
         MemorySegment tables(final int k, final int rows, final int count)
         {
             final int shape = k << 16 | rows;
-            if (matches(last, shape, count))
+            int hash = shape;
+            for (int i = 0; i < count; i++)
             {
-                return tables[last]; // the common case: the same coefficients as the call before
+                hash = hash * 31 + flat[i];
             }
-            for (int e = 0; e < CACHE_ENTRIES; e++)
+            hash ^= hash >>> 15;
+            final int first = hash & (CACHE_ENTRIES - 1) & -CACHE_WAYS;
+            final long use = ++uses;
+            int e = first;
+            for (int w = first; w < first + CACHE_WAYS; w++)
             {
-                if (matches(e, shape, count))
+                if (matches(w, shape, hash, count))
                 {
-                    last = e;
-                    return tables[e];
+                    lastUse[w] = use;
+                    return tables[w];
+                }
+                if (lastUse[w] < lastUse[e])
+                {
+                    e = w;
                 }
             }
-            final int e = next;
-            next = (next + 1) % CACHE_ENTRIES;
-            last = e;
-            keys[e] = Arrays.copyOf(flat, count);
+            misses++;
+            lastUse[e] = use;
+            if (keys[e] == null || keys[e].length < count)
+            {
+                keys[e] = new byte[Math.max(count, 64)];
+            }
+            System.arraycopy(flat, 0, keys[e], 0, count);
+            keyLength[e] = count;
             keyShape[e] = shape;
-            final MemorySegment coefficients = arena.allocate(count);
-            MemorySegment.copy(flat, 0, coefficients, ValueLayout.JAVA_BYTE, 0, count);
-            tables[e] = arena.allocate((long)TABLE_BYTES_PER_COEFFICIENT * count, 64);
+            keyHash[e] = hash;
+            final long tableBytes = (long)TABLE_BYTES_PER_COEFFICIENT * count;
+            if (tables[e] == null || tables[e].byteSize() < tableBytes)
+            {
+                tables[e] = Arena.ofAuto().allocate(Math.max(tableBytes, 2048), 64);
+            }
+            if (coefficientScratch.byteSize() < count)
+            {
+                coefficientScratch = Arena.ofAuto().allocate(Math.max(count, 2 * coefficientScratch.byteSize()));
+            }
+            MemorySegment.copy(flat, 0, coefficientScratch, ValueLayout.JAVA_BYTE, 0, count);
             try
             {
-                LIBRARY_HANDLES.initTables.invokeExact(k, rows, coefficients, tables[e]);
+                LIBRARY_HANDLES.initTables.invokeExact(k, rows, coefficientScratch, tables[e]);
             }
             catch (final Throwable t)
             {
+                keys[e] = null; // the entry holds nothing valid
                 throw new IllegalStateException("ec_init_tables failed", t);
             }
             return tables[e];
         }
+    }
+
+    /**
+     * @return this thread's table cache misses so far (a test checks that a warm stream encoder has none).
+     */
+    long tableMisses()
+    {
+        return scratch.get().misses;
     }
 
     /**

@@ -108,4 +108,69 @@ class IsalCodingLoopTest
         }
         return out;
     }
+
+    @Test
+    void shouldKeepEveryColumnOfAStreamEncoderCachedWithoutMisses()
+    {
+        final IsalCodingLoop isal = IsalCodingLoop.loadOrNull();
+        if (isal == null)
+        {
+            return;
+        }
+        final Random random = new Random(9);
+        final int columns = 32; // FecSpec.MAX_K: the most columns one stream encoder folds
+        final int m = 4;
+        final byte[][] column = new byte[columns][m];
+        for (final byte[] c : column)
+        {
+            random.nextBytes(c);
+        }
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment in = arena.allocate(1400);
+            final MemorySegment out = arena.allocate(1408L * m);
+            final MemorySegment expected = arena.allocate(1408L * m);
+            final CodingLoop table = TableCodingLoop.INSTANCE;
+            for (int i = 0; i < 1400; i++)
+            {
+                in.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte)random.nextInt());
+            }
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    isal.multiplyAccumulate(column[j], in, 0, out, 0, 1408, 1400);
+                    for (int r = 0; r < m; r++)
+                    {
+                        table.multiplyAccumulate(column[j][r] & 0xff, in, 0, expected, r * 1408L, 1400);
+                    }
+                }
+            }
+            final long warm = isal.tableMisses();
+            for (int pass = 0; pass < 20; pass++)
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    isal.multiplyAccumulate(column[j], in, 0, out, 0, 1408, 1400);
+                }
+            }
+            assertThat(isal.tableMisses()).as("misses once all columns were seen").isEqualTo(warm);
+            assertThat(warm).as("one miss per column at most").isLessThanOrEqualTo(columns);
+            for (int pass = 0; pass < 20; pass++)
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    for (int r = 0; r < m; r++)
+                    {
+                        table.multiplyAccumulate(column[j][r] & 0xff, in, 0, expected, r * 1408L, 1400);
+                    }
+                }
+            }
+            for (int r = 0; r < m; r++)
+            {
+                assertThat(out.asSlice(r * 1408L, 1400).mismatch(expected.asSlice(r * 1408L, 1400)))
+                    .as("parity %d as the table loop folds it, through cache hits", r).isEqualTo(-1L);
+            }
+        }
+    }
 }
