@@ -5,13 +5,15 @@
 # forwarder (bench/reference/tapudp.c: what one userspace hop per node costs on this machine), wireguard-go and
 # tinc in switch mode (Debian's packages; skipped with a note when not installed); and the encrypted tunnel in the
 # opt-in low-latency mode (switch.busy-poll-us). BENCH_SETUPS="..." runs some;
-# BENCH_ALLOCATION_SITES=1 adds the datapath's sampled allocation stacks to the results. The nodes are namespaces joined by
-# a veth; with l2mesh, each node runs a daemon bridging a host namespace on a TAP (MTU 1380, the tunnel's inner MTU; 1450 for VXLAN).
+# BENCH_ALLOCATION_SITES=1 adds the datapath's sampled allocation stacks to the results. The nodes are
+# namespaces joined by a veth; with l2mesh, each node runs a daemon bridging a host namespace on a TAP (MTU 1380,
+# the tunnel's inner MTU; 1450 for VXLAN).
 #
 #   iperf3 TCP, 1 stream, DURATION s;  iperf3 UDP with 64-byte payloads at full rate: packets/s received;
-#   ping RTT p50/p99 over PINGS pings at 10 ms intervals. Each setup gets 3 s of TCP first, not recorded, so
-#   l2mesh's JVMs are warm (JIT) when measured. For l2mesh: node b's TAP writes per GB during the TCP run, and for
-#   the encrypted tunnel the bytes its datapath threads allocate per frame during a second 64 B UDP run (JFR).
+#   ping RTT p50/p99 over PINGS pings at 10 ms intervals. Each setup gets 10 s of TCP (BENCH_WARMUP_S) and 3 s
+#   of 64 B UDP first, not recorded, so l2mesh's JVMs are warm (JIT) when measured. For l2mesh: node b's TAP
+#   writes per GB during the TCP run, and for the encrypted tunnel the bytes its datapath threads allocate per
+#   frame during a second 64 B UDP run (JFR).
 #
 # usage: sudo bench/tunnel.sh [DURATION_S=10] [PINGS=500]     (build first: mvn -q -B -DskipTests package)
 # Results go to bench/results/tunnel-<git sha>-<utc time>.txt as well as stdout.
@@ -58,9 +60,13 @@ underlay() { # node namespaces joined by a veth: 198.18.93.1 (ua) and .2 (ub)
 
 measure() { # label
     ip netns exec $ns_a ping -c 3 -i 0.2 -W 2 $addr_b >/dev/null
-    # Warm-up (not recorded): a JVM compiles its hot paths during the first seconds of traffic.
+    # Warm-up (not recorded): a JVM compiles its hot paths during the first seconds of traffic; C2 used about
+    # one core for ~10 s after start (measured per thread), which on 2 cores is half the machine. TCP, then the
+    # 64-byte UDP path, which compiles code of its own.
     ip netns exec $ns_b iperf3 -s -1 -D -B $addr_b; sleep 0.3
-    ip netns exec $ns_a iperf3 -c $addr_b -t 3 > /dev/null
+    ip netns exec $ns_a iperf3 -c $addr_b -t "${BENCH_WARMUP_S:-10}" > /dev/null
+    ip netns exec $ns_b iperf3 -s -1 -D -B $addr_b; sleep 0.3
+    ip netns exec $ns_a iperf3 -c $addr_b -u -b 0 -l 64 -t 3 > /dev/null
     local t u r
     node_stats > "$work/stats-before.json"
     t=$(tcp 1)

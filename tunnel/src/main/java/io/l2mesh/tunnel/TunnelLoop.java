@@ -17,12 +17,13 @@ import java.lang.foreign.ValueLayout;
  * One datapath loop's working memory for a tunnel port, and the context of the call it is in. Single owner: that
  * loop's thread; made once, so nothing here is allocated per frame.
  * <pre>
- *  work (heap, for the JDK's AEAD):
+ *  a message being sealed: in the GSO batch (OpenSSL's AEAD) or in work (heap, for the JDK's):
  *  | transport header 16 | FEC shard header | frame ...                            | tag 16 |
  *  0                     16                 FRAME_AT
  * </pre>
- * A frame to send is put at {@link #FRAME_AT}, with room before it for an FEC shard header and the transport
- * header, and sealed in place; a received message is opened in place at 0. The loop is also the FEC encoder's
+ * A frame to send is put at {@link #FRAME_AT} of where its message starts, with room before it for an FEC shard
+ * header and the transport header, and sealed in place; a received message is opened in place, in the GRO
+ * buffer or at 0 of work. The loop is also the FEC encoder's
  * shard sink (shards go to {@link TunnelSend}), the FEC decoder's frame sink (frames go to
  * {@link TunnelReceive}), and the control message visitor, each for the peer of the current call.
  */
@@ -39,12 +40,15 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     final MemorySegment workSegment = MemorySegment.ofArray(work);
     /** The work buffer from where a plain frame's message starts (its transport header right before the frame). */
     final MemorySegment plainMessage = workSegment.asSlice(FRAME_AT - TransportHeader.LENGTH);
-    /** A flooded frame, kept while each peer's copy is sealed in place. */
-    final byte[] plain = new byte[MAX_MESSAGE];
     /** Native: a frame the switch gave as iovecs (to add a VLAN tag), put together to be cut or copied. */
     final MemorySegment gather;
     /** Cuts the super-frame being sent into segments (send path only). */
     final SegmentCutter cutter = new SegmentCutter();
+    /** The frame being sent, and an FEC parity shard being copied to the GSO batch. */
+    final OutgoingFrame outgoing = new OutgoingFrame(cutter);
+    final OutgoingFrame parity = new OutgoingFrame(cutter);
+    /** Native address of the FEC data shard being built in the GSO batch, or -1. */
+    long shardInBatch = -1;
     final MemorySegment from;
     final MemorySegment fromLength;
     private final TunnelSend send;

@@ -1,6 +1,7 @@
 package io.l2mesh.tunnel;
 
 import io.l2mesh.fec.stream.FecEncoder;
+import io.l2mesh.fec.stream.ShardHeaderFlyweight;
 import io.l2mesh.switching.frame.EthernetFlyweight;
 import io.l2mesh.switching.offload.Checksums;
 import io.l2mesh.switching.offload.SegmentCutter;
@@ -25,11 +26,12 @@ import java.lang.foreign.ValueLayout;
  * batch (one {@code sendmsg} per peer and burst), or through the impairment stage when one is set. The port
  * takes offloads: TCP super-frames from a TAP or VM arrive whole and are cut here, to the tunnel's MTU.
  * <p>
- * Copies per segment of a super-frame to a known peer, with OpenSSL's AEAD and no FEC: one, cut straight into
- * the GSO batch and sealed there ({@link #sealIntoBatch}). Otherwise, per frame: into the loop's heap work
- * buffer (the JDK's AEAD works on {@code byte[]}), sealed there, then into the GSO batch; a flood keeps the
- * plain frame aside and puts it back for each peer. Allocation: none of ours; the JDK's AEAD makes garbage per
- * message (docs/BENCHMARKS.md).
+ * Copies per frame or segment of a super-frame, with OpenSSL's AEAD: one, to its place in the GSO batch, where it
+ * is sealed ({@link #sealIntoBatch}, {@link #sealInBatch}); an FEC data shard is built there too, and a parity
+ * shard is one copy from the encoder. With the JDK's AEAD (it works on {@code byte[]}) or impairment: into the
+ * loop's heap work buffer, sealed there, then into the GSO batch. A flood copies from the original for each
+ * peer ({@link OutgoingFrame}). Allocation: none of ours; the JDK's AEAD makes garbage per message
+ * (docs/BENCHMARKS.md).
  * <p>
  * Drops: {@code not_connected} (no session with the peer yet: the agent is asked for one), {@code malformed}
  * (a super-frame or partial checksum that cannot be parsed: {@code -EBADMSG} to the switch), and batched
@@ -41,6 +43,8 @@ final class TunnelSend
     static final boolean GSO_SEND = !Boolean.getBoolean("l2mesh.tunnel.noGso");
     /** A transport message's bytes around its plain frame: header and tag. */
     static final int MESSAGE_OVERHEAD = TransportHeader.LENGTH + CipherSuite.TAG_LENGTH;
+    /** An FEC data shard's message bytes around its frame: header, shard header and tag. */
+    static final int SHARD_MESSAGE_OVERHEAD = MESSAGE_OVERHEAD + ShardHeaderFlyweight.DATA_OVERHEAD;
     private static final int UDP_CHECKSUM_OFFSET = 6;
 
     private final UdpLoopSockets sockets;
@@ -91,8 +95,8 @@ final class TunnelSend
 
     /**
      * One frame from the switch, after its virtio-net header: a GSO super-frame is cut here
-     * ({@link #sendSuperFrame}); a frame whose checksum the sender left partial gets it completed, since the
-     * far end writes what it receives as plain frames.
+     * ({@link #sendSuperFrame}); a frame whose checksum the sender left partial gets it completed in each copy,
+     * since the far end writes what it receives as plain frames.
      */
     long send(final TunnelLoop loop, final long address, final int length)
     {
@@ -110,7 +114,9 @@ final class TunnelSend
         {
             return -Errno.EMSGSIZE;
         }
-        MemorySegment.copy(all, address + VirtioNetHeader.LENGTH, loop.workSegment, TunnelLoop.FRAME_AT, frameLength);
+        final long frame = address + VirtioNetHeader.LENGTH;
+        final OutgoingFrame outgoing = loop.outgoing;
+        outgoing.plain(frame, frameLength);
         if ((VirtioNetHeader.flags(all, address) & VirtioNetHeader.F_NEEDS_CSUM) != 0)
         {
             final int start = VirtioNetHeader.csumStart(all, address);
@@ -119,17 +125,15 @@ final class TunnelSend
             {
                 return -Errno.EBADMSG;
             }
-            final MemorySegment work = loop.workSegment;
-            final long field = TunnelLoop.FRAME_AT + start + offset;
             // The partial sum the sender left in the field is part of the sum, as the kernel completes it.
-            int sum = Checksums.finish(Checksums.sum(work, TunnelLoop.FRAME_AT + start, frameLength - start, 0));
+            int sum = Checksums.finish(Checksums.sum(all, frame + start, frameLength - start, 0));
             if (sum == 0 && offset == UDP_CHECKSUM_OFFSET)
             {
                 sum = 0xffff; // UDP: a computed zero is sent as all ones, zero means "no checksum"
             }
-            work.set(EthernetFlyweight.SHORT_BE, field, (short)sum);
+            outgoing.patch(start + offset, sum);
         }
-        return transmit(loop, frameLength);
+        return transmit(loop, outgoing);
     }
 
     /**
@@ -157,8 +161,8 @@ final class TunnelSend
      * Cuts a TCP super-frame into segments that fit the tunnel's MTU, each with its checksums completed. To a
      * peer whose session seals in native memory (OpenSSL), with FEC and impairment off, each segment is cut
      * straight into the UDP GSO batch after room for its transport header, and sealed there in place: one copy
-     * per segment in all. Otherwise (a flood, FEC, the JDK's AEAD) each segment is cut into the work buffer and
-     * goes the way of a single frame.
+     * per segment in all ({@link #sealIntoBatch}). Otherwise (a flood, FEC, the JDK's AEAD) each segment goes the
+     * way of a single frame, cut wherever that frame would be copied.
      *
      * @return the super-frame's length if any segment went out, else why none did.
      */
@@ -167,26 +171,30 @@ final class TunnelSend
         final MemorySegment all = NativeMemory.ALL;
         final int headersLength = SegmentCutter.headersLength(all, header, frameLength);
         final SegmentCutter cutter = loop.cutter;
-        final DropReason refused = headersLength < 0 ? DropReason.MALFORMED : cutter.prepare(all,
-            header + VirtioNetHeader.LENGTH, frameLength, headersLength, VirtioNetHeader.gsoType(all, header),
-            VirtioNetHeader.csumStart(all, header), VirtioNetHeader.gsoSize(all, header), mtu);
+        final long frame = header + VirtioNetHeader.LENGTH;
+        final DropReason refused = headersLength < 0 ? DropReason.MALFORMED : cutter.prepare(all, frame,
+            frameLength, headersLength, VirtioNetHeader.gsoType(all, header), VirtioNetHeader.csumStart(all, header),
+            VirtioNetHeader.gsoSize(all, header), mtu);
         if (refused != null)
         {
             return refused == DropReason.MTU ? -Errno.EMSGSIZE : -Errno.EBADMSG;
         }
         final int segments = cutter.count();
         PortCounters.add(portCounters.loopSlots(loop.loopId), PortCounters.TX_SOFTWARE_SEGMENTS, segments);
-        final long destination = EthernetFlyweight.readMac(all, header + VirtioNetHeader.LENGTH);
+        final long destination = EthernetFlyweight.readMac(all, frame);
         final Peer known = EthernetFlyweight.isMulticast(destination) ? null : peerByMac.lookup(destination);
-        final Session inPlace = known == null ? null : sessionSealingInBatch(known, cutter.frameLength(0, false));
+        final Session inPlace = known == null || fec.effective(known).on() ? null :
+            sessionSealingInPlace(known, cutter.frameLength(0, false) + MESSAGE_OVERHEAD);
         if (inPlace != null)
         {
             return sealIntoBatch(loop, known, inPlace, cutter) ? frameLength : -Errno.ENOTCONN;
         }
         long result = -Errno.ENOTCONN;
+        final OutgoingFrame outgoing = loop.outgoing;
         for (int k = 0; k < segments; k++)
         {
-            final long sent = transmit(loop, cutter.write(k, loop.workSegment, TunnelLoop.FRAME_AT, false, 0));
+            outgoing.segment(frame, k);
+            final long sent = transmit(loop, outgoing);
             if (sent > 0 || result == -Errno.ENOTCONN)
             {
                 result = sent > 0 ? frameLength : sent;
@@ -196,15 +204,14 @@ final class TunnelSend
     }
 
     /**
-     * @return the session to seal segments of {@code segmentLength} bytes to {@code peer} with in the GSO batch,
-     * or null if they go the way of single frames.
+     * @return the session to seal a message of {@code messageLength} bytes to {@code peer} with where it lies in
+     * the GSO batch, or null if it goes through the heap work buffer (the JDK's AEAD, impairment, no GSO, too big).
      */
-    private Session sessionSealingInBatch(final Peer peer, final int segmentLength)
+    private Session sessionSealingInPlace(final Peer peer, final int messageLength)
     {
         final Session session = peer.current();
         return GSO_SEND && session != null && session.worksInPlace() && peer.endpoint() != null &&
-            impairment.isNone() && !fec.effective(peer).on() &&
-            segmentLength + MESSAGE_OVERHEAD <= UdpGsoBatch.CAPACITY ? session : null;
+            impairment.isNone() && messageLength <= UdpGsoBatch.CAPACITY ? session : null;
     }
 
     /**
@@ -251,30 +258,22 @@ final class TunnelSend
     }
 
     /**
-     * Sends the frame at {@code FRAME_AT} of the work buffer to the peer its destination MAC was learned from,
-     * or to every peer. Sealing encrypts in place, so a flooded frame is kept aside and put back for each peer.
+     * Sends the outgoing frame to the peer its destination MAC was learned from, or to every peer; each peer's
+     * copy is made from the original.
      */
-    private long transmit(final TunnelLoop loop, final int length)
+    private long transmit(final TunnelLoop loop, final OutgoingFrame outgoing)
     {
-        final long destination = EthernetFlyweight.readMac(loop.workSegment, TunnelLoop.FRAME_AT);
+        final long destination = outgoing.destinationMac();
         final Peer known = EthernetFlyweight.isMulticast(destination) ? null : peerByMac.lookup(destination);
         if (known != null)
         {
-            return sendFrame(loop, known, length);
+            return sendFrame(loop, known, outgoing);
         }
         final Peer[] all = peers.peers();
-        if (all.length > 1)
-        {
-            System.arraycopy(loop.work, TunnelLoop.FRAME_AT, loop.plain, 0, length);
-        }
         long result = -Errno.ENOTCONN;
-        for (int i = 0; i < all.length; i++)
+        for (final Peer peer : all)
         {
-            if (i > 0)
-            {
-                System.arraycopy(loop.plain, 0, loop.work, TunnelLoop.FRAME_AT, length);
-            }
-            final long sent = sendFrame(loop, all[i], length);
+            final long sent = sendFrame(loop, peer, outgoing);
             if (sent > 0 || result == -Errno.ENOTCONN)
             {
                 result = sent;
@@ -285,9 +284,10 @@ final class TunnelSend
 
     /**
      * Sends one frame to one peer: as it is, or as an FEC data shard (the encoder folds it into the block's
-     * parity and calls back {@link #onShard}).
+     * parity and calls back {@link #onShard}). Where the session seals in native memory the frame is copied
+     * straight to its place in the GSO batch and sealed there; otherwise into the heap work buffer.
      */
-    private long sendFrame(final TunnelLoop loop, final Peer peer, final int length)
+    private long sendFrame(final TunnelLoop loop, final Peer peer, final OutgoingFrame outgoing)
     {
         final Session session = peer.current();
         final long now = System.nanoTime();
@@ -296,6 +296,7 @@ final class TunnelSend
             notConnected(loop, peer);
             return -Errno.ENOTCONN;
         }
+        final int length = outgoing.length();
         final FecSpec fecNow = fec.effective(peer);
         final long sent;
         if (fecNow.on())
@@ -306,11 +307,35 @@ final class TunnelSend
                 return -Errno.ENOTCONN; // removed a moment ago
             }
             loop.peer = peer;
-            state.encoder(fecNow, loop).onFrame(loop.workSegment, TunnelLoop.FRAME_AT, length, now);
+            final FecEncoder encoder = state.encoder(fecNow, loop);
+            if (sessionSealingInPlace(peer, SHARD_MESSAGE_OVERHEAD + length) != null)
+            {
+                // The data shard is built in place in the batch; onShard seals it there.
+                final UdpGsoBatch batch = sockets.gso(loop.loopId);
+                if (!batch.fits(peer.endpoint(), SHARD_MESSAGE_OVERHEAD + length))
+                {
+                    flush(loop);
+                }
+                final long frameAt = batch.reserve() + TunnelLoop.FRAME_AT;
+                outgoing.place(NativeMemory.ALL, frameAt);
+                loop.shardInBatch = frameAt - ShardHeaderFlyweight.DATA_OVERHEAD;
+                encoder.onFrame(NativeMemory.ALL, frameAt, length, now);
+                loop.shardInBatch = -1;
+            }
+            else
+            {
+                outgoing.place(loop.workSegment, TunnelLoop.FRAME_AT);
+                encoder.onFrame(loop.workSegment, TunnelLoop.FRAME_AT, length, now);
+            }
             sent = length; // losses past this point are the link's, which the FEC is for
+        }
+        else if (sessionSealingInPlace(peer, MESSAGE_OVERHEAD + length) != null)
+        {
+            sent = sealInBatch(loop, peer, session, outgoing, TransportHeader.KIND_FRAME);
         }
         else
         {
+            outgoing.place(loop.workSegment, TunnelLoop.FRAME_AT);
             sent = sendSealed(loop, peer, TunnelLoop.FRAME_AT - TransportHeader.LENGTH, TransportHeader.KIND_FRAME,
                 length);
         }
@@ -326,6 +351,32 @@ final class TunnelSend
     }
 
     /**
+     * Copies a frame to its place in the GSO batch, seals it there and adds it.
+     *
+     * @return its length, or {@code -ENOTCONN} if the session may send no more.
+     */
+    private long sealInBatch(final TunnelLoop loop, final Peer peer, final Session session,
+        final OutgoingFrame outgoing, final int kind)
+    {
+        final int length = outgoing.length();
+        final int message = MESSAGE_OVERHEAD + length;
+        final UdpGsoBatch batch = sockets.gso(loop.loopId);
+        if (!batch.fits(peer.endpoint(), message))
+        {
+            flush(loop);
+        }
+        final long at = batch.reserve();
+        outgoing.place(NativeMemory.ALL, at + TransportHeader.LENGTH);
+        if (session.sealAt(loop.loopId, at, kind, loop.loopId, length) < 0)
+        {
+            peer.handshakeWanted.set(true);
+            return -Errno.ENOTCONN;
+        }
+        batch.commit(peer.endpoint(), message);
+        return length;
+    }
+
+    /**
      * No session to send on: counted, and the agent asked for a handshake.
      */
     private void notConnected(final TunnelLoop loop, final Peer peer)
@@ -338,16 +389,40 @@ final class TunnelSend
     }
 
     /**
-     * An FEC shard for the loop's current peer: data shards are already at {@code TransportHeader.LENGTH} of the
-     * work buffer; parity shards are copied there.
+     * An FEC shard for the loop's current peer. A data shard built in the GSO batch ({@link #sendFrame}) is
+     * sealed where it lies; a parity shard goes to its place in the batch with one copy when the session seals
+     * in native memory; otherwise either is copied to the heap work buffer (a data shard is already there).
      */
     void onShard(final TunnelLoop loop, final MemorySegment segment, final long offset, final int length)
     {
-        if (segment != loop.workSegment || offset != TransportHeader.LENGTH)
+        final Peer peer = loop.peer;
+        final Session session;
+        if (loop.shardInBatch >= 0 && segment == NativeMemory.ALL && offset == loop.shardInBatch)
         {
-            MemorySegment.copy(segment, offset, loop.workSegment, TransportHeader.LENGTH, length);
+            loop.shardInBatch = -1;
+            final long at = offset - TransportHeader.LENGTH;
+            final Session current = peer.current();
+            if (current == null || current.sealAt(loop.loopId, at, TransportHeader.KIND_SHARD, loop.loopId,
+                length) < 0)
+            {
+                peer.handshakeWanted.set(true);
+                return;
+            }
+            sockets.gso(loop.loopId).commit(peer.endpoint(), MESSAGE_OVERHEAD + length);
         }
-        sendSealed(loop, loop.peer, 0, TransportHeader.KIND_SHARD, length);
+        else if (segment.isNative() && (session = sessionSealingInPlace(peer, MESSAGE_OVERHEAD + length)) != null)
+        {
+            loop.parity.plain(segment.address() + offset, length);
+            sealInBatch(loop, peer, session, loop.parity, TransportHeader.KIND_SHARD);
+        }
+        else
+        {
+            if (segment != loop.workSegment || offset != TransportHeader.LENGTH)
+            {
+                MemorySegment.copy(segment, offset, loop.workSegment, TransportHeader.LENGTH, length);
+            }
+            sendSealed(loop, peer, 0, TransportHeader.KIND_SHARD, length);
+        }
     }
 
     /**

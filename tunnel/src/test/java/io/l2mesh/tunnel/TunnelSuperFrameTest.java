@@ -23,11 +23,14 @@ import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,6 +96,40 @@ class TunnelSuperFrameTest
         final byte[] frame = Frames.tcp4(HOST, VM, 12_000, SEQ);
         assertThat(send(superFrame(frame, VirtioNetHeader.GSO_TCPV4, 34, 1200), false)).isEqualTo(frame.length);
         assertSegments(frame, 34, true, 1200);
+    }
+
+    @Test
+    void shouldSealParityInPlaceSoThatTheFarEndRebuildsLostSegments() throws Exception
+    {
+        final LossyRelay relay = new LossyRelay(5);
+        closing.add(relay);
+        open(new FecSpec(4, 2), false, relay);
+        relay.start();
+        final byte[] frame = Frames.tcp4(HOST, VM, 12_000, SEQ);
+        relay.dropping = true;
+        assertThat(send(superFrame(frame, VirtioNetHeader.GSO_TCPV4, 34, 1200), false)).isEqualTo(frame.length);
+        Thread.sleep(5);
+        port.pollTimers(LOOP, System.nanoTime(), errno); // the last, partial block's parity
+        final List<byte[]> segments = new ArrayList<>();
+        for (int k = 0; k < 10; k++)
+        {
+            final byte[] segment = host.receive(5_000);
+            assertThat(segment).as("segment %d of 10 (dropped %d datagrams)", k, relay.dropped.get()).isNotNull();
+            assertThat(Frames.ipv4TcpChecksumsValid(segment, 14)).isTrue();
+            segments.add(segment);
+        }
+        segments.sort((x, y) -> Integer.compareUnsigned(Frames.u32(x, 38), Frames.u32(y, 38)));
+        final ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (final byte[] segment : segments)
+        {
+            stream.write(segment, 54, segment.length - 54);
+        }
+        assertThat(stream.toByteArray()).isEqualTo(Arrays.copyOfRange(frame, 54, frame.length));
+        assertThat(relay.dropped.get()).as("the relay lost some").isGreaterThan(0);
+        // 16 datagrams (10 data shards, 3 blocks' parity) lose 3: #5 and #15 are parity, #10 is data, which
+        // came back only because the parity sealed in the batch opened and decoded.
+        assertThat(farTunnel.fecDecoded("near")[1]).as("frames the far end rebuilt from parity sealed in place")
+            .isGreaterThanOrEqualTo(1).isLessThanOrEqualTo(relay.dropped.get());
     }
 
     @Test
@@ -199,14 +236,22 @@ class TunnelSuperFrameTest
 
     private void open(final FecSpec fec, final boolean trunk) throws Exception
     {
+        open(fec, trunk, null);
+    }
+
+    private void open(final FecSpec fec, final boolean trunk, final LossyRelay relay) throws Exception
+    {
         final KeyPair nearKey = KeyPair.generate();
         final KeyPair farKey = KeyPair.generate();
         final InetSocketAddress nearAddress = new InetSocketAddress("127.0.0.1", UdpPorts.free());
         final InetSocketAddress farAddress = new InetSocketAddress("127.0.0.1", UdpPorts.free());
+        // With a relay, both send through it (each sees the other at the relay's address, so none roams past it).
+        final InetSocketAddress via = relay == null ? null : relay.between(nearAddress, farAddress);
         final Switch far = Switch.start(new SwitchContext().loops(1));
         closing.add(far);
         final TunnelPortSpec farSpec = rules(TunnelPortSpec.of("far", farAddress, farKey,
-            List.of(new PeerSpec("near", nearKey.publicKey(), null, nearAddress)), 10).withFec(fec), trunk);
+            List.of(new PeerSpec("near", nearKey.publicKey(), null, via == null ? nearAddress : via)), 10)
+            .withFec(fec), trunk);
         farTunnel = far.addPort(id -> TunnelPort.open(id, farSpec, far.loopCount(), 64));
         final UnixPortSpec hostSpec = UnixPortSpec.access("host", dir.resolve("host.sock"),
             UnixPortSpec.Framing.STREAM, 10);
@@ -215,7 +260,12 @@ class TunnelSuperFrameTest
         closing.add(host);
         UnixPortWaits.awaitAttached(hostPort);
         port = TunnelPort.open(0, rules(TunnelPortSpec.of("near", nearAddress, nearKey,
-            List.of(new PeerSpec("far", farKey.publicKey(), null, farAddress)), 10).withFec(fec), trunk), 1, 4);
+            List.of(new PeerSpec("far", farKey.publicKey(), null, via == null ? farAddress : via)), 10).withFec(fec),
+            trunk), 1, 4);
+        if (relay != null)
+        {
+            relay.start();
+        }
         closing.add(port::close);
         TunnelPortConformanceTest.handshake(port, farTunnel, errno);
         assertThat(port.acceptsOffloads() && port.cutsSuperFrames()).isTrue();
@@ -230,5 +280,85 @@ class TunnelSuperFrameTest
         return new TunnelPortSpec(spec.name(), spec.local(), spec.identity(), spec.suite(), spec.peers(),
             VlanRules.trunk(new int[] {10}, VlanRules.NONE), spec.mtu(), spec.macLimit(), spec.keepaliveSeconds(),
             spec.rekeySeconds(), spec.fec(), spec.impairment());
+    }
+
+    /**
+     * A UDP relay between the two nodes that loses every {@code n}th transport message of more than 200 bytes
+     * from the near node to the far one while {@link #dropping} (keepalives and handshakes always pass).
+     */
+    private static final class LossyRelay implements AutoCloseable
+    {
+        final AtomicInteger dropped = new AtomicInteger();
+        volatile boolean dropping;
+        private final int n;
+        private final DatagramSocket socket;
+        private InetSocketAddress near;
+        private InetSocketAddress far;
+        private Thread thread;
+
+        LossyRelay(final int n) throws Exception
+        {
+            this.n = n;
+            this.socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+            socket.setSoTimeout(100);
+        }
+
+        InetSocketAddress between(final InetSocketAddress nearAddress, final InetSocketAddress farAddress)
+        {
+            near = nearAddress;
+            far = farAddress;
+            return (InetSocketAddress)socket.getLocalSocketAddress();
+        }
+
+        void start()
+        {
+            if (thread != null)
+            {
+                return;
+            }
+            thread = new Thread(this::run, "lossy-relay");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run()
+        {
+            final byte[] buffer = new byte[65_536];
+            int counted = 0;
+            while (!socket.isClosed())
+            {
+                try
+                {
+                    final DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                    socket.receive(packet);
+                    final boolean fromNear = packet.getSocketAddress().equals(near);
+                    if (fromNear && dropping && buffer[0] == 4 && packet.getLength() > 200 && ++counted % n == 0)
+                    {
+                        dropped.incrementAndGet();
+                        continue;
+                    }
+                    packet.setSocketAddress(fromNear ? far : near);
+                    socket.send(packet);
+                }
+                catch (final java.net.SocketTimeoutException timeout)
+                {
+                    // look at isClosed again
+                }
+                catch (final java.io.IOException closed)
+                {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception
+        {
+            socket.close();
+            if (thread != null)
+            {
+                thread.join(2_000);
+            }
+        }
     }
 }
