@@ -116,6 +116,7 @@ public final class IsalCodingLoop implements CodingLoop
             }
             s.codingPointers.setAtIndex(ValueLayout.JAVA_LONG, o, address);
         }
+        s.pointedCount = 0; // the fold's pointers are gone
         invoke(LIBRARY_HANDLES.encode, length, inputCount, outputCount, tables, s.dataPointers, s.codingPointers);
         long back = outputsAt;
         for (int o = 0; o < outputCount; o++)
@@ -152,9 +153,7 @@ public final class IsalCodingLoop implements CodingLoop
             return;
         }
         final Scratch s = scratch.get();
-        s.coefficients(m);
-        System.arraycopy(column, 0, s.flat, 0, m);
-        final MemorySegment tables = s.tables(1, m, m);
+        final MemorySegment tables = s.columnTables(column);
         final long outputBytes = (m - 1) * outStride + length;
         s.reserveCopies(length + (out.isNative() ? 0 : outputBytes));
         final long data;
@@ -177,9 +176,16 @@ public final class IsalCodingLoop implements CodingLoop
             MemorySegment.copy(out, outOffset, s.copies, length, outputBytes);
             outBase = s.copies.address() + length;
         }
-        for (int j = 0; j < m; j++)
+        if (outBase != s.pointedBase || outStride != s.pointedStride || m > s.pointedCount)
         {
-            s.codingPointers.setAtIndex(ValueLayout.JAVA_LONG, j, outBase + j * outStride);
+            // A stream encoder folds every frame of a block into the same parities: set their pointers once.
+            for (int j = 0; j < m; j++)
+            {
+                s.codingPointers.setAtIndex(ValueLayout.JAVA_LONG, j, outBase + j * outStride);
+            }
+            s.pointedBase = outBase;
+            s.pointedStride = outStride;
+            s.pointedCount = m;
         }
         try
         {
@@ -236,6 +242,10 @@ public final class IsalCodingLoop implements CodingLoop
         final MemorySegment[] tables = new MemorySegment[CACHE_ENTRIES];
         long uses;
         long misses;
+        // What codingPointers hold for the fold: m pointers from pointedBase, pointedStride apart.
+        long pointedBase;
+        long pointedStride;
+        int pointedCount;
 
         void coefficients(final int count)
         {
@@ -261,18 +271,48 @@ public final class IsalCodingLoop implements CodingLoop
         }
 
         /**
+         * {@link #tables} for one column of parity coefficients (a 1 x m matrix), looked up without copying it
+         * first: the fold's path, once per frame.
+         */
+        MemorySegment columnTables(final byte[] column)
+        {
+            final int m = column.length;
+            final int shape = 1 << 16 | m;
+            final int hash = hash(shape, column, m);
+            final int first = hash & (CACHE_ENTRIES - 1) & -CACHE_WAYS;
+            for (int w = first; w < first + CACHE_WAYS; w++)
+            {
+                final byte[] key = keys[w];
+                if (key != null && keyHash[w] == hash && keyShape[w] == shape && keyLength[w] == m &&
+                    Arrays.equals(key, 0, m, column, 0, m))
+                {
+                    lastUse[w] = ++uses;
+                    return tables[w];
+                }
+            }
+            coefficients(m);
+            System.arraycopy(column, 0, flat, 0, m);
+            return tables(1, m, m);
+        }
+
+        private static int hash(final int shape, final byte[] coefficients, final int count)
+        {
+            int hash = shape;
+            for (int i = 0; i < count; i++)
+            {
+                hash = hash * 31 + coefficients[i];
+            }
+            return hash ^ hash >>> 15;
+        }
+
+        /**
          * @return the expanded tables of the {@code flat} coefficients (k columns, rows rows), from the cache or
          * made now.
          */
         MemorySegment tables(final int k, final int rows, final int count)
         {
             final int shape = k << 16 | rows;
-            int hash = shape;
-            for (int i = 0; i < count; i++)
-            {
-                hash = hash * 31 + flat[i];
-            }
-            hash ^= hash >>> 15;
+            final int hash = hash(shape, flat, count);
             final int first = hash & (CACHE_ENTRIES - 1) & -CACHE_WAYS;
             final long use = ++uses;
             int e = first;
