@@ -12,6 +12,7 @@ import io.l2mesh.switching.port.PortTable;
 import io.l2mesh.switching.port.PortTableRef;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.switching.vlan.VlanMode;
 import io.l2mesh.switching.vlan.VlanRules;
 
 import java.lang.foreign.MemorySegment;
@@ -55,9 +56,39 @@ public final class Forwarder
     }
 
     /**
-     * Forwards every frame of {@code batch}, all received on {@code ingress}, then flushes.
+     * Forwards every frame of {@code batch}, all received on {@code ingress}, then flushes. If anything throws
+     * (the loop catches it and loses the burst), the egress batches the burst filled are emptied, so that the
+     * next burst does not send stale frame indices, which would point at its own frames.
      */
     public void forward(final Port ingress, final FrameBatch batch, final long nowNs)
+    {
+        try
+        {
+            forwardBurst(ingress, batch, nowNs);
+        }
+        finally
+        {
+            if (pendingCount > 0)
+            {
+                discardPending();
+            }
+        }
+    }
+
+    private void discardPending()
+    {
+        for (int i = 0; i < pendingCount; i++)
+        {
+            if (pending[i] != null)
+            {
+                pending[i].clear();
+                pending[i] = null;
+            }
+        }
+        pendingCount = 0;
+    }
+
+    private void forwardBurst(final Port ingress, final FrameBatch batch, final long nowNs)
     {
         final PortTable table = portTableRef.get();
         final long[] rx = ingress.counters().loopSlots(loopId);
@@ -104,6 +135,12 @@ public final class Forwarder
             if (vlan == VlanRules.DROP)
             {
                 PortCounters.drop(rx, DropReason.VLAN);
+                continue;
+            }
+            if ((tag == 0 || (tag == FrameCheck.UNTAGGED && rules.mode() == VlanMode.ACCESS)) &&
+                FrameCheck.hidesTag(segment, header + VirtioNetHeader.LENGTH, length, tag))
+            {
+                PortCounters.drop(rx, DropReason.NESTED_TAG); // VLAN hopping: the inner tag would be its VLAN
                 continue;
             }
             if (tag != FrameCheck.UNTAGGED)

@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>multicast source MAC: malformed (no station sends from a group address);</li>
  *   <li>VID 4095 (reserved): malformed; an 802.1ad S-tag outermost: unsupported tag.</li>
  * </ul>
- * Double-tagged 802.1Q frames are classified by their outer tag; the inner tag is payload.
+ * Double-tagged 802.1Q frames are classified by their outer tag; the inner tag is payload, except where the
+ * outer tag would be taken away and the inner one become the frame's tag: see {@link #hidesTag}.
  */
 public final class FrameCheck
 {
@@ -23,6 +24,8 @@ public final class FrameCheck
     public static final int UNSUPPORTED_TAG = -3;
 
     public static final int RESERVED_VID = 0xfff;
+    /** An old QinQ TPID some switches still take for a tag. */
+    public static final int TPID_9100 = 0x9100;
 
     private FrameCheck()
     {
@@ -61,5 +64,37 @@ public final class FrameCheck
             return UNSUPPORTED_TAG;
         }
         return UNTAGGED;
+    }
+
+    /**
+     * VLAN hopping: true if the frame's next ethertype, after a priority tag (VID 0) when {@code tag} is 0 or
+     * right after the MACs when it is untagged, is a tag protocol id (0x8100, 0x88a8, 0x9100). Such a frame
+     * arriving untagged or priority-tagged (an access port, or a trunk's native VLAN) would lose its outer tag
+     * here and leave carrying the inner one, which the next 802.1Q hop takes as its VLAN.
+     *
+     * @param tag what {@link #classify} returned for the frame.
+     */
+    public static boolean hidesTag(final MemorySegment segment, final long frameOffset, final int frameLength,
+        final int tag)
+    {
+        final int at;
+        if (tag == UNTAGGED)
+        {
+            at = EthernetFlyweight.MAC_PAIR_LENGTH;
+        }
+        else if (tag == 0)
+        {
+            at = EthernetFlyweight.MAC_PAIR_LENGTH + EthernetFlyweight.VLAN_TAG_LENGTH;
+        }
+        else
+        {
+            return false;
+        }
+        if (at + 2 > frameLength)
+        {
+            return false;
+        }
+        final int type = segment.get(EthernetFlyweight.SHORT_BE, frameOffset + at) & 0xffff;
+        return type == EthernetFlyweight.TPID_8021Q || type == EthernetFlyweight.TPID_8021AD || type == TPID_9100;
     }
 }

@@ -9,14 +9,19 @@ public enum DropReason
     NO_ROUTE("no_route"),
     /** The ingress port does not take the frame's VLAN, or the egress port no longer carries it. */
     VLAN("vlan"),
+    /**
+     * VLAN hopping: a frame that arrived untagged on an access port, or priority-tagged (VID 0) anywhere, and
+     * whose next ethertype is a tag (0x8100, 0x88a8, 0x9100) that would become its outer one.
+     */
+    NESTED_TAG("nested_tag"),
     /** The source MAC is new and its port or the whole table is at its MAC limit. */
     MAC_LIMIT("mac_limit"),
     /** The egress device would block (its queue is full). */
     QUEUE_FULL("queue_full"),
     /**
      * A frame that is a runt, oversized, from a multicast source, with a reserved VID or an unparseable GSO
-     * header; or a datagram that is no VXLAN packet, no tunnel message of a known type, no well-formed FEC shard,
-     * or longer than a slot.
+     * header (or one whose {@code gso_size} is below 88 bytes or makes more than 1024 segments); or a datagram
+     * that is no VXLAN packet, no tunnel message of a known type, no well-formed FEC shard, or longer than a slot.
      */
     MALFORMED("malformed"),
     /** Longer than the egress port's MTU and not segmentable. */

@@ -266,4 +266,88 @@ class ForwarderTest
         assertThat(inTap.dropped()).isEqualTo(3);
         assertThat(trunk.sent()).hasSize(7);
     }
+
+    /**
+     * The review's failing input (M3): on an access port in VLAN 10, a priority tag hiding a VLAN-20 tag. It
+     * must not leave a trunk whose native VLAN is 10 as a VLAN-20 frame, nor leave at all.
+     */
+    @Test
+    void shouldDropVlanHoppingFramesOnAccessPortsAndBehindPriorityTags()
+    {
+        final MemoryPort access = harness.port("access", VlanRules.access(10));
+        final MemoryPort other = harness.port("other", VlanRules.access(10));
+        final MemoryPort trunk = harness.port("trunk", VlanRules.trunk(new int[] {10, 20}, 10));
+        final byte[] hopping = Frames.tagged(Frames.BROADCAST, A, 0, 0x8100, 46);
+        hopping[18] = 0x00;
+        hopping[19] = 0x14; // inner VID 20
+        hopping[20] = 0x08;
+        hopping[21] = 0x00;
+        harness.receive(access, hopping);
+        harness.receive(access, Frames.ethernet(Frames.BROADCAST, A, 0x8100, 46)); // a VID-1 tag: not the access's
+        harness.receive(access, Frames.ethernet(Frames.BROADCAST, A, 0x88a8, 46));
+        harness.receive(access, Frames.ethernet(Frames.BROADCAST, A, 0x9100, 46));
+        harness.receive(access, Frames.tagged(Frames.BROADCAST, A, 0, 0x9100, 46));
+        assertThat(trunk.sent()).as("nothing leaves the trunk").isEmpty();
+        assertThat(other.sent()).as("nor the access port").isEmpty();
+        assertThat(access.counters().drops(DropReason.NESTED_TAG)).as("priority tag + 0x8100, 0x9100, priority tag + "
+            + "0x9100").isEqualTo(3);
+        assertThat(access.counters().drops(DropReason.VLAN)).as("a VID-1 tag, and an S-tag outermost: refused as "
+            + "before").isEqualTo(2);
+
+        final byte[] trunkHop = hopping.clone();
+        harness.receive(trunk, trunkHop);
+        assertThat(trunk.counters().drops(DropReason.NESTED_TAG)).as("behind a priority tag on a trunk too")
+            .isEqualTo(1);
+        assertThat(access.sent()).isEmpty();
+
+        // What stays allowed: a priority-tagged frame of an ordinary type, and an inner tag under a real VID.
+        harness.receive(access, Frames.tagged(Frames.BROADCAST, A, 0, 0x0800, 46));
+        assertThat(trunk.sent()).as("priority-tagged IPv4 is VLAN 10's").hasSize(1);
+        harness.receive(trunk, Frames.tagged(Frames.BROADCAST, B, 20, 0x8100, 46));
+        assertThat(access.sent()).as("VLAN 20 is not the access port's").isEmpty();
+        assertThat(trunk.counters().drops(DropReason.NESTED_TAG)).as("an inner tag under VID 20 is payload")
+            .isEqualTo(1);
+    }
+
+    /**
+     * L8: an egress port that throws while a burst is flushed loses that burst; the next burst sends only its
+     * own frames, to its own ports (not the stale indices the thrown burst left behind).
+     */
+    @Test
+    void shouldForgetAThrownBurstsPendingFrames()
+    {
+        final MemoryPort in = harness.port("in", VlanRules.access(1));
+        final boolean[] fail = {true};
+        final MemoryPort failing = harness.add(new MemoryPort(1, "failing", VlanRules.access(1), 1500, false, 1, 64)
+        {
+            @Override
+            public synchronized long send(final int loopId, final long address, final int length,
+                final java.lang.foreign.MemorySegment errno)
+            {
+                if (fail[0])
+                {
+                    fail[0] = false;
+                    throw new IllegalStateException("a port's bug");
+                }
+                return super.send(loopId, address, length, errno);
+            }
+        });
+        final MemoryPort later = harness.port("later", VlanRules.access(1));
+        final MemoryPort elsewhere = harness.port("elsewhere", VlanRules.access(2));
+        final MemoryPort in2 = harness.port("in2", VlanRules.access(2));
+        final byte[] flood = Frames.ethernet(Frames.BROADCAST, A, 0x0806, 28);
+        try
+        {
+            harness.receive(in, flood);
+        }
+        catch (final IllegalStateException expected)
+        {
+            // the loop would catch and count it
+        }
+        final int laterBefore = later.sent().size();
+        harness.receive(in2, Frames.ethernet(Frames.BROADCAST, C, 0x0806, 28));
+        assertThat(elsewhere.sent()).as("the new burst's own flood").hasSize(1);
+        assertThat(later.sent()).as("no stale frame of the thrown burst").hasSize(laterBefore);
+        assertThat(failing.sent()).isEmpty();
+    }
 }
