@@ -16,7 +16,9 @@ import static io.l2mesh.switching.frame.EthernetFlyweight.SHORT_BE;
  * kernel's {@code tcp_gso_segment}: sequence numbers advance by the payload, IPv4 ids by one per segment, FIN
  * and PSH stay on the last segment only and CWR on the first only; every checksum is completed.
  * <p>
- * {@link #prepare} parses the super-frame once; {@link #write} then builds segment {@code k}. The super-frame
+ * {@link #prepare} parses the super-frame once, and refuses one that would cut into segments of fewer than
+ * {@link #MIN_GSO_SIZE} bytes or more than {@link #MAX_SEGMENTS} of them; {@link #write} then builds segment
+ * {@code k}. The super-frame
  * must stay where it is until the last segment is written. Single owner (a loop); allocates nothing.
  */
 public final class SegmentCutter
@@ -26,6 +28,13 @@ public final class SegmentCutter
     private static final int TCP_CWR = 0x80;
     private static final int IPPROTO_TCP = 6;
     private static final int IPV6_HEADER_LENGTH = 40;
+    /**
+     * Smallest {@code gso_size} taken: below it one 64 KiB super-frame would become hundreds of tiny segments,
+     * each a send (and, on a tunnel, a seal) per egress port; 88 is IPv6's minimum MTU's TCP payload, rounded.
+     */
+    public static final int MIN_GSO_SIZE = 88;
+    /** Most segments one super-frame may make (the kernel's {@code gso_max_segs} is 65 535; a TAP gives ~45). */
+    public static final int MAX_SEGMENTS = 1024;
 
     private MemorySegment source;
     private long frame;
@@ -99,14 +108,18 @@ public final class SegmentCutter
             return DropReason.MALFORMED;
         }
         final int payload = length - headersLength;
-        if (gsoSize <= 0 || payload <= 0)
+        if (gsoSize < MIN_GSO_SIZE || payload <= 0)
         {
-            return DropReason.MALFORMED;
+            return DropReason.MALFORMED; // including the amplification of a tiny gso_size
         }
         final int size = Math.min(gsoSize, mtu - (headersLength - EthernetFlyweight.HEADER_LENGTH));
         if (size <= 0)
         {
             return DropReason.MTU;
+        }
+        if ((payload + size - 1) / size > MAX_SEGMENTS)
+        {
+            return DropReason.MALFORMED;
         }
         this.source = segment;
         this.frame = frame;

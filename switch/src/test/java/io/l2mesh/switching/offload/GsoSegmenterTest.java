@@ -64,6 +64,32 @@ class GsoSegmenterTest
         assertThat(in.counters().get(PortCounters.RX_GSO_FRAMES)).isEqualTo(1);
     }
 
+    /**
+     * L7: a super-frame may not be cut into tiny segments (a 64 KiB frame into ~65 000 sends) nor into more than
+     * 1024 of them: such frames are counted as malformed and nothing is sent.
+     */
+    @Test
+    void shouldRefuseTinyGsoSizesAndTooManySegments()
+    {
+        final MemoryPort in = harness.port("in", VlanRules.access(1), 1500, true);
+        final MemoryPort out = harness.port("out", VlanRules.access(1), 1500, false);
+        final MemoryPort tiny = harness.port("tiny", VlanRules.access(2), 68, false);
+        final MemoryPort in2 = harness.port("in2", VlanRules.access(2), 1500, true);
+
+        harness.receive(in, superFrame4(3000, SegmentCutter.MIN_GSO_SIZE - 1));
+        harness.receive(in, superFrame4(3000, 1));
+        assertThat(out.sent()).as("nothing cut").isEmpty();
+        assertThat(out.counters().drops(DropReason.MALFORMED)).isEqualTo(2);
+
+        harness.receive(in, superFrame4(3000, SegmentCutter.MIN_GSO_SIZE));
+        assertThat(out.sent()).as("88 bytes is enough").hasSize((3000 + 87) / 88);
+
+        // A 68-byte MTU leaves 28 bytes of payload per segment: 60 000 bytes would make 2143 segments.
+        harness.receive(in2, superFrame4(60_000, 1000));
+        assertThat(tiny.sent()).as("too many segments: none sent").isEmpty();
+        assertThat(tiny.counters().drops(DropReason.MALFORMED)).isEqualTo(1);
+    }
+
     @Test
     void shouldPassSuperFrameWholeToPortWithOffloads()
     {
