@@ -37,6 +37,17 @@ final class AgentSender implements AutoCloseable
     }
 
     /**
+     * Sends a handshake message to {@code toLength} bytes of socket address at {@code to} (a response goes where
+     * its initiation came from, whatever the peer's endpoint).
+     */
+    boolean handshakeTo(final MemorySegment to, final int toLength, final byte[] message)
+    {
+        System.arraycopy(message, 0, out, 0, message.length);
+        socket.sendTo(errno, outSegment, message.length, to.address(), toLength);
+        return true;
+    }
+
+    /**
      * Sends an empty transport message on {@code session}.
      */
     boolean keepalive(final Peer peer, final Session session)

@@ -83,16 +83,15 @@ final class Handshakes
             PortCounters.drop(agentSlots, DropReason.HANDSHAKE); // removed meanwhile, or an initiation flood
             return;
         }
-        peer.noteSource(source, slot.sourceLength); // the initiation authenticated the peer
+        // An initiation never moves the peer's endpoint (a recorded one replayed from elsewhere would redirect
+        // the peer's traffic): the response goes back where the initiation came from, and the endpoint moves with
+        // the first authenticated transport message on the new session (TunnelReceive).
         final Session session = new Session(peer, result, suite, sender.thread + 1, now);
         sessions.install(peer, session);
-        // Not current yet: the initiator cannot read it before our response arrives. Its first packet on the
-        // new session promotes it (TunnelReceive.decrypt).
-        if (peer.current() == null)
-        {
-            peer.current(session);
-        }
-        sender.handshake(peer, result.response());
+        // Not current until confirmed: the initiator holds these keys only once our response arrives, so we send
+        // nothing on them before its first message on the session promotes it (TunnelReceive.opened; WireGuard
+        // 5.4.7). Until then the peer's current session, if any, stays in use.
+        sender.handshakeTo(source, slot.sourceLength, result.response());
         peer.handshakeCompleted();
     }
 

@@ -161,8 +161,11 @@ final class Session
     static final int FORGED = -1;
     static final int REPLAYED = -2;
 
+    /**
+     * A counter at or beyond {@link #REJECT_AFTER_MESSAGES} is refused as the sender would never send it.
+     */
     private synchronized boolean acceptCounter(final long counter)
     {
-        return replay.accept(counter);
+        return counter >= 0 && counter < REJECT_AFTER_MESSAGES && replay.accept(counter);
     }
 }

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -31,6 +32,7 @@ final class TunnelAgent
     private final AgentSender sender;
     private final long[] agentSlots;
     private final MpscArrayQueue<Runnable> commands = new MpscArrayQueue<>(COMMANDS);
+    private final LongAdder errors = new LongAdder();
     private volatile boolean running;
     private Thread worker;
     private long nextTickNanos;
@@ -50,6 +52,14 @@ final class TunnelAgent
     long rejectAfterNanos()
     {
         return timers.rejectAfterNanos();
+    }
+
+    /**
+     * @return exceptions and errors the agent survived (each lost one duty cycle's remaining work).
+     */
+    long errors()
+    {
+        return errors.sum();
     }
 
     void start()
@@ -114,9 +124,17 @@ final class TunnelAgent
                     LockSupport.parkNanos(TICK_NANOS);
                 }
             }
-            catch (final RuntimeException ex)
+            catch (final VirtualMachineError fatal)
             {
-                LOG.warn("tunnel {}: agent: {}", portName, ex.toString());
+                throw fatal; // out of memory, stack overflow, an internal JVM error: nothing to go on with
+            }
+            catch (final Throwable t)
+            {
+                // Any other exception or error (a bug, a LinkageError) loses this cycle's work, not the agent:
+                // without it no peer would ever handshake again. Counted, logged, and a tick's pause.
+                errors.increment();
+                LOG.warn("tunnel {}: agent: {}", portName, t.toString());
+                LockSupport.parkNanos(TICK_NANOS);
             }
         }
     }

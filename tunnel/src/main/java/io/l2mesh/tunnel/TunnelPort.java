@@ -263,6 +263,22 @@ public final class TunnelPort extends Port
     }
 
     /**
+     * @return exceptions and errors the port's handshake agent survived (each is logged).
+     */
+    public long agentErrors()
+    {
+        return agent.errors();
+    }
+
+    /**
+     * Test hook: runs {@code command} on the agent's thread.
+     */
+    boolean submitToAgent(final Runnable command)
+    {
+        return agent.submit(command);
+    }
+
+    /**
      * Test hook: sends a control message of raw TLV bytes to the peer on its current session.
      */
     boolean sendControl(final String peerName, final byte[] tlvs)

@@ -91,6 +91,83 @@ class TunnelPortTest
         return new Node[] {a, b};
     }
 
+    /**
+     * L1: a valid initiation from somewhere else (here made with A's key, as a recorder replaying one after a
+     * restart might) is answered there, but moves nothing: B's endpoint for A stays, and B keeps sending on the
+     * session A confirmed, not on the new one nobody confirmed. Frames go on both ways.
+     */
+    @Test
+    void shouldNeitherMoveTheEndpointNorSendOnAnUnconfirmedSessionAfterAnInitiation() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        b.vm().send(frame(MAC_A, MAC_B, 60, -1));
+        assertThat(a.vm().receive(5_000)).isNotNull();
+        a.vm().send(frame(MAC_B, MAC_A, 60, -2));
+        assertThat(b.vm().receive(5_000)).isNotNull();
+        final PeerStatus before = b.port().peerStatus().get(0);
+        final InetSocketAddress target = new InetSocketAddress("127.0.0.1",
+            ((InetSocketAddress)a.port().peerStatus().get(0).endpoint()).getPort());
+        try (DatagramSocket elsewhere = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            elsewhere.setSoTimeout(3_000);
+            Thread.sleep(30); // past the 20 ms a peer's initiations must be apart
+            final byte[] initiation = new io.l2mesh.tunnel.noise.Handshake(io.l2mesh.tunnel.noise.CipherSuite.AESGCM,
+                keyA).initiate(new io.l2mesh.tunnel.noise.HandshakePeer(keyB.publicKey(), null), 0x7777)
+                .message();
+            elsewhere.send(new DatagramPacket(initiation, initiation.length, target));
+            final DatagramPacket response = new DatagramPacket(new byte[256], 256);
+            elsewhere.receive(response);
+            assertThat(response.getLength()).as("answered where it came from").isEqualTo(92);
+        }
+        final PeerStatus after = b.port().peerStatus().get(0);
+        assertThat(after.endpoint()).as("B's endpoint for A").isEqualTo(before.endpoint());
+        assertThat(after.endpointChanges()).isEqualTo(before.endpointChanges());
+        for (int i = 0; i < 20; i++)
+        {
+            final byte[] toA = frame(MAC_A, MAC_B, 100, i);
+            b.vm().send(toA);
+            assertThat(a.vm().receive(5_000)).as("B -> A still on the confirmed session, frame %d", i)
+                .isEqualTo(toA);
+            final byte[] toB = frame(MAC_B, MAC_A, 100, i);
+            a.vm().send(toB);
+            assertThat(b.vm().receive(5_000)).as("A -> B, frame %d", i).isEqualTo(toB);
+        }
+        assertThat(a.port().counters().drops(DropReason.UNKNOWN_PEER)).as("nothing sealed with unconfirmed keys")
+            .isZero();
+    }
+
+    /**
+     * L8: the handshake agent survives what a bug might throw on its thread, an Error included, and counts it.
+     */
+    @Test
+    void shouldKeepTheAgentRunningThroughExceptionsAndErrors() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final TunnelPort port = nodes[0].port();
+        assertThat(port.submitToAgent(() ->
+        {
+            throw new LinkageError("injected");
+        })).isTrue();
+        assertThat(port.submitToAgent(() ->
+        {
+            throw new IllegalStateException("injected");
+        })).isTrue();
+        final java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (port.agentErrors() < 2 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(port.agentErrors()).isEqualTo(2);
+        assertThat(port.submitToAgent(ran::countDown)).isTrue();
+        assertThat(ran.await(5, java.util.concurrent.TimeUnit.SECONDS)).as("the agent still runs commands").isTrue();
+        final byte[] hello = frame(0xffff_ffff_ffffL, MAC_A, 60, 7);
+        nodes[0].vm().send(hello);
+        assertThat(nodes[1].vm().receive(5_000)).as("and the tunnel still carries frames").isEqualTo(hello);
+    }
+
     @Test
     void shouldCarryFramesBothWaysAndLearnWhichPeerHasWhichMac() throws Exception
     {
@@ -220,8 +297,25 @@ class TunnelPortTest
             assertThat(b.vm().receive(5_000)).as("traffic goes on, frame %d", i).isEqualTo(f);
         }
         assertThat(b.vm().receive(200)).as("nothing forged got through").isNull();
+        // The recorded packet again after 10 000 newer ones: beyond the 8128-counter window.
+        for (int i = 0; i < 10_000; i++)
+        {
+            final byte[] f = frame(MAC_B, MAC_A, 64, i);
+            a.vm().send(f);
+            assertThat(b.vm().receive(5_000)).as("frame %d of 10 000", i).isNotNull();
+        }
+        try (DatagramSocket attacker = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            attacker.send(new DatagramPacket(transport, transport.length, new InetSocketAddress("127.0.0.1", portB)));
+        }
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (b.port().counters().drops(DropReason.REPLAY) < 2 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(b.vm().receive(200)).as("the old packet was not delivered").isNull();
         final var drops = b.port().counters();
-        assertThat(drops.drops(DropReason.REPLAY)).isEqualTo(1);
+        assertThat(drops.drops(DropReason.REPLAY)).as("replayed at once, and after 10 000 newer").isEqualTo(2);
         assertThat(drops.drops(DropReason.DECRYPT)).isEqualTo(1);
         assertThat(drops.drops(DropReason.UNKNOWN_PEER)).isEqualTo(1);
         assertThat(drops.drops(DropReason.MALFORMED)).isEqualTo(51);

@@ -114,7 +114,8 @@ class TunnelSuperFrameTest
         for (int k = 0; k < 10; k++)
         {
             final byte[] segment = host.receive(5_000);
-            assertThat(segment).as("segment %d of 10 (dropped %d datagrams)", k, relay.dropped.get()).isNotNull();
+            assertThat(segment).as("segment %d of 10 (dropped %d datagrams) %s", k, relay.dropped.get(), diagnosis())
+                .isNotNull();
             assertThat(Frames.ipv4TcpChecksumsValid(segment, 14)).isTrue();
             segments.add(segment);
         }
@@ -141,7 +142,7 @@ class TunnelSuperFrameTest
             Frames.vnetHeader(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 0, 34, 16), small);
         assertThat(send(partial, false)).isEqualTo(small.length);
         final byte[] got = host.receive(5_000);
-        assertThat(got).isNotNull().hasSize(small.length);
+        assertThat(got).as("%s", diagnosis()).isNotNull().hasSize(small.length);
         assertThat(Frames.ipv4TcpChecksumsValid(got, 14)).as("checksum completed before sealing").isTrue();
 
         final byte[] frame = Frames.tcp4(HOST, VM, 5_000, SEQ);
@@ -173,7 +174,7 @@ class TunnelSuperFrameTest
         for (int k = 0; k < expected; k++)
         {
             final byte[] segment = host.receive(5_000);
-            assertThat(segment).as("segment %d of %d", k, expected).isNotNull();
+            assertThat(segment).as("segment %d of %d %s", k, expected, diagnosis()).isNotNull();
             assertThat(v4 ? Frames.ipv4TcpChecksumsValid(segment, 14) : Frames.ipv6TcpChecksumValid(segment, 14))
                 .as("checksums of segment %d", k).isTrue();
             assertThat(Frames.u32(segment, l4 + 4)).as("sequence of segment %d", k).isEqualTo(SEQ + k * mss);
@@ -189,6 +190,12 @@ class TunnelSuperFrameTest
         assertThat(host.receive(200)).as("no more than that").isNull();
         assertThat(port.counters().snapshot().txSoftwareSegments()).isEqualTo(expected);
         assertThat(port.peerStatus().get(0).stats().txPackets()).isEqualTo(expected);
+    }
+
+    private String diagnosis()
+    {
+        return "near " + port.counters().snapshot() + " " + port.peerStatus() + " / far " +
+            farTunnel.counters().snapshot() + " " + farTunnel.peerStatus();
     }
 
     private static byte[] superFrame(final byte[] frame, final int gsoType, final int csumStart, final int gsoSize)

@@ -9,9 +9,13 @@ package io.l2mesh.tunnel.noise;
  */
 public final class ReplayWindow
 {
-    /** How far behind the newest counter a late message may still be accepted. */
-    public static final int WINDOW = 2048 - 64;
-    private static final int WORDS = 2048 / 64;
+    /**
+     * How far behind the newest counter a late message may still be accepted: current WireGuard's 8128 (8192
+     * bits less the word being cleared), which leaves room for the reordering of several loops sending on one
+     * session's shared counter.
+     */
+    public static final int WINDOW = 8192 - 64;
+    private static final int WORDS = 8192 / 64;
     private static final int WORD_MASK = WORDS - 1;
 
     private final long[] bitmap = new long[WORDS];
