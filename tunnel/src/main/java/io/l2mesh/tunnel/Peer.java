@@ -47,6 +47,8 @@ final class Peer
     /** The protocol version the peer announced ({@link ControlMessage#VERSION}), or 0 before it did. */
     volatile int remoteVersion;
     volatile int remoteFeatures;
+    /** Its slot in {@code PeerByMac} (where the switch's MAC table has a port id), set before it is published. */
+    int macSlot = -1;
     /** False once the peer was removed from the port: the agent stops working for it. */
     volatile boolean live = true;
 

@@ -15,13 +15,28 @@ import java.util.Objects;
  * @param endpoint     where to send handshakes first, or null to wait for the peer to reach us (then its source
  *                     address is used; it follows the peer when it roams either way).
  * @param fec          this peer's FEC, or null for the port's.
+ * @param allowedMacs  the only source MACs this peer may send from, and MACs whose frames go to it alone (like
+ *                     WireGuard's allowed-ips, for L2); null: any, learned as they come.
+ * @param macLimit     most MACs learned behind this peer ({@link #DEFAULT_MAC_LIMIT} unless set).
  */
-public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetSocketAddress endpoint, FecSpec fec)
+public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetSocketAddress endpoint, FecSpec fec,
+    long[] allowedMacs, int macLimit)
 {
+    /** MACs a peer may have learned behind it unless its {@code mac-limit} says otherwise. */
+    public static final int DEFAULT_MAC_LIMIT = 4096;
+    /** Most entries in {@code allowed-macs}. */
+    public static final int MAX_ALLOWED_MACS = 1024;
+
     public PeerSpec(final String name, final byte[] publicKey, final byte[] presharedKey,
         final InetSocketAddress endpoint)
     {
         this(name, publicKey, presharedKey, endpoint, null);
+    }
+
+    public PeerSpec(final String name, final byte[] publicKey, final byte[] presharedKey,
+        final InetSocketAddress endpoint, final FecSpec fec)
+    {
+        this(name, publicKey, presharedKey, endpoint, fec, null, DEFAULT_MAC_LIMIT);
     }
 
     public PeerSpec
@@ -39,8 +54,50 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
         {
             throw new IllegalArgumentException("peer " + name + ": endpoint must be an IP address");
         }
+        if (macLimit < 1)
+        {
+            throw new IllegalArgumentException("peer " + name + ": mac-limit must be at least 1");
+        }
+        if (allowedMacs != null)
+        {
+            if (allowedMacs.length == 0 || allowedMacs.length > MAX_ALLOWED_MACS)
+            {
+                throw new IllegalArgumentException("peer " + name + ": allowed-macs takes 1 to " + MAX_ALLOWED_MACS +
+                    " MACs");
+            }
+            allowedMacs = allowedMacs.clone();
+            Arrays.sort(allowedMacs);
+            for (int i = 0; i < allowedMacs.length; i++)
+            {
+                if ((allowedMacs[i] & 0x0100_0000_0000L) != 0 || allowedMacs[i] == 0)
+                {
+                    throw new IllegalArgumentException("peer " + name + ": allowed-macs: " +
+                        io.l2mesh.switching.frame.MacAddresses.format(allowedMacs[i]) + " is no station's MAC");
+                }
+                if (i > 0 && allowedMacs[i] == allowedMacs[i - 1])
+                {
+                    throw new IllegalArgumentException("peer " + name + ": allowed-macs lists " +
+                        io.l2mesh.switching.frame.MacAddresses.format(allowedMacs[i]) + " twice");
+                }
+            }
+        }
         publicKey = publicKey.clone();
         presharedKey = presharedKey == null ? null : presharedKey.clone();
+    }
+
+    @Override
+    public long[] allowedMacs()
+    {
+        return allowedMacs == null ? null : allowedMacs.clone();
+    }
+
+    /**
+     * @return true if this peer may send from {@code mac} (always, without {@code allowed-macs}). Per frame: a
+     * binary search, no allocation.
+     */
+    public boolean allows(final long mac)
+    {
+        return allowedMacs == null || Arrays.binarySearch(allowedMacs, mac) >= 0;
     }
 
     @Override
@@ -55,7 +112,8 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
     public boolean sameLink(final PeerSpec other)
     {
         return name.equals(other.name) && Arrays.equals(publicKey, other.publicKey) &&
-            Arrays.equals(presharedKey, other.presharedKey) && Objects.equals(endpoint, other.endpoint);
+            Arrays.equals(presharedKey, other.presharedKey) && Objects.equals(endpoint, other.endpoint) &&
+            Arrays.equals(allowedMacs, other.allowedMacs) && macLimit == other.macLimit;
     }
 
     @Override

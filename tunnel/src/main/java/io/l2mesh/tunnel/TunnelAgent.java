@@ -23,6 +23,8 @@ final class TunnelAgent
     private static final int COMMANDS = 64;
     private static final Logger LOG = LoggerFactory.getLogger(TunnelAgent.class);
 
+    private static final long AGEING_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final String portName;
     private final PeerTable peers;
     private final HandshakeInbox inbox;
@@ -33,13 +35,16 @@ final class TunnelAgent
     private final long[] agentSlots;
     private final MpscArrayQueue<Runnable> commands = new MpscArrayQueue<>(COMMANDS);
     private final LongAdder errors = new LongAdder();
+    private final PeerByMac peerByMac;
+    private long nextAgeingNanos;
     private volatile boolean running;
     private Thread worker;
     private long nextTickNanos;
 
     TunnelAgent(final String portName, final PeerTable peers, final HandshakeInbox inbox, final Handshakes handshakes,
-        final PeerTimers timers, final AgentSender sender, final long[] agentSlots)
+        final PeerTimers timers, final AgentSender sender, final long[] agentSlots, final PeerByMac peerByMac)
     {
+        this.peerByMac = peerByMac;
         this.portName = portName;
         this.peers = peers;
         this.inbox = inbox;
@@ -171,6 +176,11 @@ final class TunnelAgent
         {
             timers.tick(peers.peers(), now);
             nextTickNanos = now + TICK_NANOS;
+        }
+        if (now - nextAgeingNanos >= 0)
+        {
+            peerByMac.age(now); // MACs behind peers, as the switch ages its table
+            nextAgeingNanos = now + AGEING_PERIOD_NANOS;
         }
         return work;
     }

@@ -61,7 +61,9 @@ public final class TunnelPort extends Port
         this.fec = new TunnelFec(spec.fec(), spec.mtu(), loopCount);
         for (final PeerSpec peer : spec.peers())
         {
-            peers.add(new Peer(peer, loopCount + 1, loopCount));
+            final Peer added = new Peer(peer, loopCount + 1, loopCount);
+            peerByMac.register(added);
+            peers.add(added);
         }
         final long[] agentSlots = counters().loopSlots(loopCount);
         final AgentSender sender = new AgentSender(sockets.socket(0), loopCount);
@@ -70,7 +72,7 @@ public final class TunnelPort extends Port
         final PeerTimers timers = new PeerTimers(spec, sessions, handshakes, sender,
             new FecAdaptation(spec.name(), fec, sender));
         final HandshakeInbox inbox = new HandshakeInbox();
-        this.agent = new TunnelAgent(spec.name(), peers, inbox, handshakes, timers, sender, agentSlots);
+        this.agent = new TunnelAgent(spec.name(), peers, inbox, handshakes, timers, sender, agentSlots, peerByMac);
         this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, inbox, agent);
         this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,
             spec.impairment());
@@ -238,8 +240,35 @@ public final class TunnelPort extends Port
      */
     public void addPeer(final PeerSpec peer)
     {
-        peers.add(new Peer(peer, loopCount + 1, loopCount));
+        final Peer added = new Peer(peer, loopCount + 1, loopCount);
+        peerByMac.register(added);
+        try
+        {
+            peers.add(added);
+        }
+        catch (final RuntimeException ex)
+        {
+            peerByMac.forget(added);
+            throw ex;
+        }
         agent.wake();
+    }
+
+    /**
+     * @return how often a MAC moved from behind one peer to behind another.
+     */
+    public long peerMacMoves()
+    {
+        return peerByMac.moves();
+    }
+
+    /**
+     * @return how many MACs were learned behind the peer called {@code name}, or -1 if there is none.
+     */
+    public int peerMacs(final String name)
+    {
+        final Peer peer = peers.byName(name);
+        return peer == null ? -1 : peerByMac.size(peer);
     }
 
     /**

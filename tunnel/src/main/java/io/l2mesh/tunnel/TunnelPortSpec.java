@@ -41,6 +41,8 @@ public record TunnelPortSpec(
     public static final int DEFAULT_UDP_PORT = 51820;
     public static final int DEFAULT_KEEPALIVE_SECONDS = 5;
     public static final int DEFAULT_REKEY_SECONDS = 120;
+    /** WireGuard's REKEY_AFTER_TIME: a session is then refused after at most 180 s (1.5 x), its REJECT_AFTER_TIME. */
+    public static final int MAX_REKEY_SECONDS = 120;
     public static final int MAX_PEERS = 256;
 
     public TunnelPortSpec
@@ -73,9 +75,9 @@ public record TunnelPortSpec(
         {
             throw new IllegalArgumentException("mtu=" + mtu + " out of range 68..65000");
         }
-        if (keepaliveSeconds < 1 || rekeySeconds < 2)
+        if (keepaliveSeconds < 1 || rekeySeconds < 2 || rekeySeconds > MAX_REKEY_SECONDS)
         {
-            throw new IllegalArgumentException("keepalive must be >= 1 s and rekey >= 2 s");
+            throw new IllegalArgumentException("keepalive must be >= 1 s and rekey 2.." + MAX_REKEY_SECONDS + " s");
         }
         if (macLimit < 1)
         {

@@ -289,7 +289,9 @@ final class TunnelReceive
     }
 
     /**
-     * Puts a frame from the loop's current peer into the burst and learns its source MAC.
+     * Learns the source MAC of a frame from the loop's current peer and puts the frame into the burst; a frame
+     * from a MAC the peer may not use ({@code allowed-macs}, another peer's allowed MAC) or beyond its MAC limit
+     * is dropped and counted, on the port and the peer.
      */
     void deliver(final TunnelLoop loop, final MemorySegment segment, final long offset, final int length)
     {
@@ -305,14 +307,23 @@ final class TunnelReceive
             PortCounters.drop(portSlots, DropReason.QUEUE_FULL);
             return;
         }
+        final long[] peerSlots = loop.peer.counters.loopSlots(loop.loopId);
+        final int verdict = peerByMac.learn(EthernetFlyweight.readMac(segment, offset + 6), loop.peer,
+            System.nanoTime());
+        if (verdict != PeerByMac.LEARNED)
+        {
+            final DropReason reason = verdict == PeerByMac.NOT_ALLOWED ? DropReason.MAC_NOT_ALLOWED :
+                DropReason.MAC_LIMIT;
+            PortCounters.drop(portSlots, reason);
+            PortCounters.drop(peerSlots, reason);
+            return;
+        }
         final long header = loop.memory.headerOffset(batch.count());
         final MemorySegment slots = loop.memory.segment();
         VirtioNetHeader.clear(slots, header);
         MemorySegment.copy(segment, offset, slots, header + VirtioNetHeader.LENGTH, length);
         batch.add(header, length);
-        final long[] peerSlots = loop.peer.counters.loopSlots(loop.loopId);
         PortCounters.add(peerSlots, PortCounters.RX_PACKETS, 1);
         PortCounters.add(peerSlots, PortCounters.RX_BYTES, length);
-        peerByMac.learn(EthernetFlyweight.readMac(slots, header + VirtioNetHeader.LENGTH + 6), loop.peer);
     }
 }

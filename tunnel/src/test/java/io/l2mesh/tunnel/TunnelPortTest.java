@@ -66,10 +66,17 @@ class TunnelPortTest
     private Node node(final String name, final KeyPair key, final InetSocketAddress local, final KeyPair peerKey,
         final InetSocketAddress peerEndpoint, final int rekeySeconds) throws Exception
     {
+        return node(name, key, local, List.of(new PeerSpec("peer", peerKey.publicKey(), null, peerEndpoint)),
+            rekeySeconds);
+    }
+
+    private Node node(final String name, final KeyPair key, final InetSocketAddress local,
+        final List<PeerSpec> peers, final int rekeySeconds) throws Exception
+    {
         final Switch sw = Switch.start(new SwitchContext().loops(2));
         closing.add(sw);
-        final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, local, key,
-            List.of(new PeerSpec("peer", peerKey.publicKey(), null, peerEndpoint)), 1).withRekeySeconds(rekeySeconds);
+        final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, local, key, peers, 1)
+            .withRekeySeconds(rekeySeconds);
         final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64));
         final UnixPortSpec vmSpec =
             UnixPortSpec.access("vm", dir.resolve(name + ".sock"), UnixPortSpec.Framing.STREAM, 1);
@@ -89,6 +96,99 @@ class TunnelPortTest
         awaitUp(a.port());
         awaitUp(b.port());
         return new Node[] {a, b};
+    }
+
+    /**
+     * M2: a hub with two peers. With {@code allowed-macs} a peer may send only from its MACs and no other peer from
+     * them; without, a MAC claimed by another peer moves there, counted; and a peer's {@code mac-limit} holds.
+     */
+    @Test
+    void shouldBindMacsToPeersWithAllowedMacsAndCountMovesWithout() throws Exception
+    {
+        final KeyPair hubKey = KeyPair.generate();
+        final KeyPair oneKey = KeyPair.generate();
+        final KeyPair twoKey = KeyPair.generate();
+        final InetSocketAddress hubAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress oneAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress twoAt = new InetSocketAddress("127.0.0.1", freePort());
+        final long macOne = 0x0200_0000_0101L;
+        final long macTwo = 0x0200_0000_0202L;
+        final Node hub = node("hub", hubKey, hubAt, List.of(
+            new PeerSpec("one", oneKey.publicKey(), null, oneAt, null, new long[] {macOne}, PeerSpec.DEFAULT_MAC_LIMIT),
+            new PeerSpec("two", twoKey.publicKey(), null, twoAt, null, null, 3)), 120);
+        final Node one = node("one", oneKey, oneAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
+        final Node two = node("two", twoKey, twoAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
+        awaitUp(one.port());
+        awaitUp(two.port());
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!hub.port().peerStatus().stream().allMatch(PeerStatus::up) && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+
+        final byte[] fromOne = frame(MAC_A, macOne, 60, 1);
+        one.vm().send(fromOne);
+        assertThat(hub.vm().receive(5_000)).as("one, from its allowed MAC").isEqualTo(fromOne);
+        one.vm().send(frame(MAC_A, macTwo, 60, 2));
+        two.vm().send(frame(MAC_A, macOne, 60, 3)); // two claims one's allowed MAC
+        assertThat(hub.vm().receive(300)).as("neither got through").isNull();
+        final long[] drops = {0};
+        final long waitDrops = System.nanoTime() + 5_000_000_000L;
+        while ((drops[0] = hub.port().counters().drops(DropReason.MAC_NOT_ALLOWED)) < 2 &&
+            System.nanoTime() < waitDrops)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(drops[0]).as("mac_not_allowed").isEqualTo(2);
+        assertThat(hub.port().peerOf(macOne)).as("one's MAC stays one's").isEqualTo("one");
+        final byte[] toOne = frame(macOne, MAC_A, 60, 4);
+        hub.vm().send(toOne);
+        assertThat(one.vm().receive(5_000)).as("frames to one's MAC go to one").isEqualTo(toOne);
+        assertThat(two.vm().receive(300)).as("and to one only").isNull();
+
+        // Two has no allowed-macs but a mac-limit of 3: three new MACs are learned, the 4th is refused.
+        for (int i = 0; i < 4; i++)
+        {
+            final byte[] f = frame(MAC_A, 0x0200_0000_0300L + i, 60, 10 + i);
+            two.vm().send(f);
+            if (i < 3)
+            {
+                assertThat(hub.vm().receive(5_000)).as("MAC %d of two's 3", i).isEqualTo(f);
+            }
+        }
+        assertThat(hub.vm().receive(300)).as("the 4th MAC beyond two's mac-limit").isNull();
+        assertThat(hub.port().peerMacs("two")).isEqualTo(3);
+        assertThat(hub.port().counters().drops(DropReason.MAC_LIMIT)).isEqualTo(1);
+    }
+
+    /**
+     * M2 without allowed-macs: a MAC that another peer claims moves to it, and the move is counted.
+     */
+    @Test
+    void shouldCountAMacMovingFromOnePeerToAnother() throws Exception
+    {
+        final KeyPair hubKey = KeyPair.generate();
+        final KeyPair oneKey = KeyPair.generate();
+        final KeyPair twoKey = KeyPair.generate();
+        final InetSocketAddress hubAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress oneAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress twoAt = new InetSocketAddress("127.0.0.1", freePort());
+        final Node hub = node("hub", hubKey, hubAt, List.of(new PeerSpec("one", oneKey.publicKey(), null, oneAt),
+            new PeerSpec("two", twoKey.publicKey(), null, twoAt)), 120);
+        final Node one = node("one", oneKey, oneAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
+        final Node two = node("two", twoKey, twoAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
+        awaitUp(one.port());
+        awaitUp(two.port());
+        final long shared = 0x0200_0000_0999L;
+        final byte[] first = frame(MAC_A, shared, 60, 1);
+        one.vm().send(first);
+        assertThat(hub.vm().receive(5_000)).isEqualTo(first);
+        assertThat(hub.port().peerOf(shared)).isEqualTo("one");
+        final byte[] second = frame(MAC_A, shared, 60, 2);
+        two.vm().send(second);
+        assertThat(hub.vm().receive(5_000)).as("without allowed-macs the claim is taken").isEqualTo(second);
+        assertThat(hub.port().peerOf(shared)).isEqualTo("two");
+        assertThat(hub.port().peerMacMoves()).as("and counted").isEqualTo(1);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.vlan.VlanMode;
 import io.l2mesh.switching.vlan.VlanRules;
+import io.l2mesh.tunnel.PeerSpec;
 
 import java.util.concurrent.TimeUnit;
 
@@ -214,6 +215,19 @@ public final class ConfigWriter
                 if (peer.spec().fec() != null)
                 {
                     putFec(q, peer.spec().fec(), true);
+                }
+                final long[] allowed = peer.spec().allowedMacs();
+                if (allowed != null)
+                {
+                    final ArrayNode macs = q.putArray("allowed-macs");
+                    for (final long mac : allowed)
+                    {
+                        macs.add(MacAddresses.format(mac));
+                    }
+                }
+                if (peer.spec().macLimit() != PeerSpec.DEFAULT_MAC_LIMIT)
+                {
+                    q.put("mac-limit", peer.spec().macLimit());
                 }
             }
         }

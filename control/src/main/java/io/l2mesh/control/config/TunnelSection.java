@@ -1,6 +1,7 @@
 package io.l2mesh.control.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.tunnel.FecSpec;
 import io.l2mesh.tunnel.PeerSpec;
 import io.l2mesh.tunnel.TunnelPortSpec;
@@ -24,7 +25,8 @@ final class TunnelSection
 {
     static final Set<String> KEYS = Set.of("listen", "private-key-file", "cipher", "keepalive", "rekey", "peers",
         "fec", "impair");
-    static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file", "fec");
+    static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file", "fec",
+        "allowed-macs", "mac-limit");
     static final Set<String> FEC_KEYS = Set.of("k", "m", "adaptive", "target");
     static final Set<String> IMPAIR_KEYS = Set.of("loss", "burst-good-to-bad", "burst-bad-to-good", "burst-loss",
         "delay", "jitter", "reorder", "reorder-gap", "duplicate", "rate-kbps", "seed");
@@ -57,12 +59,14 @@ final class TunnelSection
             throw in.error(path + ".cipher", ex.getMessage());
         }
         final int keepalive = in.intValue(node, path, "keepalive", TunnelPortSpec.DEFAULT_KEEPALIVE_SECONDS, 1, 3600);
-        final int rekey = in.intValue(node, path, "rekey", TunnelPortSpec.DEFAULT_REKEY_SECONDS, 2, 86_400);
+        // At most WireGuard's REKEY_AFTER_TIME: sessions then end within its REJECT_AFTER_TIME (1.5 x rekey).
+        final int rekey = in.intValue(node, path, "rekey", TunnelPortSpec.DEFAULT_REKEY_SECONDS, 2,
+            TunnelPortSpec.MAX_REKEY_SECONDS);
         final JsonNode list = node.get("peers");
         if (list == null || !list.isArray() || list.size() > TunnelPortSpec.MAX_PEERS)
         {
             throw in.error(path + (list == null ? "" : ".peers"), "a tunnel port needs peers: a list of {name, " +
-                "public-key, endpoint, preshared-key-file} (at most " + TunnelPortSpec.MAX_PEERS + ")");
+                "public-key, endpoint, preshared-key-file, fec, allowed-macs, mac-limit} (at most " + TunnelPortSpec.MAX_PEERS + ")");
         }
         final List<PortConfig.TunnelPeer> peers = new ArrayList<>();
         final Set<String> names = new HashSet<>();
@@ -121,8 +125,56 @@ final class TunnelSection
             }
         }
         final FecSpec fec = peer.has("fec") ? fec(in, peer.get("fec"), where + ".fec") : null;
-        return new PortConfig.TunnelPeer(name, publicKey.trim(), endpoint, pskFile,
-            new PeerSpec(name, key, psk, endpoint, fec));
+        final long[] allowedMacs = allowedMacs(in, peer.get("allowed-macs"), where + ".allowed-macs");
+        final int macLimit = in.intValue(peer, where, "mac-limit", PeerSpec.DEFAULT_MAC_LIMIT, 1,
+            65_536);
+        try
+        {
+            return new PortConfig.TunnelPeer(name, publicKey.trim(), endpoint, pskFile,
+                new PeerSpec(name, key, psk, endpoint, fec, allowedMacs, macLimit));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw in.error(where, ex.getMessage());
+        }
+    }
+
+    /**
+     * {@code allowed-macs: ["02:00:00:00:00:0a", ...]}: the only source MACs the peer may use (absent: any).
+     */
+    private static long[] allowedMacs(final ConfigReader in, final JsonNode node, final String path)
+    {
+        if (node == null || node.isNull())
+        {
+            return null;
+        }
+        if (!node.isArray() || node.isEmpty() || node.size() > PeerSpec.MAX_ALLOWED_MACS)
+        {
+            throw in.error(path, "must be a list of 1 to " + PeerSpec.MAX_ALLOWED_MACS + " unicast MACs");
+        }
+        final long[] macs = new long[node.size()];
+        for (int i = 0; i < macs.length; i++)
+        {
+            final JsonNode entry = node.get(i);
+            final String where = path + "[" + i + "]";
+            if (!entry.isTextual())
+            {
+                throw in.error(where, "must be a MAC like 02:00:00:00:00:0a");
+            }
+            try
+            {
+                macs[i] = MacAddresses.parse(entry.textValue());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw in.error(where, ex.getMessage());
+            }
+            if ((macs[i] & 0x0100_0000_0000L) != 0)
+            {
+                throw in.error(where, "MAC " + entry.textValue() + " is a multicast address");
+            }
+        }
+        return macs;
     }
 
     /**

@@ -200,6 +200,51 @@ class ConfigFileTest
             "(it holds a secret key)");
     }
 
+    @Test
+    void shouldReadAllowedMacsAndMacLimitsOfPeersAndWriteThemBack(@org.junit.jupiter.api.io.TempDir final Path dir)
+        throws Exception
+    {
+        final Path key = secret(dir.resolve("node.key"), io.l2mesh.tunnel.noise.KeyPair.generate().privateBase64());
+        final String peerKey = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
+        final String text = """
+            ports:
+              - name: mesh0
+                type: tunnel
+                listen: 198.18.80.1
+                private-key-file: %s
+                peers:
+                  - name: b
+                    public-key: %s
+                    allowed-macs: ["02:00:00:00:00:0b", "02:00:00:00:00:0a"]
+                    mac-limit: 16
+            """.formatted(key, peerKey);
+        final L2meshConfig config = ConfigFile.parse("tunnel.yaml", text);
+        final io.l2mesh.tunnel.PeerSpec peer = config.ports().get(0).tunnelSpec().peers().get(0);
+        assertThat(peer.allowedMacs()).containsExactly(0x0200_0000_000aL, 0x0200_0000_000bL);
+        assertThat(peer.macLimit()).isEqualTo(16);
+        assertThat(peer.allows(0x0200_0000_000bL)).isTrue();
+        assertThat(peer.allows(0x0200_0000_000cL)).isFalse();
+        final String written = ConfigWriter.toYaml(config);
+        assertThat(written).contains("allowed-macs").contains("02:00:00:00:00:0b").contains("mac-limit: 16");
+        assertThat(ConfigFile.parse("written.yaml", written).ports()).isEqualTo(config.ports());
+        final String plain = text.lines().filter(l -> !l.contains("allowed-macs") && !l.contains("mac-limit"))
+            .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        final io.l2mesh.tunnel.PeerSpec open = ConfigFile.parse("plain.yaml", plain).ports().get(0).tunnelSpec()
+            .peers().get(0);
+        assertThat(open.macLimit()).isEqualTo(io.l2mesh.tunnel.PeerSpec.DEFAULT_MAC_LIMIT);
+        assertThat(open.allowedMacs()).as("any MAC").isNull();
+
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("02:00:00:00:00:0a", "01:00:5e:00:00:01")))
+            .hasMessageContaining("tunnel.yaml:9: ports[0].peers[0].allowed-macs[1]: MAC 01:00:5e:00:00:01 is a " +
+                "multicast address");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("02:00:00:00:00:0a", "02:00:00:00:00:0b")))
+            .hasMessageContaining("lists 02:00:00:00:00:0b twice");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("mac-limit: 16", "mac-limit: 0")))
+            .hasMessageContaining("mac-limit");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("[\"02:00:00:00:00:0b\", " +
+            "\"02:00:00:00:00:0a\"]", "[]"))).hasMessageContaining("must be a list of 1 to 1024 unicast MACs");
+    }
+
     private static Path secret(final Path file, final String content) throws Exception
     {
         java.nio.file.Files.writeString(file, content + "\n");

@@ -34,6 +34,11 @@ public final class MacTable
     public static final int LEARNED = 0;
     /** {@link #learn} result: a new source beyond the port or table limit; drop the frame. */
     public static final int LIMIT_REACHED = 1;
+    /**
+     * {@link #learn} result: the source has a static entry on another port (it stays there); the switch forwards
+     * such frames as before, a tunnel refuses a peer's frames from another peer's allowed MACs.
+     */
+    public static final int STATIC_ELSEWHERE = 2;
 
     static final long REFRESH_INTERVAL_NS = 1_000_000_000L;
 
@@ -57,7 +62,7 @@ public final class MacTable
      * Learns that {@code mac} in {@code vlan} sits behind {@code portId}. Called per frame by the datapath:
      * allocates only when the MAC is new.
      *
-     * @return {@link #LEARNED} or {@link #LIMIT_REACHED}.
+     * @return {@link #LEARNED}, {@link #LIMIT_REACHED} or {@link #STATIC_ELSEWHERE}.
      */
     public int learn(final int vlan, final long mac, final int portId, final long nowNs)
     {
@@ -86,7 +91,7 @@ public final class MacTable
     {
         if (entry.isStatic())
         {
-            return LEARNED;
+            return entry.portId() == portId ? LEARNED : STATIC_ELSEWHERE;
         }
         final int current = entry.portId();
         if (current != portId)

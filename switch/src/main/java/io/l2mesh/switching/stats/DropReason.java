@@ -14,8 +14,10 @@ public enum DropReason
      * whose next ethertype is a tag (0x8100, 0x88a8, 0x9100) that would become its outer one.
      */
     NESTED_TAG("nested_tag"),
-    /** The source MAC is new and its port or the whole table is at its MAC limit. */
+    /** The source MAC is new and its port (or tunnel peer) or the whole table is at its MAC limit. */
     MAC_LIMIT("mac_limit"),
+    /** A tunnel peer sent from a MAC outside its {@code allowed-macs}, or from another peer's allowed MAC. */
+    MAC_NOT_ALLOWED("mac_not_allowed"),
     /** The egress device would block (its queue is full). */
     QUEUE_FULL("queue_full"),
     /**
