@@ -66,7 +66,8 @@ final class TunnelSection
         if (list == null || !list.isArray() || list.size() > TunnelPortSpec.MAX_PEERS)
         {
             throw in.error(path + (list == null ? "" : ".peers"), "a tunnel port needs peers: a list of {name, " +
-                "public-key, endpoint, preshared-key-file, fec, allowed-macs, mac-limit} (at most " + TunnelPortSpec.MAX_PEERS + ")");
+                "public-key, endpoint, preshared-key-file, fec, allowed-macs, mac-limit} (at most " +
+                TunnelPortSpec.MAX_PEERS + ")");
         }
         final List<PortConfig.TunnelPeer> peers = new ArrayList<>();
         final Set<String> names = new HashSet<>();

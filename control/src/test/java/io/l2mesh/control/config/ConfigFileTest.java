@@ -234,10 +234,12 @@ class ConfigFileTest
         assertThat(open.macLimit()).isEqualTo(io.l2mesh.tunnel.PeerSpec.DEFAULT_MAC_LIMIT);
         assertThat(open.allowedMacs()).as("any MAC").isNull();
 
-        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("02:00:00:00:00:0a", "01:00:5e:00:00:01")))
+        final String multicast = text.replace("02:00:00:00:00:0a", "01:00:5e:00:00:01");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", multicast))
             .hasMessageContaining("tunnel.yaml:9: ports[0].peers[0].allowed-macs[1]: MAC 01:00:5e:00:00:01 is a " +
                 "multicast address");
-        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("02:00:00:00:00:0a", "02:00:00:00:00:0b")))
+        final String twice = text.replace("02:00:00:00:00:0a", "02:00:00:00:00:0b");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", twice))
             .hasMessageContaining("lists 02:00:00:00:00:0b twice");
         assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("mac-limit: 16", "mac-limit: 0")))
             .hasMessageContaining("mac-limit");
