@@ -87,6 +87,7 @@ final class Handshakes
         // the peer's traffic): the response goes back where the initiation came from, and the endpoint moves with
         // the first authenticated transport message on the new session (TunnelReceive).
         final Session session = new Session(peer, result, suite, sender.thread + 1, now);
+        Handshake.wipe(result.sendKey(), result.receiveKey()); // the session's AEADs hold their own copies
         sessions.install(peer, session);
         // Not current until confirmed: the initiator holds these keys only once our response arrives, so we send
         // nothing on them before its first message on the session promotes it (TunnelReceive.opened; WireGuard
@@ -107,6 +108,7 @@ final class Handshakes
                 peer.agent.pending = null;
                 peer.noteSource(source, slot.sourceLength);
                 final Session session = new Session(peer, result, suite, sender.thread + 1, now);
+                Handshake.wipe(result.sendKey(), result.receiveKey());
                 session.confirm(); // we hold the peer's response: it has these keys
                 sessions.install(peer, session);
                 peer.current(session);
@@ -128,6 +130,11 @@ final class Handshakes
         try
         {
             final Handshake.Initiation initiation = handshake.initiate(peer.handshake, sessions.newIndex());
+            final Handshake.Initiation replaced = peer.agent.pending;
+            if (replaced != null)
+            {
+                replaced.wipe(); // given up: a response to it is refused from now on
+            }
             peer.agent.pending = initiation;
             peer.agent.lastInitiationNanos = now;
             sender.handshake(peer, initiation.message());

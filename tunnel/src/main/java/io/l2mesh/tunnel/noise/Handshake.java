@@ -66,30 +66,64 @@ public final class Handshake
         byte[] chainingKey;
         byte[] hash;
 
+        /** Copies of the starting values: every array a transcript holds is its own, so it can wipe them. */
         Transcript(final byte[] chainingKey, final byte[] hash)
         {
-            this.chainingKey = chainingKey;
-            this.hash = hash;
+            this.chainingKey = chainingKey.clone();
+            this.hash = hash.clone();
         }
 
         void mixHash(final byte[] data)
         {
+            final byte[] old = hash;
             hash = Blake2s.hash(hash, data);
-        }
-
-        void mixChain(final byte[] input)
-        {
-            chainingKey = Blake2s.kdf(chainingKey, input, 1)[0];
+            Handshake.wipe(old);
         }
 
         /**
-         * @return a key for one AEAD operation.
+         * Mixes {@code input} (a DH result or a public key) into the chaining key, wiping the old one.
+         */
+        void mixChain(final byte[] input)
+        {
+            chain(Blake2s.kdf(chainingKey, input, 1)[0]);
+        }
+
+        void chain(final byte[] next)
+        {
+            final byte[] old = chainingKey;
+            chainingKey = next;
+            Handshake.wipe(old);
+        }
+
+        /**
+         * @return a key for one AEAD operation (the caller wipes it after use).
          */
         byte[] mixKey(final byte[] input)
         {
             final byte[][] out = Blake2s.kdf(chainingKey, input, 2);
-            chainingKey = out[0];
+            chain(out[0]);
             return out[1];
+        }
+
+        void wipe()
+        {
+            Handshake.wipe(chainingKey);
+            Handshake.wipe(hash);
+        }
+    }
+
+    /**
+     * Zeroes a secret we hold (key erasure, WireGuard section 6): ephemeral keys, DH results, chaining keys,
+     * one-use AEAD keys, transport keys once a session has its own copy.
+     */
+    public static void wipe(final byte[]... secrets)
+    {
+        for (final byte[] secret : secrets)
+        {
+            if (secret != null)
+            {
+                Arrays.fill(secret, (byte)0);
+            }
         }
     }
 
@@ -127,6 +161,27 @@ public final class Handshake
         public HandshakePeer peer()
         {
             return peer;
+        }
+
+        /**
+         * Zeroes the ephemeral private key and the transcript: after the response, or when given up.
+         */
+        public void wipe()
+        {
+            Handshake.wipe(ephemeralPrivate);
+            transcript.wipe();
+        }
+
+        boolean wiped()
+        {
+            for (final byte b : ephemeralPrivate)
+            {
+                if (b != 0)
+                {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -173,7 +228,15 @@ public final class Handshake
      */
     public Initiation initiate(final HandshakePeer peer, final int senderIndex) throws Refused
     {
-        return initiate(peer, senderIndex, KeyPair.generate(), Tai64n.now());
+        final KeyPair ephemeral = KeyPair.generate();
+        try
+        {
+            return initiate(peer, senderIndex, ephemeral, Tai64n.now());
+        }
+        finally
+        {
+            wipe(ephemeral.privateKeyBytes()); // the initiation keeps a copy until the response
+        }
     }
 
     Initiation initiate(final HandshakePeer peer, final int senderIndex, final KeyPair ephemeral,
@@ -184,12 +247,15 @@ public final class Handshake
         final byte[] ephemeralPublic = ephemeral.publicKeyBytes();
         t.mixChain(ephemeralPublic);
         t.mixHash(ephemeralPublic);
-        final byte[] staticKey = t.mixKey(dh(ephemeral.privateKeyBytes(), peer.staticPublicBytes()));
+        final byte[] es = dh(ephemeral.privateKeyBytes(), peer.staticPublicBytes());
+        final byte[] staticKey = t.mixKey(es);
         final byte[] sealedStatic = suite.seal(staticKey, 0, local.publicKeyBytes(), t.hash);
         t.mixHash(sealedStatic);
-        final byte[] timestampKey = t.mixKey(dh(local.privateKeyBytes(), peer.staticPublicBytes()));
+        final byte[] ss = dh(local.privateKeyBytes(), peer.staticPublicBytes());
+        final byte[] timestampKey = t.mixKey(ss);
         final byte[] sealedTimestamp = suite.seal(timestampKey, 0, timestamp, t.hash);
         t.mixHash(sealedTimestamp);
+        wipe(es, staticKey, ss, timestampKey);
 
         final ByteBuffer m = ByteBuffer.allocate(INITIATION_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         m.put(TYPE_INITIATION).put(new byte[3]).putInt(senderIndex).put(ephemeralPublic).put(sealedStatic)
@@ -208,7 +274,15 @@ public final class Handshake
     public Result respond(final byte[] message, final Function<byte[], HandshakePeer> peers, final int senderIndex)
         throws Refused
     {
-        return respond(message, peers, senderIndex, KeyPair.generate());
+        final KeyPair ephemeral = KeyPair.generate();
+        try
+        {
+            return respond(message, peers, senderIndex, ephemeral);
+        }
+        finally
+        {
+            wipe(ephemeral.privateKeyBytes());
+        }
     }
 
     Result respond(final byte[] message, final Function<byte[], HandshakePeer> peers, final int senderIndex,
@@ -226,34 +300,55 @@ public final class Handshake
         final byte[] sealedTimestamp = Arrays.copyOfRange(message, 88, 88 + Tai64n.LENGTH + TAG);
 
         final Transcript t = new Transcript(initialChainingKey, initialHash);
-        t.mixHash(local.publicKeyBytes());
-        t.mixChain(initiatorEphemeral);
-        t.mixHash(initiatorEphemeral);
-        final byte[] staticKey = t.mixKey(dh(local.privateKeyBytes(), initiatorEphemeral));
-        final byte[] initiatorStatic = open(staticKey, sealedStatic, t.hash);
-        t.mixHash(sealedStatic);
-        final HandshakePeer peer = peers.apply(initiatorStatic);
-        if (peer == null)
+        final byte[][] secrets = new byte[6][];
+        try
         {
-            throw new Refused(HandshakeError.UNKNOWN_PEER);
+            t.mixHash(local.publicKeyBytes());
+            t.mixChain(initiatorEphemeral);
+            t.mixHash(initiatorEphemeral);
+            secrets[0] = dh(local.privateKeyBytes(), initiatorEphemeral);
+            secrets[1] = t.mixKey(secrets[0]);
+            final byte[] initiatorStatic = open(secrets[1], sealedStatic, t.hash);
+            t.mixHash(sealedStatic);
+            final HandshakePeer peer = peers.apply(initiatorStatic);
+            if (peer == null)
+            {
+                throw new Refused(HandshakeError.UNKNOWN_PEER);
+            }
+            secrets[2] = dh(local.privateKeyBytes(), initiatorStatic);
+            secrets[3] = t.mixKey(secrets[2]);
+            final byte[] timestamp = open(secrets[3], sealedTimestamp, t.hash);
+            t.mixHash(sealedTimestamp);
+            if (!peer.acceptTimestamp(timestamp))
+            {
+                throw new Refused(HandshakeError.REPLAY);
+            }
+            return finishResponse(t, peer, ephemeral, initiatorEphemeral, initiatorStatic, senderIndex,
+                remoteIndex, secrets);
         }
-        final byte[] timestampKey = t.mixKey(dh(local.privateKeyBytes(), initiatorStatic));
-        final byte[] timestamp = open(timestampKey, sealedTimestamp, t.hash);
-        t.mixHash(sealedTimestamp);
-        if (!peer.acceptTimestamp(timestamp))
+        finally
         {
-            throw new Refused(HandshakeError.REPLAY);
+            wipe(secrets);
+            t.wipe();
         }
+    }
 
+    private Result finishResponse(final Transcript t, final HandshakePeer peer, final KeyPair ephemeral,
+        final byte[] initiatorEphemeral, final byte[] initiatorStatic, final int senderIndex, final int remoteIndex,
+        final byte[][] secrets) throws Refused
+    {
         final byte[] ephemeralPublic = ephemeral.publicKeyBytes();
         t.mixChain(ephemeralPublic);
         t.mixHash(ephemeralPublic);
-        t.mixChain(dh(ephemeral.privateKeyBytes(), initiatorEphemeral));
-        t.mixChain(dh(ephemeral.privateKeyBytes(), initiatorStatic));
+        secrets[4] = dh(ephemeral.privateKeyBytes(), initiatorEphemeral);
+        t.mixChain(secrets[4]);
+        secrets[5] = dh(ephemeral.privateKeyBytes(), initiatorStatic);
+        t.mixChain(secrets[5]);
         final byte[][] psk = Blake2s.kdf(t.chainingKey, peer.presharedKey(), 3);
-        t.chainingKey = psk[0];
+        t.chain(psk[0]);
         t.mixHash(psk[1]);
         final byte[] sealedEmpty = suite.seal(psk[2], 0, new byte[0], t.hash);
+        wipe(psk[1], psk[2]);
         t.mixHash(sealedEmpty);
 
         final ByteBuffer r = ByteBuffer.allocate(RESPONSE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
@@ -285,17 +380,35 @@ public final class Handshake
         final byte[] sealedEmpty = Arrays.copyOfRange(message, 44, 44 + TAG);
 
         final Transcript t = new Transcript(initiation.transcript.chainingKey, initiation.transcript.hash);
-        t.mixChain(responderEphemeral);
-        t.mixHash(responderEphemeral);
-        t.mixChain(dh(initiation.ephemeralPrivate, responderEphemeral));
-        t.mixChain(dh(local.privateKeyBytes(), responderEphemeral));
-        final byte[][] psk = Blake2s.kdf(t.chainingKey, initiation.peer.presharedKey(), 3);
-        t.chainingKey = psk[0];
-        t.mixHash(psk[1]);
-        open(psk[2], sealedEmpty, t.hash);
-        t.mixHash(sealedEmpty);
-        final byte[][] keys = Blake2s.kdf(t.chainingKey, new byte[0], 2);
-        return new Result(initiation.peer, keys[0], keys[1], initiation.senderIndex, remoteIndex, true, null);
+        byte[] ee = null;
+        byte[] se = null;
+        byte[][] psk = null;
+        try
+        {
+            t.mixChain(responderEphemeral);
+            t.mixHash(responderEphemeral);
+            ee = dh(initiation.ephemeralPrivate, responderEphemeral);
+            t.mixChain(ee);
+            se = dh(local.privateKeyBytes(), responderEphemeral);
+            t.mixChain(se);
+            psk = Blake2s.kdf(t.chainingKey, initiation.peer.presharedKey(), 3);
+            t.chain(psk[0]);
+            t.mixHash(psk[1]);
+            open(psk[2], sealedEmpty, t.hash);
+            t.mixHash(sealedEmpty);
+            final byte[][] keys = Blake2s.kdf(t.chainingKey, new byte[0], 2);
+            initiation.wipe(); // answered: its ephemeral key and transcript are no longer needed
+            return new Result(initiation.peer, keys[0], keys[1], initiation.senderIndex, remoteIndex, true, null);
+        }
+        finally
+        {
+            wipe(ee, se);
+            if (psk != null)
+            {
+                wipe(psk[1], psk[2]);
+            }
+            t.wipe();
+        }
     }
 
     private static void checkMac1(final byte[] message, final byte[] key) throws Refused

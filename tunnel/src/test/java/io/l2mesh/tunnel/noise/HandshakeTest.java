@@ -67,7 +67,37 @@ class HandshakeTest
             assertThat(r.localIndex()).isEqualTo(22);
             assertThat(r.remoteIndex()).isEqualTo(11);
             assertThat(r.peer()).isSameAs(aliceAsSeen);
+            assertThat(init.wiped()).as("the answered initiation's ephemeral key is zeroed").isTrue();
+            assertThat(i.sendKey()).as("and the keys are not").isNotEqualTo(new byte[32]);
         }
+    }
+
+    /**
+     * L2, key erasure: a Handshake holds no secret of a finished handshake, and wiping the caller's copies of the
+     * transport keys (as the agent does once the session has its own) does not change later handshakes.
+     */
+    @Test
+    void shouldZeroSecretsAndStillAgreeAfterwards() throws Exception
+    {
+        final Handshake initiator = new Handshake(CipherSuite.AESGCM, alice);
+        final Handshake responder = new Handshake(CipherSuite.AESGCM, bob);
+        final HandshakePeer bobAsSeen = new HandshakePeer(bob.publicKey(), null);
+        final HandshakePeer aliceAsSeen = new HandshakePeer(alice.publicKey(), null);
+        for (int round = 0; round < 3; round++)
+        {
+            final Handshake.Initiation init = initiator.initiate(bobAsSeen, 100 + round);
+            final Handshake.Result r = responder.respond(init.message(), only(aliceAsSeen), 200 + round);
+            final Handshake.Result i = initiator.complete(init, r.response());
+            assertThat(i.sendKey()).as("round %d", round).isEqualTo(r.receiveKey());
+            Handshake.wipe(i.sendKey(), i.receiveKey(), r.sendKey(), r.receiveKey());
+            assertThat(i.sendKey()).containsOnly((byte)0);
+        }
+        final Handshake.Initiation abandoned = initiator.initiate(bobAsSeen, 300);
+        abandoned.wipe();
+        assertThat(abandoned.wiped()).isTrue();
+        assertThatThrownBy(() -> initiator.complete(abandoned,
+            responder.respond(abandoned.message(), only(aliceAsSeen), 301).response()))
+            .as("a wiped initiation completes nothing").isInstanceOf(Handshake.Refused.class);
     }
 
     @Test
