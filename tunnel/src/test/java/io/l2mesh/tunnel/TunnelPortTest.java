@@ -99,11 +99,12 @@ class TunnelPortTest
     }
 
     /**
-     * M2: a hub with two peers. With {@code allowed-macs} a peer may send only from its MACs and no other peer from
-     * them; without, a MAC claimed by another peer moves there, counted; and a peer's {@code mac-limit} holds.
+     * A hub with peers "one" and "two" (their allowed MACs and MAC limits as given), and the two nodes, all up.
+     *
+     * @return hub, one, two.
      */
-    @Test
-    void shouldBindMacsToPeersWithAllowedMacsAndCountMovesWithout() throws Exception
+    private Node[] hubWithTwoPeers(final long[] oneAllowed, final int oneLimit, final long[] twoAllowed,
+        final int twoLimit) throws Exception
     {
         final KeyPair hubKey = KeyPair.generate();
         final KeyPair oneKey = KeyPair.generate();
@@ -111,13 +112,12 @@ class TunnelPortTest
         final InetSocketAddress hubAt = new InetSocketAddress("127.0.0.1", freePort());
         final InetSocketAddress oneAt = new InetSocketAddress("127.0.0.1", freePort());
         final InetSocketAddress twoAt = new InetSocketAddress("127.0.0.1", freePort());
-        final long macOne = 0x0200_0000_0101L;
-        final long macTwo = 0x0200_0000_0202L;
         final Node hub = node("hub", hubKey, hubAt, List.of(
-            new PeerSpec("one", oneKey.publicKey(), null, oneAt, null, new long[] {macOne}, PeerSpec.DEFAULT_MAC_LIMIT),
-            new PeerSpec("two", twoKey.publicKey(), null, twoAt, null, null, 3)), 120);
-        final Node one = node("one", oneKey, oneAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
-        final Node two = node("two", twoKey, twoAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
+            new PeerSpec("one", oneKey.publicKey(), null, oneAt, null, oneAllowed, oneLimit),
+            new PeerSpec("two", twoKey.publicKey(), null, twoAt, null, twoAllowed, twoLimit)), 120);
+        final List<PeerSpec> toHub = List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt));
+        final Node one = node("one", oneKey, oneAt, toHub, 120);
+        final Node two = node("two", twoKey, twoAt, toHub, 120);
         awaitUp(one.port());
         awaitUp(two.port());
         final long deadline = System.nanoTime() + 10_000_000_000L;
@@ -125,6 +125,22 @@ class TunnelPortTest
         {
             Thread.sleep(10);
         }
+        return new Node[] {hub, one, two};
+    }
+
+    /**
+     * M2: a hub with two peers. With {@code allowed-macs} a peer may send only from its MACs and no other peer from
+     * them; without, a MAC claimed by another peer moves there, counted; and a peer's {@code mac-limit} holds.
+     */
+    @Test
+    void shouldBindMacsToPeersWithAllowedMacsAndCountMovesWithout() throws Exception
+    {
+        final long macOne = 0x0200_0000_0101L;
+        final long macTwo = 0x0200_0000_0202L;
+        final Node[] nodes = hubWithTwoPeers(new long[] {macOne}, PeerSpec.DEFAULT_MAC_LIMIT, null, 3);
+        final Node hub = nodes[0];
+        final Node one = nodes[1];
+        final Node two = nodes[2];
 
         final byte[] fromOne = frame(MAC_A, macOne, 60, 1);
         one.vm().send(fromOne);
@@ -167,18 +183,10 @@ class TunnelPortTest
     @Test
     void shouldCountAMacMovingFromOnePeerToAnother() throws Exception
     {
-        final KeyPair hubKey = KeyPair.generate();
-        final KeyPair oneKey = KeyPair.generate();
-        final KeyPair twoKey = KeyPair.generate();
-        final InetSocketAddress hubAt = new InetSocketAddress("127.0.0.1", freePort());
-        final InetSocketAddress oneAt = new InetSocketAddress("127.0.0.1", freePort());
-        final InetSocketAddress twoAt = new InetSocketAddress("127.0.0.1", freePort());
-        final Node hub = node("hub", hubKey, hubAt, List.of(new PeerSpec("one", oneKey.publicKey(), null, oneAt),
-            new PeerSpec("two", twoKey.publicKey(), null, twoAt)), 120);
-        final Node one = node("one", oneKey, oneAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
-        final Node two = node("two", twoKey, twoAt, List.of(new PeerSpec("hub", hubKey.publicKey(), null, hubAt)), 120);
-        awaitUp(one.port());
-        awaitUp(two.port());
+        final Node[] nodes = hubWithTwoPeers(null, PeerSpec.DEFAULT_MAC_LIMIT, null, PeerSpec.DEFAULT_MAC_LIMIT);
+        final Node hub = nodes[0];
+        final Node one = nodes[1];
+        final Node two = nodes[2];
         final long shared = 0x0200_0000_0999L;
         final byte[] first = frame(MAC_A, shared, 60, 1);
         one.vm().send(first);
