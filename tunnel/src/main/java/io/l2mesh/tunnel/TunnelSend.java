@@ -45,7 +45,6 @@ final class TunnelSend
     static final int MESSAGE_OVERHEAD = TransportHeader.LENGTH + CipherSuite.TAG_LENGTH;
     /** An FEC data shard's message bytes around its frame: header, shard header and tag. */
     static final int SHARD_MESSAGE_OVERHEAD = MESSAGE_OVERHEAD + ShardHeaderFlyweight.DATA_OVERHEAD;
-    private static final int UDP_CHECKSUM_OFFSET = 6;
 
     private final UdpLoopSockets sockets;
     private final int mtu;
@@ -121,15 +120,10 @@ final class TunnelSend
         {
             final int start = VirtioNetHeader.csumStart(all, address);
             final int offset = VirtioNetHeader.csumOffset(all, address);
-            if (start < EthernetFlyweight.HEADER_LENGTH || start + offset + 2 > frameLength)
+            final int sum = Checksums.completePartial(all, frame, frameLength, start, offset);
+            if (sum < 0)
             {
                 return -Errno.EBADMSG;
-            }
-            // The partial sum the sender left in the field is part of the sum, as the kernel completes it.
-            int sum = Checksums.finish(Checksums.sum(all, frame + start, frameLength - start, 0));
-            if (sum == 0 && offset == UDP_CHECKSUM_OFFSET)
-            {
-                sum = 0xffff; // UDP: a computed zero is sent as all ones, zero means "no checksum"
             }
             outgoing.patch(start + offset, sum);
         }
@@ -187,7 +181,7 @@ final class TunnelSend
             sessionSealingInPlace(known, cutter.frameLength(0, false) + MESSAGE_OVERHEAD);
         if (inPlace != null)
         {
-            return sealIntoBatch(loop, known, inPlace, cutter) ? frameLength : -Errno.ENOTCONN;
+            return sealIntoBatch(loop, known, inPlace, cutter, frame) ? frameLength : -Errno.ENOTCONN;
         }
         long result = -Errno.ENOTCONN;
         final OutgoingFrame outgoing = loop.outgoing;
@@ -215,12 +209,13 @@ final class TunnelSend
     }
 
     /**
-     * The prepared super-frame's segments to one peer, each cut into the GSO batch and sealed where it lies.
+     * The prepared super-frame's segments to one peer, each cut into the GSO batch and sealed where it lies
+     * ({@link #sealInBatch}, the session and endpoint checked once for all of them).
      *
      * @return false if the peer has no usable session (nothing was sent; the agent is asked for one).
      */
     private boolean sealIntoBatch(final TunnelLoop loop, final Peer peer, final Session session,
-        final SegmentCutter cutter)
+        final SegmentCutter cutter, final long frame)
     {
         final MemorySegment endpoint = peer.endpoint();
         final long now = System.nanoTime();
@@ -230,25 +225,18 @@ final class TunnelSend
             notConnected(loop, peer);
             return false;
         }
-        final UdpGsoBatch batch = sockets.gso(loop.loopId);
+        final OutgoingFrame outgoing = loop.outgoing;
         int bytes = 0;
         int sent = 0;
         for (int k = 0, n = cutter.count(); k < n; k++)
         {
-            final int message = cutter.frameLength(k, false) + MESSAGE_OVERHEAD;
-            if (!batch.fits(endpoint, message))
+            outgoing.segment(frame, k);
+            final long plain = sealInBatch(loop, peer, session, endpoint, outgoing, TransportHeader.KIND_FRAME);
+            if (plain < 0)
             {
-                flush(loop);
+                break; // out of counters: the agent rekeys; the rest is lost
             }
-            final long at = batch.reserve();
-            final int plain = cutter.write(k, NativeMemory.ALL, at + TransportHeader.LENGTH, false, 0);
-            if (session.sealAt(loop.loopId, at, TransportHeader.KIND_FRAME, loop.loopId, plain) < 0)
-            {
-                peer.handshakeWanted.set(true); // out of counters: the agent rekeys; the rest is lost
-                break;
-            }
-            batch.commit(endpoint, message);
-            bytes += plain;
+            bytes += (int)plain;
             sent++;
         }
         PortCounters.add(peerSlots, PortCounters.TX_PACKETS, sent);
@@ -331,7 +319,7 @@ final class TunnelSend
         }
         else if (sessionSealingInPlace(peer, MESSAGE_OVERHEAD + length) != null)
         {
-            sent = sealInBatch(loop, peer, session, outgoing, TransportHeader.KIND_FRAME);
+            sent = sealInBatch(loop, peer, session, peer.endpoint(), outgoing, TransportHeader.KIND_FRAME);
         }
         else
         {
@@ -356,12 +344,12 @@ final class TunnelSend
      * @return its length, or {@code -ENOTCONN} if the session may send no more.
      */
     private long sealInBatch(final TunnelLoop loop, final Peer peer, final Session session,
-        final OutgoingFrame outgoing, final int kind)
+        final MemorySegment endpoint, final OutgoingFrame outgoing, final int kind)
     {
         final int length = outgoing.length();
         final int message = MESSAGE_OVERHEAD + length;
         final UdpGsoBatch batch = sockets.gso(loop.loopId);
-        if (!batch.fits(peer.endpoint(), message))
+        if (!batch.fits(endpoint, message))
         {
             flush(loop);
         }
@@ -372,7 +360,7 @@ final class TunnelSend
             peer.handshakeWanted.set(true);
             return -Errno.ENOTCONN;
         }
-        batch.commit(peer.endpoint(), message);
+        batch.commit(endpoint, message);
         return length;
     }
 
@@ -413,7 +401,7 @@ final class TunnelSend
         else if (segment.isNative() && (session = sessionSealingInPlace(peer, MESSAGE_OVERHEAD + length)) != null)
         {
             loop.parity.plain(segment.address() + offset, length);
-            sealInBatch(loop, peer, session, loop.parity, TransportHeader.KIND_SHARD);
+            sealInBatch(loop, peer, session, peer.endpoint(), loop.parity, TransportHeader.KIND_SHARD);
         }
         else
         {
