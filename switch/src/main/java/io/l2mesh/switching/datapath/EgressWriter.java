@@ -107,17 +107,13 @@ public final class EgressWriter implements GsoSegmenter.Sink
         {
             final int start = VirtioNetHeader.csumStart(segment, header);
             final int offset = VirtioNetHeader.csumOffset(segment, header);
-            if (start < EthernetFlyweight.HEADER_LENGTH || start + offset + 2 > length)
+            patchValue = Checksums.completePartial(segment, frame, length, start, offset);
+            if (patchValue < 0)
             {
                 PortCounters.drop(counters, DropReason.MALFORMED);
                 return;
             }
             patchOffset = start + offset;
-            patchValue = Checksums.finish(Checksums.sum(segment, frame + start, length - start, 0));
-            if (patchValue == 0 && offset == 6)
-            {
-                patchValue = 0xffff; // UDP: a computed zero is sent as all ones, zero means "no checksum"
-            }
         }
         send(port, counters, header, length, tagged, vlan, patchOffset, patchValue);
     }

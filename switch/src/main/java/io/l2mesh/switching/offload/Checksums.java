@@ -16,6 +16,8 @@ public final class Checksums
     private static final ValueLayout.OfLong LONG_LE =
         ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
+    private static final int UDP_CHECKSUM_OFFSET = 6;
+
     private Checksums()
     {
     }
@@ -78,5 +80,26 @@ public final class Checksums
     public static int finish(final long sum)
     {
         return ~fold(sum) & 0xffff;
+    }
+
+    /**
+     * Completes a partial checksum ({@code VIRTIO_NET_HDR_F_NEEDS_CSUM}) as the kernel does: the sum from
+     * {@code start} to the end of the frame, the partial sum the sender left in the field included; for UDP
+     * ({@code offset} 6) a computed zero is sent as all ones, since zero means "no checksum".
+     *
+     * @param start  {@code csum_start}, from the first byte of the frame at {@code frame}.
+     * @param offset {@code csum_offset}, from {@code start}.
+     * @return the value for the field at {@code start + offset}, or -1 if the field does not lie in the frame
+     * after its Ethernet header (malformed).
+     */
+    public static int completePartial(final MemorySegment s, final long frame, final int length, final int start,
+        final int offset)
+    {
+        if (start < io.l2mesh.switching.frame.EthernetFlyweight.HEADER_LENGTH || start + offset + 2 > length)
+        {
+            return -1;
+        }
+        final int value = finish(sum(s, frame + start, length - start, 0));
+        return value == 0 && offset == UDP_CHECKSUM_OFFSET ? 0xffff : value;
     }
 }
