@@ -81,7 +81,7 @@ public final class IsalCodingLoop implements CodingLoop
         {
             System.arraycopy(rows[o], 0, s.flat, o * inputCount, inputCount);
         }
-        final MemorySegment tables = s.tables(inputCount, outputCount, coefficients);
+        final MemorySegment tables = s.tables(inputCount, outputCount, s.flat, coefficients);
         s.reserveCopies((inputCount + outputCount) * (long)length);
         long copyAt = 0;
         for (int i = 0; i < inputCount; i++)
@@ -231,7 +231,6 @@ public final class IsalCodingLoop implements CodingLoop
         final MemorySegment codingPointers = arena.allocate(8L * MAX_SHARDS, 8);
         final byte[] single = new byte[1];
         byte[] flat = new byte[64];
-        int flatLength;
         MemorySegment copies = Arena.ofAuto().allocate(1 << 16, 64);
         MemorySegment coefficientScratch = Arena.ofAuto().allocate(256);
         final byte[][] keys = new byte[CACHE_ENTRIES][];
@@ -253,7 +252,6 @@ public final class IsalCodingLoop implements CodingLoop
             {
                 flat = new byte[Math.max(count, 2 * flat.length)];
             }
-            flatLength = count;
         }
 
         void reserveCopies(final long bytes)
@@ -264,35 +262,20 @@ public final class IsalCodingLoop implements CodingLoop
             }
         }
 
-        private boolean matches(final int e, final int shape, final int hash, final int count)
+        private boolean matches(final int e, final int shape, final int hash, final byte[] coefficients,
+            final int count)
         {
             return keys[e] != null && keyHash[e] == hash && keyShape[e] == shape && keyLength[e] == count &&
-                Arrays.equals(keys[e], 0, count, flat, 0, count);
+                Arrays.equals(keys[e], 0, count, coefficients, 0, count);
         }
 
         /**
-         * {@link #tables} for one column of parity coefficients (a 1 x m matrix), looked up without copying it
-         * first: the fold's path, once per frame.
+         * {@link #tables} for one column of parity coefficients (a 1 x m matrix), looked up in place: the fold's
+         * path, once per frame.
          */
         MemorySegment columnTables(final byte[] column)
         {
-            final int m = column.length;
-            final int shape = 1 << 16 | m;
-            final int hash = hash(shape, column, m);
-            final int first = hash & (CACHE_ENTRIES - 1) & -CACHE_WAYS;
-            for (int w = first; w < first + CACHE_WAYS; w++)
-            {
-                final byte[] key = keys[w];
-                if (key != null && keyHash[w] == hash && keyShape[w] == shape && keyLength[w] == m &&
-                    Arrays.equals(key, 0, m, column, 0, m))
-                {
-                    lastUse[w] = ++uses;
-                    return tables[w];
-                }
-            }
-            coefficients(m);
-            System.arraycopy(column, 0, flat, 0, m);
-            return tables(1, m, m);
+            return tables(1, column.length, column, column.length);
         }
 
         private static int hash(final int shape, final byte[] coefficients, final int count)
@@ -306,19 +289,19 @@ public final class IsalCodingLoop implements CodingLoop
         }
 
         /**
-         * @return the expanded tables of the {@code flat} coefficients (k columns, rows rows), from the cache or
-         * made now.
+         * @return the expanded tables of the first {@code count} {@code coefficients} (k columns, rows rows), from
+         * the cache or made now.
          */
-        MemorySegment tables(final int k, final int rows, final int count)
+        MemorySegment tables(final int k, final int rows, final byte[] coefficients, final int count)
         {
             final int shape = k << 16 | rows;
-            final int hash = hash(shape, flat, count);
+            final int hash = hash(shape, coefficients, count);
             final int first = hash & (CACHE_ENTRIES - 1) & -CACHE_WAYS;
             final long use = ++uses;
             int e = first;
             for (int w = first; w < first + CACHE_WAYS; w++)
             {
-                if (matches(w, shape, hash, count))
+                if (matches(w, shape, hash, coefficients, count))
                 {
                     lastUse[w] = use;
                     return tables[w];
@@ -334,7 +317,7 @@ public final class IsalCodingLoop implements CodingLoop
             {
                 keys[e] = new byte[Math.max(count, 64)];
             }
-            System.arraycopy(flat, 0, keys[e], 0, count);
+            System.arraycopy(coefficients, 0, keys[e], 0, count);
             keyLength[e] = count;
             keyShape[e] = shape;
             keyHash[e] = hash;
@@ -347,7 +330,7 @@ public final class IsalCodingLoop implements CodingLoop
             {
                 coefficientScratch = Arena.ofAuto().allocate(Math.max(count, 2 * coefficientScratch.byteSize()));
             }
-            MemorySegment.copy(flat, 0, coefficientScratch, ValueLayout.JAVA_BYTE, 0, count);
+            MemorySegment.copy(coefficients, 0, coefficientScratch, ValueLayout.JAVA_BYTE, 0, count);
             try
             {
                 LIBRARY_HANDLES.initTables.invokeExact(k, rows, coefficientScratch, tables[e]);
