@@ -5,12 +5,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Inverted sub-matrices by the set of shards they decode from, so an erasure pattern seen before costs no
- * matrix inversion. Bounded: when full it is cleared (patterns repeat, so it refills with the live ones).
- * Thread-safe.
+ * matrix inversion. Bounded: when full it is cleared (patterns repeat, so it refills with the live ones). At
+ * k = 64 an entry is a 4 KiB matrix, so a codec's cache holds at most about 1 MiB, whatever erasure patterns a
+ * sender forces. Thread-safe.
  */
 final class DecodeMatrixCache
 {
-    static final int MAX_ENTRIES = 4096;
+    static final int MAX_ENTRIES = 256;
 
     private final Matrix encodingMatrix;
     private final ConcurrentHashMap<BitSet, Matrix> inverses = new ConcurrentHashMap<>();

@@ -1,5 +1,6 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.tunnel.noise.CipherSuite;
 import io.l2mesh.tuntap.Libc;
 import io.l2mesh.tuntap.UdpSocket;
 
@@ -16,7 +17,10 @@ final class AgentSender implements AutoCloseable
     private final UdpSocket socket;
     /** The agent's counter slot in each peer's and session's per-thread arrays (after the loops'). */
     final int thread;
-    private final byte[] out = new byte[TransportHeader.LENGTH + ControlMessage.MAX_LENGTH + 64];
+    /** The longest payload the agent sends: control messages, and a test peer's shards of a full-sized frame. */
+    static final int MAX_PAYLOAD = 2048;
+    private final byte[] out = new byte[TransportHeader.LENGTH + Math.max(MAX_PAYLOAD, ControlMessage.MAX_LENGTH) +
+        CipherSuite.TAG_LENGTH + 64];
     private final MemorySegment outSegment = MemorySegment.ofArray(out);
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = Libc.newErrnoCapture(arena);
@@ -74,9 +78,18 @@ final class AgentSender implements AutoCloseable
      */
     boolean control(final Peer peer, final Session session, final TlvWriter tlvs)
     {
-        final int end = tlvs.write(out, TransportHeader.LENGTH);
-        return sendOut(peer, session.seal(thread, out, 0, TransportHeader.KIND_CONTROL, 0,
-            end - TransportHeader.LENGTH));
+        return message(peer, session, TransportHeader.KIND_CONTROL, 0, tlvs);
+    }
+
+    /**
+     * Sends a transport message of {@code kind} and {@code stream} on {@code session}, its payload written by
+     * {@code payload} after the transport header.
+     */
+    boolean message(final Peer peer, final Session session, final int kind, final int stream,
+        final TlvWriter payload)
+    {
+        final int end = payload.write(out, TransportHeader.LENGTH); // writers stay within MAX_PAYLOAD
+        return sendOut(peer, session.seal(thread, out, 0, kind, stream, end - TransportHeader.LENGTH));
     }
 
     /**

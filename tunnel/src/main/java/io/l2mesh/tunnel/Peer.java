@@ -1,5 +1,6 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.fec.stream.DecoderMemory;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.tunnel.noise.HandshakePeer;
 import io.l2mesh.tuntap.SocketAddresses;
@@ -52,9 +53,13 @@ final class Peer
     /** False once the peer was removed from the port: the agent stops working for it. */
     volatile boolean live = true;
 
-    Peer(final PeerSpec spec, final int threads, final int loops)
+    /** What FEC decoders of this peer's streams may hold, drawn on the port's budget ({@link TunnelFec}). */
+    final DecoderMemory fecMemory;
+
+    Peer(final PeerSpec spec, final int threads, final int loops, final DecoderMemory fecMemory)
     {
         this.spec = spec;
+        this.fecMemory = fecMemory;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
         this.counters = new PortCounters(threads);
         this.fec = new PeerFec[loops];

@@ -198,20 +198,30 @@ final class TunnelAgent
     }
 
     /**
-     * Test hook and future callers: sends a control message with these raw TLV bytes on the peer's current
-     * session, from the agent thread.
+     * Test hook: sends transport messages of {@code kind}, message i on {@code streams[i]} with the raw bytes
+     * {@code payloads[i]}, on the peer's current session, from the agent thread (a test peer that speaks a newer
+     * or a hostile wire).
      */
-    boolean sendControl(final Peer peer, final byte[] tlvs)
+    boolean sendRaw(final Peer peer, final int kind, final int[] streams, final byte[][] payloads)
     {
+        for (final byte[] payload : payloads)
+        {
+            if (payload.length > AgentSender.MAX_PAYLOAD)
+            {
+                throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds " +
+                    AgentSender.MAX_PAYLOAD);
+            }
+        }
         return submit(() ->
         {
             final Session session = peer.current();
-            if (session != null)
+            for (int i = 0; session != null && i < payloads.length; i++)
             {
-                sender.control(peer, session, (buffer, at) ->
+                final byte[] payload = payloads[i];
+                sender.message(peer, session, kind, streams[i], (buffer, at) ->
                 {
-                    System.arraycopy(tlvs, 0, buffer, at, tlvs.length);
-                    return at + tlvs.length;
+                    System.arraycopy(payload, 0, buffer, at, payload.length);
+                    return at + payload.length;
                 });
             }
         });

@@ -3,6 +3,8 @@ package io.l2mesh.tunnel;
 import io.l2mesh.fec.CodingLoop;
 import io.l2mesh.fec.CodingLoops;
 import io.l2mesh.fec.WarmingCodingLoop;
+import io.l2mesh.fec.stream.CodecCache;
+import io.l2mesh.fec.stream.DecoderMemory;
 import io.l2mesh.fec.stream.FrameSink;
 import io.l2mesh.switching.frame.EthernetFlyweight;
 import org.jctools.queues.MpscArrayQueue;
@@ -12,12 +14,22 @@ import org.jctools.queues.MpscArrayQueue;
  * ({@link #effective}), and the per-loop {@link PeerFec} state, made by a loop the first time it needs it for a
  * peer and closed by that same loop when the peer is removed ({@link #retire}, {@link #closeRetired}): FEC state
  * never crosses threads.
+ * <p>
+ * Memory (M1): what the decoders of one peer hold is bounded by {@link #PEER_MEMORY}, and all peers' by
+ * {@link #PORT_MEMORY}; each loop's codecs by its {@link CodecCache}. A shard that would exceed a bound is a
+ * counted drop ({@code fec_memory}), and shards from a peer whose FEC is off are refused ({@code fec_off}).
  */
 final class TunnelFec
 {
+    /** Decoder memory one peer may hold: four streams of (64, 32) blocks, or dozens of (10, 4) ones. */
+    static final long PEER_MEMORY = 16L << 20;
+    /** Decoder memory all peers of a port may hold together. */
+    static final long PORT_MEMORY = 128L << 20;
     private static final int RETIRED_CAPACITY = 1024;
 
     private final CodingLoop codingLoop = CodingLoops.preferred();
+    private final DecoderMemory memory = new DecoderMemory(PORT_MEMORY, null);
+    private final CodecCache[] codecs; // per loop
     private final int maxFrameLength;
     private final MpscArrayQueue<Peer>[] retired; // per loop: removed peers whose state that loop closes
     private volatile FecSpec portFec;
@@ -28,10 +40,37 @@ final class TunnelFec
         this.portFec = portFec;
         this.maxFrameLength = mtu + EthernetFlyweight.HEADER_LENGTH + EthernetFlyweight.VLAN_TAG_LENGTH;
         this.retired = new MpscArrayQueue[loops];
+        this.codecs = new CodecCache[loops];
         for (int i = 0; i < loops; i++)
         {
             retired[i] = new MpscArrayQueue<>(RETIRED_CAPACITY);
+            codecs[i] = new CodecCache(codingLoop, CodecCache.CAPACITY_DEFAULT);
         }
+    }
+
+    /**
+     * A new peer's decoder budget, drawn on the port's.
+     */
+    DecoderMemory peerMemory()
+    {
+        return new DecoderMemory(PEER_MEMORY, memory);
+    }
+
+    /**
+     * @return decoder memory all peers hold now, in bytes.
+     */
+    long memoryInUse()
+    {
+        return memory.used();
+    }
+
+    /**
+     * @return true if shards from {@code peer} are taken: FEC is on for it (its own setting, else the port's).
+     * FEC is a setting of both directions: a peer we do not code for may not make us hold decoder state.
+     */
+    boolean accepts(final Peer peer)
+    {
+        return base(peer).on();
     }
 
     FecSpec port()
@@ -96,10 +135,29 @@ final class TunnelFec
             {
                 return null;
             }
-            state = new PeerFec(codingLoop, maxFrameLength, frames);
+            state = new PeerFec(codingLoop, codecs[loopId], peer.fecMemory, maxFrameLength, frames);
             peer.fec[loopId] = state;
         }
         return state;
+    }
+
+    /**
+     * Loop {@code loopId}: closes the decoders of {@code peers} that went idle.
+     *
+     * @return when to sweep next.
+     */
+    long sweep(final int loopId, final Peer[] peers, final long nowNs)
+    {
+        long next = Long.MAX_VALUE;
+        for (final Peer peer : peers)
+        {
+            final PeerFec state = peer.fec[loopId];
+            if (state != null)
+            {
+                next = Math.min(next, state.sweep(nowNs));
+            }
+        }
+        return next;
     }
 
     /**

@@ -36,6 +36,9 @@ import java.util.List;
 public final class TunnelPort extends Port
 {
     static final int MAX_FRAME = TunnelLoop.MAX_FRAME;
+    /** FEC decoder memory one peer may hold, and all peers of the port together (M1). */
+    public static final long FEC_PEER_MEMORY = TunnelFec.PEER_MEMORY;
+    public static final long FEC_PORT_MEMORY = TunnelFec.PORT_MEMORY;
 
     private final TunnelPortSpec spec;
     private final UdpLoopSockets sockets;
@@ -61,7 +64,7 @@ public final class TunnelPort extends Port
         this.fec = new TunnelFec(spec.fec(), spec.mtu(), loopCount);
         for (final PeerSpec peer : spec.peers())
         {
-            final Peer added = new Peer(peer, loopCount + 1, loopCount);
+            final Peer added = new Peer(peer, loopCount + 1, loopCount, fec.peerMemory());
             peerByMac.register(added);
             peers.add(added);
         }
@@ -240,7 +243,7 @@ public final class TunnelPort extends Port
      */
     public void addPeer(final PeerSpec peer)
     {
-        final Peer added = new Peer(peer, loopCount + 1, loopCount);
+        final Peer added = new Peer(peer, loopCount + 1, loopCount, fec.peerMemory());
         peerByMac.register(added);
         try
         {
@@ -312,8 +315,17 @@ public final class TunnelPort extends Port
      */
     boolean sendControl(final String peerName, final byte[] tlvs)
     {
+        return sendRaw(peerName, TransportHeader.KIND_CONTROL, new int[] {0}, new byte[][] {tlvs});
+    }
+
+    /**
+     * Test hook: sends transport messages of {@code kind} with raw payloads (message i on stream
+     * {@code streams[i]}) to the peer on its current session; a test peer with a real key and a hostile wire.
+     */
+    boolean sendRaw(final String peerName, final int kind, final int[] streams, final byte[][] payloads)
+    {
         final Peer peer = peers.byName(peerName);
-        return peer != null && agent.sendControl(peer, tlvs);
+        return peer != null && agent.sendRaw(peer, kind, streams, payloads);
     }
 
     // ---- FEC and impairment settings (control thread) ----
@@ -390,6 +402,20 @@ public final class TunnelPort extends Port
     {
         final Peer peer = peers.byName(peerName);
         return peer == null ? new long[3] : fec.decoded(peer);
+    }
+
+    /**
+     * @return bytes the FEC decoders of {@code peerName} hold now (-1 for no such peer), or of all peers when
+     * {@code peerName} is null; bounded by {@link #FEC_PEER_MEMORY} and {@link #FEC_PORT_MEMORY}.
+     */
+    public long fecDecoderMemory(final String peerName)
+    {
+        if (peerName == null)
+        {
+            return fec.memoryInUse();
+        }
+        final Peer peer = peers.byName(peerName);
+        return peer == null ? -1 : peer.fecMemory.used();
     }
 
     @Override

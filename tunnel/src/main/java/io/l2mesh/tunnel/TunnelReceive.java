@@ -1,5 +1,6 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.fec.stream.FecDecoder;
 import io.l2mesh.switching.buffer.FrameBatch;
 import io.l2mesh.switching.frame.EthernetFlyweight;
 import io.l2mesh.switching.offload.VirtioNetHeader;
@@ -24,7 +25,8 @@ import java.lang.foreign.ValueLayout;
  * message (docs/BENCHMARKS.md), and a forged message costs it an exception.
  * <p>
  * Drops (port counters, and the peer's where one is known): {@code malformed}, {@code unknown_peer} (no live
- * session has that index), {@code decrypt_failed}, {@code replayed}, {@code handshake} (inbox full).
+ * session has that index), {@code decrypt_failed}, {@code replayed}, {@code handshake} (inbox full), {@code fec_off}
+ * and {@code fec_memory} (FEC shards refused).
  */
 final class TunnelReceive
 {
@@ -248,15 +250,35 @@ final class TunnelReceive
         }
     }
 
+    /**
+     * An FEC shard: refused if FEC is off for the peer, or if its decoder would exceed the peer's or the port's
+     * decoder memory (M1); both counted on the port and the peer.
+     */
     private void onShard(final TunnelLoop loop, final Peer peer, final int plain, final long[] portSlots)
     {
+        if (!fec.accepts(peer))
+        {
+            dropShard(loop, peer, portSlots, DropReason.FEC_OFF);
+            return;
+        }
         final PeerFec state = fec.state(loop.loopId, peer, loop);
         if (state == null)
         {
             PortCounters.drop(portSlots, DropReason.UNKNOWN_PEER);
             return;
         }
-        state.decoder(TransportHeader.stream(loop.work)).onShard(loop.workSegment, TransportHeader.LENGTH, plain);
+        final FecDecoder decoder = state.decoder(TransportHeader.stream(loop.work));
+        if (decoder == null || !decoder.onShard(loop.workSegment, TransportHeader.LENGTH, plain))
+        {
+            dropShard(loop, peer, portSlots, DropReason.FEC_MEMORY);
+        }
+    }
+
+    private static void dropShard(final TunnelLoop loop, final Peer peer, final long[] portSlots,
+        final DropReason reason)
+    {
+        PortCounters.drop(portSlots, reason);
+        PortCounters.drop(peer.counters.loopSlots(loop.loopId), reason);
     }
 
     /**

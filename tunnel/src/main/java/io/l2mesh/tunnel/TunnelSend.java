@@ -473,7 +473,7 @@ final class TunnelSend
 
     boolean hasTimers(final Peer[] all)
     {
-        return fec.anyOn(all) || !impairment.isNone() || anyHeld();
+        return fec.anyOn(all) || fec.memoryInUse() > 0 || !impairment.isNone() || anyHeld();
     }
 
     private boolean anyHeld()
@@ -489,8 +489,8 @@ final class TunnelSend
     }
 
     /**
-     * Closes FEC blocks whose timeout passed (their parity goes out now), sends what the GSO batch holds, and
-     * releases impaired packets that are due.
+     * Closes FEC blocks whose timeout passed (their parity goes out now), closes idle FEC decoders, sends what
+     * the GSO batch holds, and releases impaired packets that are due.
      *
      * @return the next deadline.
      */
@@ -509,6 +509,7 @@ final class TunnelSend
                 next = Math.min(next, encoder.deadlineNs());
             }
         }
+        next = Math.min(next, fec.sweep(loop.loopId, peers.peers(), nowNs));
         flush(loop);
         final ImpairmentStage stage = stages[loop.loopId];
         ImpairmentStage.Held held;

@@ -445,6 +445,7 @@ class TunnelPortTest
         assertThat(a.vm().receive(5_000)).isNotNull();
         a.port().impairment(lossy);
 
+        b.port().fec(new FecSpec(10, 4)); // FEC is a setting of both directions: B takes shards only then
         a.port().fec(new FecSpec(10, 4));
         final double withFec = deliveredLoss(a, b, 20_000);
         a.port().fec(FecSpec.OFF);
@@ -469,6 +470,7 @@ class TunnelPortTest
         assertThat(a.vm().receive(5_000)).isNotNull();
         a.port().impairment(new io.l2mesh.tunnel.impair.ImpairmentSpec(5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5));
         assertThat(a.port().fec()).isEqualTo(FecSpec.OFF);
+        assertThat(b.port().fec("peer", new FecSpec(10, 4))).isTrue();
         assertThat(a.port().fec("peer", new FecSpec(10, 4))).isTrue();
         assertThat(a.port().fecFor("peer")).isEqualTo(new FecSpec(10, 4));
         assertThat(deliveredLoss(a, b, 4_000)).as("the peer's FEC is used").isLessThan(0.005);
@@ -483,6 +485,7 @@ class TunnelPortTest
         final Node b = nodes[1];
         b.vm().send(frame(MAC_A, MAC_B, 60, -1));
         assertThat(a.vm().receive(5_000)).isNotNull();
+        b.port().fec(FecSpec.adaptive(10, 1, 1e-4));
         a.port().fec(FecSpec.adaptive(10, 1, 1e-4));
         a.port().impairment(new io.l2mesh.tunnel.impair.ImpairmentSpec(5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 99));
         final long deadline = System.nanoTime() + 15_000_000_000L;
@@ -501,6 +504,106 @@ class TunnelPortTest
             deliveredLoss(a, b, 400);
         }
         assertThat(a.port().fecFor("peer").m()).as("m once the loss is gone").isEqualTo(1);
+    }
+
+    /**
+     * M1: shards from a peer whose FEC is off here are refused and counted, and nothing is held for them.
+     */
+    @Test
+    void shouldRefuseShardsFromAPeerWhoseFecIsOff() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        a.port().fec(new FecSpec(10, 4)); // B's FEC stays off
+        for (int i = 0; i < 20; i++)
+        {
+            a.vm().send(frame(MAC_B, MAC_A, 100, i));
+        }
+        await(() -> b.port().counters().drops(DropReason.FEC_OFF) >= 20, "shards refused");
+        assertThat(b.port().peerStatus().get(0).stats().drops(DropReason.FEC_OFF)).as("on the peer too")
+            .isGreaterThanOrEqualTo(20);
+        assertThat(b.vm().receive(200)).isNull();
+        assertThat(b.port().fecDecoderMemory(null)).as("no decoder was made").isZero();
+        b.port().fec(new FecSpec(10, 4));
+        final byte[] f = frame(MAC_B, MAC_A, 100, 99);
+        a.vm().send(f);
+        assertThat(b.vm().receive(5_000)).as("taken once B's FEC is on").isEqualTo(f);
+    }
+
+    /**
+     * M1: a hostile peer with a real key sends shard headers for every stream id, block id and (k, m): what the
+     * hub holds for it stays within the peer's decoder memory, the rest are counted drops, the process's RSS grows
+     * by less than 64 MB, and another peer's FEC traffic is untouched.
+     */
+    @Test
+    void shouldHoldAHostilePeersShardsToItsDecoderMemory() throws Exception
+    {
+        final Node[] nodes = hubWithTwoPeers(null, PeerSpec.DEFAULT_MAC_LIMIT, null, PeerSpec.DEFAULT_MAC_LIMIT);
+        final Node hub = nodes[0];
+        final Node hostile = nodes[1];
+        final Node two = nodes[2];
+        hub.port().fec(new FecSpec(10, 4));
+        two.port().fec(new FecSpec(10, 4));
+        final byte[] warm = frame(MAC_A, MAC_B, 200, -1);
+        two.vm().send(warm);
+        assertThat(hub.vm().receive(5_000)).isEqualTo(warm);
+        final long rssBefore = rssBytes();
+
+        final int body = 1400;
+        final int[] streams = new int[256];
+        final byte[][] shards = new byte[256][];
+        int sent = 0;
+        for (int round = 0; round < 24; round++)
+        {
+            for (int stream = 0; stream < 256; stream++)
+            {
+                final int k = 2 + (stream + round) % 63;
+                final int m = 1 + (stream * 7 + round) % 32;
+                final ByteBuffer shard = ByteBuffer.allocate(8 + body);
+                shard.putInt(round * 1000 + stream).put((byte)(k + m - 1)).put((byte)k).put((byte)m).put((byte)k);
+                streams[stream] = stream;
+                shards[stream] = shard.array();
+            }
+            while (!hostile.port().sendRaw("hub", TransportHeader.KIND_SHARD, streams, shards.clone()))
+            {
+                Thread.sleep(1);
+            }
+            sent += 256;
+            Thread.sleep(5); // let the hub's socket drain
+        }
+        final int offered = sent;
+        await(() -> hub.port().peerStatus().stream().filter(p -> p.name().equals("one")).findFirst().orElseThrow()
+            .stats().drops(DropReason.FEC_MEMORY) > 0, "refused for memory");
+        final long held = hub.port().fecDecoderMemory("one");
+        final long rssGrowth = rssBytes() - rssBefore;
+        System.out.printf("TunnelPortTest: hostile peer sent %d shards; hub holds %d KiB for it, RSS grew %d KiB%n",
+            offered, held / 1024, rssGrowth / 1024);
+        assertThat(held).as("within the peer's bound").isPositive().isLessThanOrEqualTo(TunnelPort.FEC_PEER_MEMORY);
+        assertThat(rssGrowth).as("RSS growth").isLessThan(64L << 20);
+
+        for (int i = 0; i < 200; i++)
+        {
+            final byte[] f = frame(MAC_A, MAC_B, 300, i);
+            two.vm().send(f);
+            assertThat(hub.vm().receive(5_000)).as("the other peer's FEC traffic, frame %d", i).isEqualTo(f);
+        }
+        final PeerStatus twoStatus = hub.port().peerStatus().stream().filter(p -> p.name().equals("two"))
+            .findFirst().orElseThrow();
+        assertThat(hub.port().fecDecoded("two")[0]).as("two's frames came as shards").isGreaterThanOrEqualTo(200);
+        assertThat(twoStatus.stats().drops(DropReason.FEC_MEMORY)).as("nothing of the other peer refused").isZero();
+    }
+
+    private static long rssBytes() throws java.io.IOException
+    {
+        for (final String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))
+        {
+            if (line.startsWith("VmRSS:"))
+            {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 
     /**

@@ -160,13 +160,15 @@ final class TunnelCommand
             return fec.ctl.query("fec.show", args, (result, out) ->
             {
                 final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "adaptive", "recovered",
-                    "unrecoverable", "residual_loss");
+                    "unrecoverable", "residual_loss", "decoder_kib", "refused");
                 for (final JsonNode p : result)
                 {
                     table.row(p.path("port").asText(), p.path("peer").asText(), p.path("k").asInt(),
                         p.path("m").asInt(), p.path("adaptive").asBoolean() ? "yes" : "no",
                         p.path("recovered").asLong(), p.path("unrecoverable").asLong(),
-                        String.format("%.5f", p.path("residual_loss").asDouble()));
+                        String.format("%.5f", p.path("residual_loss").asDouble()),
+                        p.path("decoder_memory_bytes").asLong() / 1024,
+                        p.path("refused_fec_off").asLong() + p.path("refused_fec_memory").asLong());
                 }
                 out.print(table.render());
                 if (!result.isEmpty())

@@ -106,6 +106,9 @@ final class TunnelCommands
                 final long frames = peer.stats().rxPackets() + decoded[2];
                 // Residual loss: frames the FEC could not rebuild, among all frames that were due.
                 p.put("residual_loss", frames == 0 ? 0.0 : (double)decoded[2] / frames);
+                p.put("decoder_memory_bytes", tunnel.fecDecoderMemory(peer.name()));
+                p.put("refused_fec_off", peer.stats().drops(io.l2mesh.switching.stats.DropReason.FEC_OFF));
+                p.put("refused_fec_memory", peer.stats().drops(io.l2mesh.switching.stats.DropReason.FEC_MEMORY));
                 p.put("coding_loop", tunnel.codingLoopDescription());
             }
         }

@@ -6,18 +6,23 @@ import java.lang.foreign.MemorySegment;
 /**
  * What the decoder knows of one block: which shards arrived (their bodies copied into this slot's memory), which
  * data frames were delivered, the code's (k, m), and, once a parity shard arrived, the real frame count and the
- * coded length. Slot memory is allocated on first use and reused for later blocks.
+ * coded length.
+ * <p>
+ * Slot memory holds k + m shard bodies rounded up to a power of two, allocated the first time a block needs it
+ * and reused for later blocks; a block of a larger shape grows it (the old memory stays with the arena until the
+ * decoder closes, so growth at most doubles what a slot holds). Every allocation is reserved from the decoder's
+ * {@link DecoderMemory} first; a refusal leaves the slot closed.
  */
 final class BlockSlot
 {
+    private static final int MIN_SHARDS = 4;
+
     final MemorySegment[] shards;
     final int[] bodyLength;
     final boolean[] present;
     final boolean[] delivered;
-    private final Arena arena;
     private final int stride;
-    private final int capacity;
-    private MemorySegment memory;
+    private int allocatedShards;
     boolean inUse;
     boolean finished;
     int blockId;
@@ -30,10 +35,8 @@ final class BlockSlot
     int deliveredCount;
     int highestDataIndex;
 
-    BlockSlot(final Arena arena, final int capacity, final int stride)
+    BlockSlot(final int capacity, final int stride)
     {
-        this.arena = arena;
-        this.capacity = capacity;
         this.stride = stride;
         this.shards = new MemorySegment[capacity];
         this.bodyLength = new int[capacity];
@@ -41,15 +44,30 @@ final class BlockSlot
         this.delivered = new boolean[capacity];
     }
 
-    void open(final int blockId, final int k, final int m)
+    /**
+     * Opens the slot for a block of shape (k, m), growing its memory if the shape needs more.
+     *
+     * @return the bytes newly reserved (0 if the slot had room), or -1 if {@code memory} refused them (the slot
+     * stays closed).
+     */
+    long open(final int blockId, final int k, final int m, final Arena arena, final DecoderMemory memory)
     {
-        if (memory == null)
+        long reserved = 0;
+        if (k + m > allocatedShards)
         {
-            memory = arena.allocate((long)capacity * stride, 64);
-            for (int i = 0; i < capacity; i++)
+            final int rounded = Math.max(MIN_SHARDS, Integer.highestOneBit(k + m - 1) << 1);
+            final int shards = Math.min(this.shards.length, rounded);
+            reserved = (long)shards * stride;
+            if (!memory.reserve(reserved))
             {
-                shards[i] = memory.asSlice((long)i * stride, stride);
+                return -1;
             }
+            final MemorySegment block = arena.allocate(reserved, 64);
+            for (int i = 0; i < shards; i++)
+            {
+                this.shards[i] = block.asSlice((long)i * stride, stride);
+            }
+            allocatedShards = shards;
         }
         this.inUse = true;
         this.finished = false;
@@ -64,6 +82,7 @@ final class BlockSlot
         this.highestDataIndex = -1;
         java.util.Arrays.fill(present, 0, k + m, false);
         java.util.Arrays.fill(delivered, 0, k + m, false);
+        return reserved;
     }
 
     /**

@@ -4,39 +4,72 @@ import io.l2mesh.fec.CodingLoop;
 import io.l2mesh.fec.ReedSolomon;
 
 /**
- * One {@link ReedSolomon} per (k, m), made on first use (building one inverts a matrix). Encoding allocates
- * nothing; a reconstruction allocates a few small arrays per recovered block ({@link ReedSolomon}). Single owner:
- * the encoder or decoder of one peer.
+ * The {@link ReedSolomon} codecs of the recent (k, m) shapes, made on first use (building one inverts a matrix).
+ * Bounded: at most {@code capacity} codecs, the least recently used replaced, so a sender that cycles through
+ * every shape costs matrix builds, not memory. Each codec's own cache of decode matrices is bounded too
+ * ({@code DecodeMatrixCache}). Encoding allocates nothing; a reconstruction allocates a few small arrays per
+ * recovered block ({@link ReedSolomon}).
+ * <p>
+ * Single owner: one datapath thread (the decoders of one loop share it).
  */
-final class CodecCache
+public final class CodecCache
 {
-    private final CodingLoop loop;
-    private final ReedSolomon[][] codecs = new ReedSolomon[ReedSolomon.MAX_TOTAL_SHARDS][];
+    public static final int CAPACITY_DEFAULT = 8;
 
-    CodecCache(final CodingLoop loop)
+    private final CodingLoop loop;
+    private final ReedSolomon[] codecs;
+    private final int[] shapes; // (k << 16) | m per entry, 0 when empty
+    private final long[] lastUse;
+    private long uses;
+
+    public CodecCache(final CodingLoop loop, final int capacity)
     {
+        if (capacity < 1 || capacity > 256)
+        {
+            throw new IllegalArgumentException("codec cache capacity " + capacity + " out of range 1..256");
+        }
         this.loop = loop;
+        this.codecs = new ReedSolomon[capacity];
+        this.shapes = new int[capacity];
+        this.lastUse = new long[capacity];
     }
 
-    ReedSolomon get(final int k, final int m)
+    public ReedSolomon get(final int k, final int m)
     {
-        ReedSolomon[] byM = codecs[k];
-        if (byM == null)
+        final int shape = (k << 16) | m;
+        int victim = 0;
+        for (int i = 0; i < codecs.length; i++)
         {
-            byM = new ReedSolomon[ReedSolomon.MAX_TOTAL_SHARDS];
-            codecs[k] = byM;
+            if (shapes[i] == shape)
+            {
+                lastUse[i] = ++uses;
+                return codecs[i];
+            }
+            if (lastUse[i] < lastUse[victim])
+            {
+                victim = i;
+            }
         }
-        ReedSolomon codec = byM[m];
-        if (codec == null)
-        {
-            codec = new ReedSolomon(k, m, loop);
-            byM[m] = codec;
-        }
+        final ReedSolomon codec = new ReedSolomon(k, m, loop);
+        codecs[victim] = codec;
+        shapes[victim] = shape;
+        lastUse[victim] = ++uses;
         return codec;
     }
 
-    CodingLoop loop()
+    /**
+     * @return how many codecs are held now.
+     */
+    public int size()
     {
-        return loop;
+        int n = 0;
+        for (final ReedSolomon codec : codecs)
+        {
+            if (codec != null)
+            {
+                n++;
+            }
+        }
+        return n;
     }
 }

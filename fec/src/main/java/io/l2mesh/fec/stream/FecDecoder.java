@@ -14,22 +14,28 @@ import java.lang.foreign.MemorySegment;
  * soon as it has k shards (counting the zero shards of a block closed early) and delivered at once. Every frame
  * is delivered exactly once.
  * <p>
- * <b>Complications.</b> Memory is bounded whatever the input: blocks live in a window of {@code windowBlocks}
- * slots by block id (serial-number order, so ids may wrap); a newer id evicts the oldest, counting what it still
- * missed as unrecoverable; shards of blocks older than the window are stale. Every header field is checked
- * before use (k and m within the configured maxima, index within k + m, lengths matching the shard, one coded
- * length and one count per block); anything inconsistent is a counted malformed drop, never an exception.
+ * <b>Complications.</b> Memory is bounded whatever the input: blocks live in a window of {@code windowBlocks} slots by
+ * block id (serial-number order, so ids may wrap); a newer id evicts the oldest, counting what it still missed as
+ * unrecoverable; shards of blocks older than the window are stale. A slot holds as many shard bodies as its block's
+ * shape needs (rounded up to a power of two), reserved from a {@link DecoderMemory} that the owner shares between the
+ * decoders of a peer and of a port: a shard whose block would exceed it is refused ({@link #onShard} says so) and costs
+ * nothing. Codecs come from a bounded {@link CodecCache}. Every header field is checked before use (k and m within the
+ * configured maxima, index within k + m, lengths matching the shard, one coded length and one count per block);
+ * anything inconsistent is a counted malformed drop, never an exception.
  * <p>
- * <b>Threading.</b> Single owner: one datapath thread. Copies each body once into slot memory (needed to decode
- * later). Allocates when a slot is first used, when a new (k, m) is first seen, and on each rebuild: the
- * codec's reconstruction makes four small arrays and a cache key per recovered block (264 B, docs/BENCHMARKS.md),
- * never per frame.
+ * <b>Threading.</b> Single owner: one datapath thread. Copies each body once into slot memory (needed to decode later).
+ * Allocates when a slot is first used or grows, when a (k, m) not in the codec cache is seen, and on each rebuild: the
+ * codec's reconstruction makes four small arrays and a cache key per recovered block (264 B, docs/BENCHMARKS.md), never
+ * per frame.
  */
 public final class FecDecoder implements AutoCloseable
 {
     public static final int WINDOW_BLOCKS_DEFAULT = 16;
     public static final int MAX_K_DEFAULT = 64;
     public static final int MAX_M_DEFAULT = 32;
+
+    /** What {@code slotFor} returns when the memory budget refused the block's slot. */
+    private static final BlockSlot REFUSED = new BlockSlot(0, 0);
 
     private final FrameSink sink;
     private final CodecCache codecs;
@@ -38,14 +44,29 @@ public final class FecDecoder implements AutoCloseable
     private final int maxFrameLength;
     private final int windowMask;
     private final Arena arena = Arena.ofShared();
+    private final DecoderMemory memory;
+    private final long fixedBytes;
+    private long reservedBytes;
     private final BlockSlot[] slots;
     private final boolean[] decodePresent = new boolean[ReedSolomon.MAX_TOTAL_SHARDS];
     private final FecCounters counters = new FecCounters();
+    private long shardsTaken;
     private boolean started;
     private int newestBlockId;
 
+    /**
+     * A decoder without a memory bound, with a cache of its own codecs (tests and benchmarks).
+     */
     public FecDecoder(final int windowBlocks, final int maxK, final int maxM, final int maxFrameLength,
         final CodingLoop loop, final FrameSink sink)
+    {
+        this(windowBlocks, maxK, maxM, maxFrameLength, new CodecCache(loop, CodecCache.CAPACITY_DEFAULT),
+            DecoderMemory.unbounded(), sink);
+        memory.reserve(fixedBytes);
+    }
+
+    private FecDecoder(final int windowBlocks, final int maxK, final int maxM, final int maxFrameLength,
+        final CodecCache codecs, final DecoderMemory memory, final FrameSink sink)
     {
         if (windowBlocks < 1 || Integer.bitCount(windowBlocks) != 1 || windowBlocks > 1024)
         {
@@ -60,14 +81,65 @@ public final class FecDecoder implements AutoCloseable
         this.maxM = maxM;
         this.maxFrameLength = maxFrameLength;
         this.windowMask = windowBlocks - 1;
-        this.codecs = new CodecCache(loop);
+        this.codecs = codecs;
         this.sink = sink;
+        this.memory = memory;
+        this.fixedBytes = fixedBytes(windowBlocks, maxK, maxM);
         final int stride = FecEncoder.align8(ShardHeaderFlyweight.FRAME_LENGTH_FIELD + maxFrameLength);
         this.slots = new BlockSlot[windowBlocks];
         for (int i = 0; i < windowBlocks; i++)
         {
-            slots[i] = new BlockSlot(arena, maxK + maxM, stride);
+            slots[i] = new BlockSlot(maxK + maxM, stride);
         }
+    }
+
+    /**
+     * A decoder whose memory (its own objects, then each slot's shard bodies as blocks need them) is reserved from
+     * {@code memory}, decoding with the codecs of {@code codecs} (shared by the decoders of one thread).
+     *
+     * @return the decoder, or null if {@code memory} cannot cover even its fixed part.
+     */
+    public static FecDecoder within(final DecoderMemory memory, final int windowBlocks, final int maxK,
+        final int maxM, final int maxFrameLength, final CodecCache codecs, final FrameSink sink)
+    {
+        final long fixed = fixedBytes(windowBlocks, maxK, maxM);
+        if (!memory.reserve(fixed))
+        {
+            return null;
+        }
+        try
+        {
+            return new FecDecoder(windowBlocks, maxK, maxM, maxFrameLength, codecs, memory, sink);
+        }
+        catch (final RuntimeException e)
+        {
+            memory.release(fixed);
+            throw e;
+        }
+    }
+
+    /**
+     * An estimate of a decoder's heap before any block: per slot, its arrays and a slice per shard.
+     */
+    private static long fixedBytes(final int windowBlocks, final int maxK, final int maxM)
+    {
+        return 1024L + (long)windowBlocks * (128 + 48L * (maxK + maxM));
+    }
+
+    /**
+     * @return shards offered to {@link #onShard} so far (owner thread: to tell an idle stream).
+     */
+    public long shardsTaken()
+    {
+        return shardsTaken;
+    }
+
+    /**
+     * @return bytes this decoder holds against its memory budget.
+     */
+    public long memoryBytes()
+    {
+        return fixedBytes + reservedBytes;
     }
 
     public FecCounters counters()
@@ -76,14 +148,19 @@ public final class FecDecoder implements AutoCloseable
     }
 
     /**
-     * Takes one shard (header and body) of {@code length} bytes at {@code offset}.
+     * Takes one shard (header and body) of {@code length} bytes at {@code offset}. Malformed, stale and duplicate
+     * shards are counted in {@link #counters()}.
+     *
+     * @return false if the shard was refused because its block would exceed the memory budget (the caller counts
+     * that drop), else true.
      */
-    public void onShard(final MemorySegment segment, final long offset, final int length)
+    public boolean onShard(final MemorySegment segment, final long offset, final int length)
     {
+        shardsTaken++;
         if (length < ShardHeaderFlyweight.LENGTH)
         {
             counters.increment(FecCounters.MALFORMED);
-            return;
+            return true;
         }
         final int blockId = ShardHeaderFlyweight.blockId(segment, offset);
         final int index = ShardHeaderFlyweight.index(segment, offset);
@@ -95,7 +172,7 @@ public final class FecDecoder implements AutoCloseable
         if (k < 1 || k > maxK || m < 1 || m > maxM || index >= k + m)
         {
             counters.increment(FecCounters.MALFORMED);
-            return;
+            return true;
         }
         final boolean data = index < k;
         if (data)
@@ -106,33 +183,37 @@ public final class FecDecoder implements AutoCloseable
                 bodyLength - ShardHeaderFlyweight.FRAME_LENGTH_FIELD > maxFrameLength)
             {
                 counters.increment(FecCounters.MALFORMED);
-                return;
+                return true;
             }
         }
         else if (count < 1 || count > k || bodyLength < ShardHeaderFlyweight.FRAME_LENGTH_FIELD ||
             bodyLength > ShardHeaderFlyweight.FRAME_LENGTH_FIELD + maxFrameLength)
         {
             counters.increment(FecCounters.MALFORMED);
-            return;
+            return true;
         }
 
         final BlockSlot slot = slotFor(blockId, k, m);
         if (slot == null)
         {
             counters.increment(FecCounters.STALE);
-            return;
+            return true;
+        }
+        if (slot == REFUSED)
+        {
+            return false;
         }
         if (slot.k != k || slot.m != m || (data && slot.count != 0 && index >= slot.count) ||
             (!data && ((slot.codedLength != 0 && slot.codedLength != bodyLength) ||
                 (slot.count != 0 && slot.count != count))))
         {
             counters.increment(FecCounters.MALFORMED);
-            return;
+            return true;
         }
         if (slot.present[index])
         {
             counters.increment(FecCounters.DUPLICATE);
-            return;
+            return true;
         }
         MemorySegment.copy(segment, body, slot.shards[index], 0, bodyLength);
         slot.present[index] = true;
@@ -161,10 +242,11 @@ public final class FecDecoder implements AutoCloseable
                 // Data shards beyond the count the parity claims: the block is inconsistent, stop decoding it.
                 slot.finished = true;
                 counters.increment(FecCounters.MALFORMED);
-                return;
+                return true;
             }
         }
         tryRecover(slot);
+        return true;
     }
 
     private BlockSlot slotFor(final int blockId, final int k, final int m)
@@ -191,7 +273,12 @@ public final class FecDecoder implements AutoCloseable
         final BlockSlot slot = slots[blockId & windowMask];
         if (!slot.inUse)
         {
-            slot.open(blockId, k, m);
+            final long reserved = slot.open(blockId, k, m, arena, memory);
+            if (reserved < 0)
+            {
+                return REFUSED;
+            }
+            reservedBytes += reserved;
         }
         else if (slot.blockId != blockId)
         {
@@ -292,9 +379,14 @@ public final class FecDecoder implements AutoCloseable
         }
     }
 
+    /**
+     * Frees the slot memory and gives back what this decoder reserved.
+     */
     @Override
     public void close()
     {
         arena.close();
+        memory.release(fixedBytes + reservedBytes);
+        reservedBytes = 0;
     }
 }

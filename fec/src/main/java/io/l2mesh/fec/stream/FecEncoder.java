@@ -65,7 +65,7 @@ public final class FecEncoder implements AutoCloseable
         this.blockTimeoutNs = blockTimeoutNs;
         this.maxFrameLength = maxFrameLength;
         this.loop = loop;
-        this.codecs = new CodecCache(loop);
+        this.codecs = new CodecCache(loop, CodecCache.CAPACITY_DEFAULT);
         this.sink = sink;
         // Every parity body (after its shard header) starts on a 64-byte boundary: SIMD loops (ISA-L's AVX-512
         // above all) store whole aligned vectors there; unaligned, the fold measured 30 % slower.

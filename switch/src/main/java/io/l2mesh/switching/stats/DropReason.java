@@ -45,7 +45,11 @@ public enum DropReason
     /** A tunnel packet whose counter was seen before or is older than the replay window. */
     REPLAY("replayed"),
     /** A handshake message refused, or dropped because handshakes came faster than the agent's budget. */
-    HANDSHAKE("handshake");
+    HANDSHAKE("handshake"),
+    /** An FEC shard from a tunnel peer for which FEC is off. */
+    FEC_OFF("fec_off"),
+    /** An FEC shard whose stream or block would exceed the peer's or the port's FEC decoder memory. */
+    FEC_MEMORY("fec_memory");
 
     private static final DropReason[] VALUES = values();
 
