@@ -12,11 +12,14 @@ import java.lang.foreign.ValueLayout;
  * Handshake messages on their way from the loops to the tunnel agent, in preallocated slots (as the capture tap
  * cycles its records): a loop takes a free slot, copies the message and its source in, and queues it; the agent
  * handles it and gives the slot back. Nothing is allocated per message, and a flood of forged initiations costs
- * a loop one copy each, then drops (counted by the caller) once every slot is taken.
+ * a loop one copy each, then drops (counted by the caller) once every slot is taken. A port has two: initiations
+ * from others, and the responses and cookie replies to our own, so a flood of initiations cannot crowd out the
+ * answers a node waits for.
  */
 final class HandshakeInbox
 {
     static final int CAPACITY = 256;
+    static final int REPLY_CAPACITY = 64;
 
     /**
      * One message and where it came from. Written by one loop, then read by the agent (the queues order it).
@@ -25,13 +28,21 @@ final class HandshakeInbox
     {
         private final byte[] initiation = new byte[Handshake.INITIATION_LENGTH];
         private final byte[] response = new byte[Handshake.RESPONSE_LENGTH];
+        private final byte[] cookie = new byte[Handshake.COOKIE_REPLY_LENGTH];
         final byte[] source = new byte[SocketAddresses.MAX_LENGTH];
         int sourceLength;
-        private boolean isInitiation;
+        private byte type;
+        /** An initiation whose mac2 was checked under load: its source's token bucket applies. */
+        boolean underLoad;
+
+        byte type()
+        {
+            return type;
+        }
 
         boolean isInitiation()
         {
-            return isInitiation;
+            return type == Handshake.TYPE_INITIATION;
         }
 
         /**
@@ -39,39 +50,59 @@ final class HandshakeInbox
          */
         byte[] message()
         {
-            return isInitiation ? initiation : response;
+            return switch (type)
+            {
+                case Handshake.TYPE_INITIATION -> initiation;
+                case Handshake.TYPE_RESPONSE -> response;
+                default -> cookie;
+            };
         }
     }
 
-    private final MpmcArrayQueue<Slot> free = new MpmcArrayQueue<>(CAPACITY);
-    private final MpscArrayQueue<Slot> queued = new MpscArrayQueue<>(CAPACITY);
+    private final MpmcArrayQueue<Slot> free;
+    private final MpscArrayQueue<Slot> queued;
 
-    HandshakeInbox()
+    /**
+     * @param capacity slots: {@link #CAPACITY} for initiations, fewer for the replies to our own.
+     */
+    HandshakeInbox(final int capacity)
     {
-        for (int i = 0; i < CAPACITY; i++)
+        this.free = new MpmcArrayQueue<>(capacity);
+        this.queued = new MpscArrayQueue<>(capacity);
+        for (int i = 0; i < capacity; i++)
         {
             free.offer(new Slot());
         }
     }
 
     /**
-     * Loop side: queues a copy of an initiation or response (the caller checked type and length).
+     * @return messages waiting (approximate while loops offer).
+     */
+    int queued()
+    {
+        return queued.size();
+    }
+
+    /**
+     * Loop side: queues a copy of an initiation, response or cookie reply (the caller checked type and length).
      *
      * @return false if every slot is taken.
      */
-    boolean offer(final byte[] buffer, final int length, final MemorySegment from, final int fromLength)
+    boolean offer(final byte[] buffer, final int length, final MemorySegment from, final int fromLength,
+        final boolean underLoad)
     {
         final Slot slot = free.poll();
         if (slot == null)
         {
             return false;
         }
-        slot.isInitiation = buffer[0] == Handshake.TYPE_INITIATION;
+        slot.type = buffer[0];
+        slot.underLoad = underLoad;
         System.arraycopy(buffer, 0, slot.message(), 0, length);
         final int sourceLength = Math.min(fromLength, slot.source.length);
         MemorySegment.copy(from, ValueLayout.JAVA_BYTE, 0, slot.source, 0, sourceLength);
         slot.sourceLength = sourceLength;
-        queued.offer(slot); // never full: there are only CAPACITY slots
+        queued.offer(slot); // never full: there are only as many slots as it holds
         return true;
     }
 

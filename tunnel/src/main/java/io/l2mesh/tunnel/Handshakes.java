@@ -31,11 +31,14 @@ final class Handshakes
     private final SessionTable sessions;
     private final AgentSender sender;
     private final long[] agentSlots;
+    private final HandshakeCounters counters;
     private final MemorySegment source = Arena.ofAuto().allocate(io.l2mesh.tuntap.SocketAddresses.MAX_LENGTH, 8);
 
     Handshakes(final String portName, final Handshake handshake, final CipherSuite suite, final PeerTable peers,
-        final SessionTable sessions, final AgentSender sender, final long[] agentSlots)
+        final SessionTable sessions, final AgentSender sender, final long[] agentSlots,
+        final HandshakeCounters counters)
     {
+        this.counters = counters;
         this.portName = portName;
         this.handshake = handshake;
         this.suite = suite;
@@ -53,13 +56,11 @@ final class Handshakes
         MemorySegment.copy(slot.source, 0, source, ValueLayout.JAVA_BYTE, 0, slot.sourceLength);
         try
         {
-            if (slot.isInitiation())
+            switch (slot.type())
             {
-                answer(slot, nowNanos);
-            }
-            else
-            {
-                complete(slot, nowNanos);
+                case Handshake.TYPE_INITIATION -> answer(slot, nowNanos);
+                case Handshake.TYPE_RESPONSE -> complete(slot, nowNanos);
+                default -> takeCookie(slot, nowNanos);
             }
         }
         catch (final Handshake.Refused refused)
@@ -123,6 +124,37 @@ final class Handshakes
     }
 
     /**
+     * A cookie reply: the responder is under load and wants our initiation again with a mac2. Taken only for our
+     * pending initiation (its receiver index) and only if it opens with that initiation's mac1; then, unless the
+     * refused initiation already had a mac2, a new one goes out at once (so a loaded peer costs one round trip,
+     * not a retry period; a forged reply cannot make us send more than one per initiation).
+     */
+    private void takeCookie(final HandshakeInbox.Slot slot, final long now)
+    {
+        final int receiver = ByteBuffer.wrap(slot.message()).order(ByteOrder.LITTLE_ENDIAN).getInt(4);
+        for (final Peer peer : peers.peers())
+        {
+            final Handshake.Initiation pending = peer.agent.pending;
+            if (pending != null && pending.senderIndex() == receiver)
+            {
+                if (!peer.cookies.take(slot.message(), now))
+                {
+                    break;
+                }
+                counters.increment(HandshakeCounters.COOKIE_RECEIVED);
+                LOG.debug("tunnel {}: peer {} is under load: cookie taken", portName, peer.name());
+                if (!peer.cookies.lastHadMac2())
+                {
+                    initiate(peer, now);
+                }
+                return;
+            }
+        }
+        counters.increment(HandshakeCounters.COOKIE_REFUSED);
+        PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
+    }
+
+    /**
      * Sends a new initiation to the peer.
      */
     void initiate(final Peer peer, final long now)
@@ -137,7 +169,9 @@ final class Handshakes
             }
             peer.agent.pending = initiation;
             peer.agent.lastInitiationNanos = now;
-            sender.handshake(peer, initiation.message());
+            final byte[] message = initiation.message();
+            peer.cookies.stamp(message, now); // mac2, if the peer gave us a cookie lately
+            sender.handshake(peer, message);
         }
         catch (final Handshake.Refused refused)
         {

@@ -2,6 +2,7 @@ package io.l2mesh.tunnel;
 
 import io.l2mesh.fec.stream.DecoderMemory;
 import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.tunnel.noise.CookieJar;
 import io.l2mesh.tunnel.noise.HandshakePeer;
 import io.l2mesh.tuntap.SocketAddresses;
 
@@ -28,6 +29,8 @@ final class Peer
     final PeerFec[] fec;
     /** Agent thread only. */
     final PeerAgentState agent = new PeerAgentState();
+    /** The cookie this peer gave us when under load, for mac2 (agent thread only). */
+    final CookieJar cookies;
     /** Set by a loop that had a frame for this peer but no session: the agent starts a handshake. */
     final AtomicBoolean handshakeWanted = new AtomicBoolean();
     /** Control TLVs of types this node does not know, skipped (a newer peer). Rare: not per frame. */
@@ -61,6 +64,7 @@ final class Peer
         this.spec = spec;
         this.fecMemory = fecMemory;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
+        this.cookies = new CookieJar(spec.publicKey());
         this.counters = new PortCounters(threads);
         this.fec = new PeerFec[loops];
         this.ownFec = spec.fec();

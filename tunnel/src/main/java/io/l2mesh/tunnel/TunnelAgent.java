@@ -13,7 +13,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The tunnel's slow path, an Aeron-style agent on a thread of its own, so that handshakes (two X25519 operations
  * and a dozen BLAKE2s each) never run on a datapath loop. Its duty cycle ({@link #doWork}): run control-plane
- * commands (a peer removed), handle queued handshake messages within the {@link HandshakeBudget}, and every
+ * commands (a peer removed), handle queued replies to our initiations, then queued initiations (those checked
+ * under load within their source's {@link SourceRateLimiter}) within the {@link HandshakeBudget}, and every
  * {@link #TICK_NANOS} (or at once when a loop asks for a handshake) run the {@link PeerTimers}; with nothing to
  * do it parks until woken or the next tick.
  */
@@ -27,8 +28,11 @@ final class TunnelAgent
 
     private final String portName;
     private final PeerTable peers;
-    private final HandshakeInbox inbox;
+    private final HandshakeInbox initiations;
+    private final HandshakeInbox replies;
     private final HandshakeBudget budget = new HandshakeBudget();
+    private final SourceRateLimiter sources = new SourceRateLimiter();
+    private final HandshakeCounters handshakeCounters;
     private final Handshakes handshakes;
     private final PeerTimers timers;
     private final AgentSender sender;
@@ -41,13 +45,16 @@ final class TunnelAgent
     private Thread worker;
     private long nextTickNanos;
 
-    TunnelAgent(final String portName, final PeerTable peers, final HandshakeInbox inbox, final Handshakes handshakes,
+    TunnelAgent(final String portName, final PeerTable peers, final HandshakeInbox initiations,
+        final HandshakeInbox replies, final HandshakeCounters handshakeCounters, final Handshakes handshakes,
         final PeerTimers timers, final AgentSender sender, final long[] agentSlots, final PeerByMac peerByMac)
     {
         this.peerByMac = peerByMac;
         this.portName = portName;
         this.peers = peers;
-        this.inbox = inbox;
+        this.initiations = initiations;
+        this.replies = replies;
+        this.handshakeCounters = handshakeCounters;
         this.handshakes = handshakes;
         this.timers = timers;
         this.sender = sender;
@@ -153,22 +160,41 @@ final class TunnelAgent
     {
         int work = commands.drain(Runnable::run, COMMANDS);
         HandshakeInbox.Slot slot;
-        while ((slot = inbox.poll()) != null)
+        // Answers to our own initiations first: a flood of initiations never delays them.
+        while ((slot = replies.poll()) != null)
         {
             try
             {
-                if (budget.take(now))
+                handshakes.handle(slot, now);
+            }
+            finally
+            {
+                replies.release(slot);
+            }
+            work++;
+        }
+        while ((slot = initiations.poll()) != null)
+        {
+            try
+            {
+                if (slot.underLoad && !sources.allow(slot.source, slot.sourceLength, now))
+                {
+                    handshakeCounters.increment(HandshakeCounters.COOKIE_RATE_LIMITED);
+                    PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
+                }
+                else if (budget.take(now))
                 {
                     handshakes.handle(slot, now);
                 }
                 else
                 {
+                    handshakeCounters.increment(HandshakeCounters.BUDGET_SPENT);
                     PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
                 }
             }
             finally
             {
-                inbox.release(slot);
+                initiations.release(slot);
             }
             work++;
         }

@@ -1,5 +1,7 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.tunnel.noise.CookieChecker;
+import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.fec.stream.FrameSink;
 import io.l2mesh.fec.stream.ShardSink;
 import io.l2mesh.fec.stream.ShardHeaderFlyweight;
@@ -51,6 +53,11 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     long shardInBatch = -1;
     final MemorySegment from;
     final MemorySegment fromLength;
+    /** The source of a handshake message as bytes, and this loop's cookie checking and cookie replies. */
+    final byte[] fromBytes = new byte[SocketAddresses.MAX_LENGTH];
+    final CookieChecker.Worker cookies;
+    final byte[] cookieOut = new byte[Handshake.COOKIE_REPLY_LENGTH];
+    final MemorySegment cookieOutSegment = MemorySegment.ofArray(cookieOut);
     private final TunnelSend send;
     private final TunnelReceive receive;
     // Context of the current call (loop thread only).
@@ -60,9 +67,11 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     FrameBatch batch;
     boolean handshakesQueued;
 
-    TunnelLoop(final int loopId, final Arena arena, final TunnelSend send, final TunnelReceive receive)
+    TunnelLoop(final int loopId, final Arena arena, final TunnelSend send, final TunnelReceive receive,
+        final CookieChecker.Worker cookies)
     {
         this.loopId = loopId;
+        this.cookies = cookies;
         this.send = send;
         this.receive = receive;
         gather = arena.allocate(GATHER_CAPACITY, 64);

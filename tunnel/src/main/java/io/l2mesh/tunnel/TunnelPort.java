@@ -5,6 +5,7 @@ import io.l2mesh.switching.buffer.LoopMemory;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.tunnel.impair.ImpairmentCounters;
 import io.l2mesh.tunnel.impair.ImpairmentSpec;
+import io.l2mesh.tunnel.noise.CookieChecker;
 import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tunnel.udp.UdpLoopSockets;
 
@@ -48,6 +49,8 @@ public final class TunnelPort extends Port
     private final PeerByMac peerByMac = new PeerByMac();
     private final TunnelFec fec;
     private final TunnelAgent agent;
+    private final HandshakeCounters handshakeCounters = new HandshakeCounters();
+    private final HandshakeGate gate;
     private final TunnelReceive receive;
     private final TunnelSend send;
     private final TunnelLoop[] loops;
@@ -71,18 +74,22 @@ public final class TunnelPort extends Port
         final long[] agentSlots = counters().loopSlots(loopCount);
         final AgentSender sender = new AgentSender(sockets.socket(0), loopCount);
         final Handshakes handshakes = new Handshakes(spec.name(), new Handshake(spec.suite(), spec.identity()),
-            spec.suite(), peers, sessions, sender, agentSlots);
+            spec.suite(), peers, sessions, sender, agentSlots, handshakeCounters);
         final PeerTimers timers = new PeerTimers(spec, sessions, handshakes, sender,
             new FecAdaptation(spec.name(), fec, sender));
-        final HandshakeInbox inbox = new HandshakeInbox();
-        this.agent = new TunnelAgent(spec.name(), peers, inbox, handshakes, timers, sender, agentSlots, peerByMac);
-        this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, inbox, agent);
+        final HandshakeInbox initiations = new HandshakeInbox(HandshakeInbox.CAPACITY);
+        final HandshakeInbox replies = new HandshakeInbox(HandshakeInbox.REPLY_CAPACITY);
+        this.agent = new TunnelAgent(spec.name(), peers, initiations, replies, handshakeCounters, handshakes, timers,
+            sender, agentSlots, peerByMac);
+        this.gate = new HandshakeGate(sockets, new CookieChecker(spec.identity().publicKey()), initiations,
+            replies, handshakeCounters);
+        this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, gate, agent);
         this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,
             spec.impairment());
         this.loops = new TunnelLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
-            loops[i] = new TunnelLoop(i, arena, send, receive);
+            loops[i] = new TunnelLoop(i, arena, send, receive, gate.worker());
         }
     }
 
@@ -402,6 +409,17 @@ public final class TunnelPort extends Port
     {
         final Peer peer = peers.byName(peerName);
         return peer == null ? new long[3] : fec.decoded(peer);
+    }
+
+    /**
+     * @return what the handshake DoS defence did, by counter label ({@code handshake_mac1_bad}, {@code cookie_sent},
+     * ...), and whether the responder is under load now ({@code under_load}, 0 or 1).
+     */
+    public java.util.Map<String, Long> handshakeCounters()
+    {
+        final java.util.Map<String, Long> result = handshakeCounters.snapshot();
+        result.put("under_load", gate.underLoad(System.nanoTime()) ? 1L : 0L);
+        return result;
     }
 
     /**

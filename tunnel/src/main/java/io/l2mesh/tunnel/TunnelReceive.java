@@ -6,7 +6,6 @@ import io.l2mesh.switching.frame.EthernetFlyweight;
 import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
-import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tunnel.udp.UdpGroReceive;
 import io.l2mesh.tunnel.udp.UdpLoopSockets;
 
@@ -16,8 +15,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * The receive path of a tunnel port, run by each loop on its own socket: datagram -> kind -> session lookup ->
  * {@link #decrypt} (AEAD open in place, then the replay window) -> frame, FEC shard, loss report or control
- * message -> frames into the loop's burst. Handshake messages are handed to the tunnel agent's inbox (a
- * preallocated slot; the agent is woken once per call, not per message) and never processed on a loop.
+ * message -> frames into the loop's burst. Handshake messages pass the {@link HandshakeGate} (mac1, and under
+ * load mac2 or a cookie reply) into the tunnel agent's inboxes (preallocated slots; the agent is woken once per
+ * call, not per message); the handshakes themselves never run on a loop.
  * <p>
  * Per datagram with OpenSSL's AEAD: opened where it lies in the GRO buffer, and one copy of the frame into its
  * slot ({@link #decryptInPlace}). With the JDK's AEAD (it works on {@code byte[]}) or without GRO: one more copy,
@@ -25,8 +25,8 @@ import java.lang.foreign.ValueLayout;
  * message (docs/BENCHMARKS.md), and a forged message costs it an exception.
  * <p>
  * Drops (port counters, and the peer's where one is known): {@code malformed}, {@code unknown_peer} (no live
- * session has that index), {@code decrypt_failed}, {@code replayed}, {@code handshake} (inbox full), {@code fec_off}
- * and {@code fec_memory} (FEC shards refused).
+ * session has that index), {@code decrypt_failed}, {@code replayed}, {@code handshake} (bad mac1, inbox full),
+ * {@code fec_off} and {@code fec_memory} (FEC shards refused).
  */
 final class TunnelReceive
 {
@@ -36,11 +36,11 @@ final class TunnelReceive
     private final SessionTable sessions;
     private final PeerByMac peerByMac;
     private final TunnelFec fec;
-    private final HandshakeInbox inbox;
+    private final HandshakeGate gate;
     private final TunnelAgent agent;
 
     TunnelReceive(final UdpLoopSockets sockets, final PortCounters portCounters, final PeerTable peers,
-        final SessionTable sessions, final PeerByMac peerByMac, final TunnelFec fec, final HandshakeInbox inbox,
+        final SessionTable sessions, final PeerByMac peerByMac, final TunnelFec fec, final HandshakeGate gate,
         final TunnelAgent agent)
     {
         this.sockets = sockets;
@@ -49,7 +49,7 @@ final class TunnelReceive
         this.sessions = sessions;
         this.peerByMac = peerByMac;
         this.fec = fec;
-        this.inbox = inbox;
+        this.gate = gate;
         this.agent = agent;
     }
 
@@ -132,17 +132,9 @@ final class TunnelReceive
         {
             decrypt(loop, length, portSlots);
         }
-        else if ((work[0] == Handshake.TYPE_INITIATION && length == Handshake.INITIATION_LENGTH) ||
-            (work[0] == Handshake.TYPE_RESPONSE && length == Handshake.RESPONSE_LENGTH))
+        else if (HandshakeGate.isHandshake(work[0], length))
         {
-            if (inbox.offer(work, length, loop.from, loop.fromLength()))
-            {
-                loop.handshakesQueued = true;
-            }
-            else
-            {
-                PortCounters.drop(portSlots, DropReason.HANDSHAKE);
-            }
+            gate.admit(loop, length, portSlots);
         }
         else
         {

@@ -594,6 +594,97 @@ class TunnelPortTest
         assertThat(twoStatus.stats().drops(DropReason.FEC_MEMORY)).as("nothing of the other peer refused").isZero();
     }
 
+    /**
+     * Item 1: a flood of initiations with a valid mac1 (the attacker knows B's public key) puts B under load: it
+     * answers them with cookie replies and queues nothing of them. A real peer that handshakes meanwhile gets a
+     * cookie too, comes back with mac2 at once, and is in.
+     */
+    @Test
+    void shouldAnswerAFloodWithCookiesAndStillLetARealPeerIn() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        final InetSocketAddress target = b.port().spec().local();
+        final java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        final DatagramSocket attacker = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(attacker);
+        final Thread flood = Thread.ofPlatform().start(() ->
+        {
+            final Random random = new Random(7);
+            final long end = System.nanoTime() + 20_000_000_000L;
+            try
+            {
+                while (flooding.get() && System.nanoTime() < end)
+                {
+                    final byte[] initiation = validMac1Initiation(random, keyB.publicKey());
+                    attacker.send(new DatagramPacket(initiation, initiation.length, target));
+                    sent.incrementAndGet();
+                }
+            }
+            catch (final java.io.IOException e)
+            {
+                // the socket closed: the test is over
+            }
+        });
+        closing.add(() ->
+        {
+            flooding.set(false);
+            flood.join(5_000);
+        });
+        await(() -> b.port().handshakeCounters().get("cookie_sent") > 100, "cookie replies to the flood");
+        assertThat(b.port().handshakeCounters().get("under_load")).isEqualTo(1);
+
+        // A forgets B and meets it again: a new handshake while B is under load.
+        final PeerSpec bAsPeer = a.port().spec().peers().get(0);
+        assertThat(a.port().removePeer("peer")).isTrue();
+        a.port().addPeer(bAsPeer);
+        await(() -> a.port().handshakeCounters().get("cookie_received") >= 1, "A took B's cookie");
+        awaitUp(a.port());
+        // The flood fills B's socket buffers too (the kernel drops what a loop cannot read in time): frames are
+        // sent until one arrives, for at most 10 s.
+        byte[] got = null;
+        for (int i = 0; i < 100 && got == null; i++)
+        {
+            a.vm().send(frame(MAC_B, MAC_A, 100, i));
+            got = b.vm().receive(100);
+        }
+        assertThat(got).as("A is in while the flood goes on").isNotNull();
+        flooding.set(false);
+        flood.join(5_000);
+        final var counters = b.port().handshakeCounters();
+        System.out.println("TunnelPortTest: " + sent.get() + " initiations with a valid mac1 -> " + counters);
+        assertThat(counters.get("handshake_mac2_valid")).as("A's second initiation").isGreaterThanOrEqualTo(1);
+        assertThat(counters.get("handshake_mac1_bad")).isZero();
+    }
+
+    /**
+     * What an attacker who knows the responder's public key can make: random bytes with a correct mac1.
+     */
+    static byte[] validMac1Initiation(final Random random, final byte[] responderPublic)
+    {
+        final byte[] message = new byte[148];
+        random.nextBytes(message);
+        message[0] = 1;
+        message[1] = 0;
+        message[2] = 0;
+        message[3] = 0;
+        final org.bouncycastle.crypto.digests.Blake2sDigest hash =
+            new org.bouncycastle.crypto.digests.Blake2sDigest(256);
+        final byte[] label = "mac1----".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        hash.update(label, 0, label.length);
+        hash.update(responderPublic, 0, 32);
+        final byte[] key = new byte[32];
+        hash.doFinal(key, 0);
+        final org.bouncycastle.crypto.digests.Blake2sDigest mac =
+            new org.bouncycastle.crypto.digests.Blake2sDigest(key, 16, null, null);
+        mac.update(message, 0, 116);
+        mac.doFinal(message, 116);
+        Arrays.fill(message, 132, 148, (byte)0);
+        return message;
+    }
+
     private static long rssBytes() throws java.io.IOException
     {
         for (final String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))

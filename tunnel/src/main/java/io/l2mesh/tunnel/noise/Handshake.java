@@ -17,6 +17,8 @@ import java.util.function.Function;
  * response   (92):  type 2, 3 zero bytes, sender index, receiver index, ephemeral (32), sealed empty (16),
  *                   mac1 (16), mac2 (16)
  * </pre>
+ * mac1 (keyed with the receiver's public key) proves the sender knows whom it talks to; mac2 (keyed with a
+ * cookie from the receiver) that it receives at its source address ({@link CookieChecker}, {@link CookieJar}).
  * Our prologue is {@link #IDENTIFIER}, so l2mesh and WireGuard handshakes can never be confused. Handshake path
  * only: allocates freely, never runs on a datapath loop.
  */
@@ -27,6 +29,9 @@ public final class Handshake
     public static final byte TYPE_TRANSPORT = 4;
     public static final int INITIATION_LENGTH = 148;
     public static final int RESPONSE_LENGTH = 92;
+    /** A cookie reply (WireGuard 5.4.7): type 3, 3 zero bytes, receiver index, nonce (24), sealed cookie (16+16). */
+    public static final byte TYPE_COOKIE = 3;
+    public static final int COOKIE_REPLY_LENGTH = 64;
     static final byte[] IDENTIFIER = "l2mesh v1 tunnel".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LABEL_MAC1 = "mac1----".getBytes(StandardCharsets.US_ASCII);
     private static final int KEY = KeyPair.KEY_LENGTH;

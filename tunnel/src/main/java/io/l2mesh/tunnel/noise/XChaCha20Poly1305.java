@@ -15,9 +15,10 @@ import java.security.GeneralSecurityException;
  * none either; HChaCha20 is 20 ChaCha rounds without the final addition, so only that is written here, the AEAD
  * itself is the JDK's. Tested against the draft's vectors (§2.2.1 and §A.3.1).
  * <p>
- * Allocation: the JDK's {@code Cipher} makes a few objects per message (about 2 KB); cookie replies are sent only
- * under load and only for initiations with a valid mac1, and docs/BENCHMARKS.md measures what a flood costs.
- * Thread-safe: every call is independent.
+ * Allocation: the {@code Cipher} is kept, but its {@code init} and {@code doFinal} make a few objects per message;
+ * cookie replies are sent only under load and only for initiations with a valid mac1, and docs/BENCHMARKS.md
+ * measures what a flood costs. Single owner: one instance per thread ({@link #hChaCha20} is static and
+ * thread-safe).
  */
 public final class XChaCha20Poly1305
 {
@@ -29,8 +30,23 @@ public final class XChaCha20Poly1305
     private static final int SIGMA2 = 0x79622d32;
     private static final int SIGMA3 = 0x6b206574;
 
-    private XChaCha20Poly1305()
+    private final Cipher cipher;
+    private final byte[] subkey = new byte[KEY_LENGTH];
+    private final byte[] chachaNonce = new byte[12];
+
+    /**
+     * One thread's instance: it keeps its JDK {@code Cipher} and buffers from message to message.
+     */
+    public XChaCha20Poly1305()
     {
+        try
+        {
+            cipher = Cipher.getInstance("ChaCha20-Poly1305");
+        }
+        catch (final GeneralSecurityException e)
+        {
+            throw new IllegalStateException("the JDK has no ChaCha20-Poly1305", e);
+        }
     }
 
     /**
@@ -92,13 +108,12 @@ public final class XChaCha20Poly1305
      * associated data {@code ad}; the ciphertext and tag ({@code plain.length + 16} bytes) go to {@code out} at
      * {@code outAt}.
      */
-    public static void seal(final byte[] key, final byte[] nonce, final int nonceAt, final byte[] plain,
-        final byte[] ad, final byte[] out, final int outAt)
+    public void seal(final byte[] key, final byte[] nonce, final int nonceAt, final byte[] plain, final byte[] ad,
+        final byte[] out, final int outAt)
     {
-        final byte[] subkey = new byte[KEY_LENGTH];
         try
         {
-            final Cipher cipher = cipher(Cipher.ENCRYPT_MODE, key, subkey, nonce, nonceAt);
+            init(Cipher.ENCRYPT_MODE, key, nonce, nonceAt);
             cipher.updateAAD(ad);
             cipher.doFinal(plain, 0, plain.length, out, outAt);
         }
@@ -117,17 +132,16 @@ public final class XChaCha20Poly1305
      *
      * @return the plaintext, or null if the tag does not verify.
      */
-    public static byte[] open(final byte[] key, final byte[] nonce, final int nonceAt, final byte[] sealed,
-        final int at, final int length, final byte[] ad)
+    public byte[] open(final byte[] key, final byte[] nonce, final int nonceAt, final byte[] sealed, final int at,
+        final int length, final byte[] ad)
     {
         if (length < TAG_LENGTH)
         {
             return null;
         }
-        final byte[] subkey = new byte[KEY_LENGTH];
         try
         {
-            final Cipher cipher = cipher(Cipher.DECRYPT_MODE, key, subkey, nonce, nonceAt);
+            init(Cipher.DECRYPT_MODE, key, nonce, nonceAt);
             cipher.updateAAD(ad);
             return cipher.doFinal(sealed, at, length);
         }
@@ -145,19 +159,16 @@ public final class XChaCha20Poly1305
         }
     }
 
-    private static Cipher cipher(final int mode, final byte[] key, final byte[] subkey, final byte[] nonce,
-        final int nonceAt) throws GeneralSecurityException
+    private void init(final int mode, final byte[] key, final byte[] nonce, final int nonceAt)
+        throws GeneralSecurityException
     {
         if (key.length != KEY_LENGTH)
         {
             throw new IllegalArgumentException("XChaCha20-Poly1305 key must be 32 bytes, not " + key.length);
         }
         hChaCha20(key, nonce, nonceAt, subkey, 0);
-        final byte[] chachaNonce = new byte[12];
         System.arraycopy(nonce, nonceAt + 16, chachaNonce, 4, 8);
-        final Cipher cipher = Cipher.getInstance("ChaCha20-Poly1305");
         cipher.init(mode, new SecretKeySpec(subkey, "ChaCha20"), new IvParameterSpec(chachaNonce));
-        return cipher;
     }
 
     private static int le(final byte[] b, final int at)

@@ -34,19 +34,20 @@ class XChaCha20Poly1305Test
         final byte[] key = HEX.parseHex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
         final byte[] nonce = HEX.parseHex("00404142434445464748494a4b4c4d4e4f5051525354555657"); // at offset 1
         final byte[] sealed = new byte[plain.length + 16];
-        XChaCha20Poly1305.seal(key, nonce, 1, plain, ad, sealed, 0);
+        final XChaCha20Poly1305 aead = new XChaCha20Poly1305();
+        aead.seal(key, nonce, 1, plain, ad, sealed, 0);
         assertThat(HEX.formatHex(sealed)).isEqualTo(
             "bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb" +
             "731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b452" +
             "2f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff9" +
             "21f9664c97637da9768812f615c68b13b52e" +
             "c0875924c1c7987947deafd8780acf49");
-        assertThat(XChaCha20Poly1305.open(key, nonce, 1, sealed, 0, sealed.length, ad)).isEqualTo(plain);
+        assertThat(aead.open(key, nonce, 1, sealed, 0, sealed.length, ad)).isEqualTo(plain);
         sealed[3] ^= 1;
-        assertThat(XChaCha20Poly1305.open(key, nonce, 1, sealed, 0, sealed.length, ad)).as("tampered").isNull();
+        assertThat(aead.open(key, nonce, 1, sealed, 0, sealed.length, ad)).as("tampered").isNull();
         sealed[3] ^= 1;
-        assertThat(XChaCha20Poly1305.open(key, nonce, 1, sealed, 0, sealed.length, new byte[1])).as("other AD")
+        assertThat(aead.open(key, nonce, 1, sealed, 0, sealed.length, new byte[1])).as("other AD")
             .isNull();
-        assertThat(XChaCha20Poly1305.open(key, nonce, 1, sealed, 0, 10, ad)).as("shorter than a tag").isNull();
+        assertThat(aead.open(key, nonce, 1, sealed, 0, 10, ad)).as("shorter than a tag").isNull();
     }
 }
