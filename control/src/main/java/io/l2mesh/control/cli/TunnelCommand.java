@@ -253,6 +253,46 @@ final class TunnelCommand
         }
     }
 
+    @Command(name = "handshake", mixinStandardHelpOptions = true,
+        description = "Handshakes of tunnel ports: what the DoS defence (mac1, cookies, rate limits) did.",
+        subcommands = {HandshakeShow.class})
+    static final class Handshake
+    {
+        @ParentCommand
+        CtlCommand ctl;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Per tunnel port: whether it is under load, and the handshake DoS counters.")
+    static final class HandshakeShow implements Callable<Integer>
+    {
+        @ParentCommand
+        Handshake handshake;
+
+        @Parameters(arity = "0..1", paramLabel = "PORT")
+        String port;
+
+        @Override
+        public Integer call()
+        {
+            return handshake.ctl.query("handshake.show", portArgs(port), (result, out) ->
+            {
+                final TableRenderer table = new TableRenderer("port", "counter", "value");
+                for (final JsonNode p : result)
+                {
+                    p.fields().forEachRemaining(field ->
+                    {
+                        if (!field.getKey().equals("port"))
+                        {
+                            table.row(p.path("port").asText(), field.getKey(), field.getValue().asText());
+                        }
+                    });
+                }
+                out.print(table.render());
+            });
+        }
+    }
+
     @Command(name = "impair", mixinStandardHelpOptions = true,
         description = "Impair what a tunnel port sends (loss, bursts, delay, reordering, duplication, rate).",
         subcommands = {ImpairShow.class, ImpairSet.class, ImpairClear.class})

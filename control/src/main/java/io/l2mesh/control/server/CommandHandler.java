@@ -36,7 +36,8 @@ final class CommandHandler
     {
         final Map<String, Role> commands = new LinkedHashMap<>();
         for (final String readOnly : List.of("status", "port.list", "fdb.show", "vlan.show", "stats", "stats.watch",
-            "config.show", "capture.list", "peer.list", "fec.show", "impair.show"))
+            "config.show", "capture.list", "peer.list", "fec.show", "impair.show",
+            "handshake.show"))
         {
             commands.put(readOnly, Role.MONITOR);
         }
@@ -103,6 +104,7 @@ final class CommandHandler
             case "peer.del" -> connection.send(ControlCodec.result(changes.peerDel(request, connection.peer())));
             case "fec.show" -> connection.send(ControlCodec.result(tunnels.fecShow(request)));
             case "fec.set" -> connection.send(ControlCodec.result(changes.fecSet(request, connection.peer())));
+            case "handshake.show" -> connection.send(ControlCodec.result(tunnels.handshakeShow(request)));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "shutdown" ->
             {

@@ -115,6 +115,18 @@ final class TunnelCommands
         return result;
     }
 
+    JsonNode handshakeShow(final Request request)
+    {
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        for (final TunnelPort tunnel : tunnels(request))
+        {
+            final ObjectNode p = result.addObject();
+            p.put("port", tunnel.name());
+            tunnel.handshakeCounters().forEach(p::put);
+        }
+        return result;
+    }
+
     JsonNode impairShow(final Request request)
     {
         final ArrayNode result = ControlCodec.JSON.createArrayNode();
