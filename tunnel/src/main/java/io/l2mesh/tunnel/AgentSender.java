@@ -1,11 +1,14 @@
 package io.l2mesh.tunnel;
 
 import io.l2mesh.tunnel.noise.CipherSuite;
+import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tuntap.Libc;
+import io.l2mesh.tuntap.SocketAddresses;
 import io.l2mesh.tuntap.UdpSocket;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * What the tunnel agent sends (handshake messages, keepalives, loss reports, control messages), through the
@@ -15,6 +18,10 @@ import java.lang.foreign.MemorySegment;
 final class AgentSender implements AutoCloseable
 {
     private final UdpSocket socket;
+    /** The agent's own socket, for our initiations and the answers to them ({@link #receiveAnswer}). */
+    private final UdpSocket own;
+    private final byte[] in = new byte[Handshake.INITIATION_LENGTH + 1];
+    private final MemorySegment inSegment = MemorySegment.ofArray(in);
     /** The agent's counter slot in each peer's and session's per-thread arrays (after the loops'). */
     final int thread;
     /** The longest payload the agent sends: control messages, and a test peer's shards of a full-sized frame. */
@@ -25,19 +32,64 @@ final class AgentSender implements AutoCloseable
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = Libc.newErrnoCapture(arena);
 
-    AgentSender(final UdpSocket socket, final int thread)
+    private final MemorySegment from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
+    private final MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);
+
+    /**
+     * @param socket the port's first loop socket: responses, keepalives and control messages go from the
+     *               listen port, so the first data packet tells a peer where we are.
+     * @param own    the agent's own socket on the listen address (another port): our initiations go from it, so
+     *               their responses and cookie replies come back where no flood at the listen port can crowd them
+     *               out.
+     */
+    AgentSender(final UdpSocket socket, final UdpSocket own, final int thread)
     {
         this.socket = socket;
+        this.own = own;
         this.thread = thread;
     }
 
     /**
-     * Sends a handshake message as it is.
+     * Sends one of our initiations, from the agent's own socket.
      */
-    boolean handshake(final Peer peer, final byte[] message)
+    boolean initiation(final Peer peer, final byte[] message)
     {
+        final MemorySegment endpoint = peer.endpoint();
+        if (endpoint == null)
+        {
+            return false;
+        }
         System.arraycopy(message, 0, out, 0, message.length);
-        return sendOut(peer, message.length);
+        own.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
+        return true;
+    }
+
+    /**
+     * Reads the next datagram that came to the agent's own socket (answers to our initiations).
+     *
+     * @return its length (0: none waiting); the bytes are in {@link #answer()}, the source in
+     * {@link #answerFrom()} ({@link #answerFromLength()} bytes).
+     */
+    int receiveAnswer()
+    {
+        fromLength.set(ValueLayout.JAVA_INT, 0, SocketAddresses.MAX_LENGTH);
+        final long n = own.receive(errno, inSegment, from.address(), fromLength.address());
+        return n <= 0 ? 0 : (int)n;
+    }
+
+    byte[] answer()
+    {
+        return in;
+    }
+
+    MemorySegment answerFrom()
+    {
+        return from;
+    }
+
+    int answerFromLength()
+    {
+        return fromLength.get(ValueLayout.JAVA_INT, 0);
     }
 
     /**
@@ -119,6 +171,7 @@ final class AgentSender implements AutoCloseable
     @Override
     public void close()
     {
+        own.close();
         arena.close();
     }
 }

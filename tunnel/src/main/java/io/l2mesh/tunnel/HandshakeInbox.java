@@ -46,6 +46,19 @@ final class HandshakeInbox
         }
 
         /**
+         * Takes a copy of a handshake message (type and length checked by the caller) and its source.
+         */
+        void fill(final byte[] buffer, final int length, final MemorySegment from, final int fromLength,
+            final boolean checkedUnderLoad)
+        {
+            type = buffer[0];
+            underLoad = checkedUnderLoad;
+            System.arraycopy(buffer, 0, message(), 0, length);
+            sourceLength = Math.min(fromLength, source.length);
+            MemorySegment.copy(from, ValueLayout.JAVA_BYTE, 0, source, 0, sourceLength);
+        }
+
+        /**
          * @return the message, in an array of exactly its length.
          */
         byte[] message()
@@ -96,12 +109,7 @@ final class HandshakeInbox
         {
             return false;
         }
-        slot.type = buffer[0];
-        slot.underLoad = underLoad;
-        System.arraycopy(buffer, 0, slot.message(), 0, length);
-        final int sourceLength = Math.min(fromLength, slot.source.length);
-        MemorySegment.copy(from, ValueLayout.JAVA_BYTE, 0, slot.source, 0, sourceLength);
-        slot.sourceLength = sourceLength;
+        slot.fill(buffer, length, from, fromLength, underLoad);
         queued.offer(slot); // never full: there are only as many slots as it holds
         return true;
     }

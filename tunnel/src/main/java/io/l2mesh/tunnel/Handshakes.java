@@ -32,13 +32,15 @@ final class Handshakes
     private final AgentSender sender;
     private final long[] agentSlots;
     private final HandshakeCounters counters;
+    private final TimestampStore timestamps;
     private final MemorySegment source = Arena.ofAuto().allocate(io.l2mesh.tuntap.SocketAddresses.MAX_LENGTH, 8);
 
     Handshakes(final String portName, final Handshake handshake, final CipherSuite suite, final PeerTable peers,
         final SessionTable sessions, final AgentSender sender, final long[] agentSlots,
-        final HandshakeCounters counters)
+        final HandshakeCounters counters, final TimestampStore timestamps)
     {
         this.counters = counters;
+        this.timestamps = timestamps;
         this.portName = portName;
         this.handshake = handshake;
         this.suite = suite;
@@ -87,6 +89,7 @@ final class Handshakes
         // An initiation never moves the peer's endpoint (a recorded one replayed from elsewhere would redirect
         // the peer's traffic): the response goes back where the initiation came from, and the endpoint moves with
         // the first authenticated transport message on the new session (TunnelReceive).
+        timestamps.accepted(peer.spec.publicKey(), peer.handshake.newestTimestamp()); // before we answer
         final Session session = new Session(peer, result, suite, sender.thread + 1, now);
         Handshake.wipe(result.sendKey(), result.receiveKey()); // the session's AEADs hold their own copies
         sessions.install(peer, session);
@@ -102,11 +105,11 @@ final class Handshakes
         final int receiver = ByteBuffer.wrap(slot.message()).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
         for (final Peer peer : peers.peers())
         {
-            final Handshake.Initiation pending = peer.agent.pending;
-            if (pending != null && pending.senderIndex() == receiver)
+            final Handshake.Initiation pending = peer.agent.pending(receiver);
+            if (pending != null)
             {
                 final Handshake.Result result = handshake.complete(pending, slot.message());
-                peer.agent.pending = null;
+                peer.agent.clearPending();
                 peer.noteSource(source, slot.sourceLength);
                 final Session session = new Session(peer, result, suite, sender.thread + 1, now);
                 Handshake.wipe(result.sendKey(), result.receiveKey());
@@ -134,8 +137,7 @@ final class Handshakes
         final int receiver = ByteBuffer.wrap(slot.message()).order(ByteOrder.LITTLE_ENDIAN).getInt(4);
         for (final Peer peer : peers.peers())
         {
-            final Handshake.Initiation pending = peer.agent.pending;
-            if (pending != null && pending.senderIndex() == receiver)
+            if (peer.agent.pending(receiver) != null)
             {
                 if (!peer.cookies.take(slot.message(), now))
                 {
@@ -143,7 +145,7 @@ final class Handshakes
                 }
                 counters.increment(HandshakeCounters.COOKIE_RECEIVED);
                 LOG.debug("tunnel {}: peer {} is under load: cookie taken", portName, peer.name());
-                if (!peer.cookies.lastHadMac2())
+                if (!peer.cookies.answeredHadMac2())
                 {
                     initiate(peer, now);
                 }
@@ -162,16 +164,11 @@ final class Handshakes
         try
         {
             final Handshake.Initiation initiation = handshake.initiate(peer.handshake, sessions.newIndex());
-            final Handshake.Initiation replaced = peer.agent.pending;
-            if (replaced != null)
-            {
-                replaced.wipe(); // given up: a response to it is refused from now on
-            }
-            peer.agent.pending = initiation;
+            peer.agent.addPending(initiation);
             peer.agent.lastInitiationNanos = now;
             final byte[] message = initiation.message();
-            peer.cookies.stamp(message, now); // mac2, if the peer gave us a cookie lately
-            sender.handshake(peer, message);
+            peer.cookies.stamp(message, initiation.senderIndex(), now); // mac2, if the peer gave us a cookie lately
+            sender.initiation(peer, message);
         }
         catch (final Handshake.Refused refused)
         {

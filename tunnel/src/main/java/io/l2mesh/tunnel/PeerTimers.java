@@ -8,12 +8,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Every peer's clock, on the agent thread (WireGuard's {@code timers.go}): retires sessions past their age,
  * notices a peer that fell silent, starts a handshake when a peer has no usable session or is due for a rekey
- * (at most one initiation per {@link #RETRY_NANOS}), sends a keepalive when we sent nothing for the keepalive
- * interval, announces our protocol version once on each confirmed session, and drives the FEC loss reports.
+ * (unanswered ones repeated, {@link #retryAfter}), sends a keepalive when we
+ * sent nothing for the keepalive interval, announces our protocol version once on each confirmed session, and
+ * drives the FEC loss reports.
  */
 final class PeerTimers
 {
     static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final int FAST_RETRIES = 20;
+    private static final long CONFIRM_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long CONFIRM_REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long REPORT_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Logger LOG = LoggerFactory.getLogger(PeerTimers.class);
 
@@ -40,6 +45,19 @@ final class PeerTimers
         this.rekeyNanos = TimeUnit.SECONDS.toNanos(spec.rekeySeconds());
         this.rejectAfterNanos = rekeyNanos + rekeyNanos / 2;
         this.deadNanos = 3 * keepaliveNanos + TimeUnit.SECONDS.toNanos(1);
+    }
+
+    /**
+     * How long to wait for an answer after the {@code unanswered}-th initiation before another: 100 ms for the
+     * first {@link #FAST_RETRIES}, then doubling to one a second. A flooded responder drops datagrams at its
+     * socket, and a node that restarts should be back at once (WireGuard waits 5 s); a peer that is really gone
+     * costs 20 small messages, then one a second. Responses to the last few initiations are all taken
+     * ({@link PeerAgentState#KEPT_INITIATIONS}), so retries faster than a slow peer's round trip do no harm.
+     */
+    static long retryAfter(final int unanswered)
+    {
+        return unanswered <= FAST_RETRIES ? FIRST_RETRY_NANOS :
+            Math.min(RETRY_NANOS, FIRST_RETRY_NANOS << Math.min(unanswered - FAST_RETRIES, 8));
     }
 
     /**
@@ -79,10 +97,15 @@ final class PeerTimers
             now - usable.createdNanos > (usable.initiator ? rekeyNanos : rekeyNanos + 2 * RETRY_NANOS) ||
             usable.messagesSent() > Session.REKEY_AFTER_MESSAGES;
         final PeerAgentState state = peer.agent;
-        if (due && peer.endpoint() != null && (state.lastInitiationNanos == 0 ||
-            now - state.lastInitiationNanos > RETRY_NANOS))
+        if (!due)
+        {
+            state.unanswered = 0;
+        }
+        else if (peer.endpoint() != null && (state.unanswered == 0 ||
+            now - state.lastInitiationNanos > retryAfter(state.unanswered)))
         {
             handshakes.initiate(peer, now);
+            state.unanswered++;
         }
         if (usable != null && usable.confirmed() && !usable.versionAnnounced)
         {
@@ -91,6 +114,13 @@ final class PeerTimers
         }
         if (usable != null && now - Math.max(peer.lastSentNanos(), usable.createdNanos) > keepaliveNanos)
         {
+            sender.keepalive(peer, usable);
+        }
+        else if (usable != null && usable.initiator && peer.lastReceivedNanos() < usable.createdNanos &&
+            now - usable.createdNanos < CONFIRM_WINDOW_NANOS && now - peer.lastSentNanos() > CONFIRM_REPEAT_NANOS)
+        {
+            // The responder sends nothing on the session until a message of ours confirms it: if it has not
+            // answered yet, our confirmation may have been lost (a flooded peer drops datagrams), so repeat it.
             sender.keepalive(peer, usable);
         }
         if (usable != null && reportNow)

@@ -1,5 +1,7 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.tunnel.noise.CookieChecker;
+import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import org.jctools.queues.MpscArrayQueue;
@@ -21,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 final class TunnelAgent
 {
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long ANSWER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int COMMANDS = 64;
     private static final Logger LOG = LoggerFactory.getLogger(TunnelAgent.class);
 
@@ -33,6 +36,8 @@ final class TunnelAgent
     private final HandshakeBudget budget = new HandshakeBudget();
     private final SourceRateLimiter sources = new SourceRateLimiter();
     private final HandshakeCounters handshakeCounters;
+    private final CookieChecker.Worker cookies;
+    private final HandshakeInbox.Slot answer = new HandshakeInbox.Slot();
     private final Handshakes handshakes;
     private final PeerTimers timers;
     private final AgentSender sender;
@@ -46,7 +51,8 @@ final class TunnelAgent
     private long nextTickNanos;
 
     TunnelAgent(final String portName, final PeerTable peers, final HandshakeInbox initiations,
-        final HandshakeInbox replies, final HandshakeCounters handshakeCounters, final Handshakes handshakes,
+        final HandshakeInbox replies, final HandshakeCounters handshakeCounters, final CookieChecker.Worker cookies,
+        final Handshakes handshakes,
         final PeerTimers timers, final AgentSender sender, final long[] agentSlots, final PeerByMac peerByMac)
     {
         this.peerByMac = peerByMac;
@@ -55,6 +61,7 @@ final class TunnelAgent
         this.initiations = initiations;
         this.replies = replies;
         this.handshakeCounters = handshakeCounters;
+        this.cookies = cookies;
         this.handshakes = handshakes;
         this.timers = timers;
         this.sender = sender;
@@ -133,7 +140,9 @@ final class TunnelAgent
             {
                 if (doWork(System.nanoTime()) == 0)
                 {
-                    LockSupport.parkNanos(TICK_NANOS);
+                    // Answers to our initiations come to our own socket, not through a loop: look often while
+                    // one is awaited.
+                    LockSupport.parkNanos(anyPending() ? ANSWER_POLL_NANOS : TICK_NANOS);
                 }
             }
             catch (final VirtualMachineError fatal)
@@ -152,6 +161,49 @@ final class TunnelAgent
     }
 
     /**
+     * Responses and cookie replies that came to the agent's own socket (where our initiations go from), handled at
+     * once: mac1 first, as on the loops.
+     */
+    private int readAnswers(final long now)
+    {
+        int read = 0;
+        int length;
+        while (read < HandshakeInbox.REPLY_CAPACITY && (length = sender.receiveAnswer()) > 0)
+        {
+            read++;
+            final byte[] message = sender.answer();
+            final byte type = message[0];
+            if (!(type == Handshake.TYPE_RESPONSE && length == Handshake.RESPONSE_LENGTH) &&
+                !(type == Handshake.TYPE_COOKIE && length == Handshake.COOKIE_REPLY_LENGTH))
+            {
+                PortCounters.drop(agentSlots, DropReason.MALFORMED);
+                continue;
+            }
+            if (type == Handshake.TYPE_RESPONSE && !cookies.mac1Valid(message, length))
+            {
+                handshakeCounters.increment(HandshakeCounters.MAC1_BAD);
+                PortCounters.drop(agentSlots, DropReason.HANDSHAKE);
+                continue;
+            }
+            answer.fill(message, length, sender.answerFrom(), sender.answerFromLength(), false);
+            handshakes.handle(answer, now);
+        }
+        return read;
+    }
+
+    private boolean anyPending()
+    {
+        for (final Peer peer : peers.peers())
+        {
+            if (peer.agent.hasPending())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * One duty cycle.
      *
      * @return how much work was done (0: park).
@@ -159,6 +211,7 @@ final class TunnelAgent
     int doWork(final long now)
     {
         int work = commands.drain(Runnable::run, COMMANDS);
+        work += readAnswers(now);
         HandshakeInbox.Slot slot;
         // Answers to our own initiations first: a flood of initiations never delays them.
         while ((slot = replies.poll()) != null)

@@ -8,9 +8,12 @@ import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.noise.CookieChecker;
 import io.l2mesh.tunnel.noise.Handshake;
 import io.l2mesh.tunnel.udp.UdpLoopSockets;
+import io.l2mesh.tuntap.UdpSocket;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -49,6 +52,7 @@ public final class TunnelPort extends Port
     private final PeerByMac peerByMac = new PeerByMac();
     private final TunnelFec fec;
     private final TunnelAgent agent;
+    private final TimestampStore timestamps;
     private final HandshakeCounters handshakeCounters = new HandshakeCounters();
     private final HandshakeGate gate;
     private final TunnelReceive receive;
@@ -57,7 +61,7 @@ public final class TunnelPort extends Port
     private final Arena arena = Arena.ofShared();
 
     private TunnelPort(final int id, final TunnelPortSpec spec, final UdpLoopSockets sockets, final int loopCount,
-        final int burstSize)
+        final int burstSize, final Path stateDir)
     {
         // One counter slot more than there are loops: the agent's (its drops show in the port's stats).
         super(id, spec.name(), spec.vlanRules(), spec.mtu(), true, loopCount + 1, burstSize);
@@ -65,24 +69,27 @@ public final class TunnelPort extends Port
         this.sockets = sockets;
         this.loopCount = loopCount;
         this.fec = new TunnelFec(spec.fec(), spec.mtu(), loopCount);
+        this.timestamps = TimestampStore.open(stateDir, spec.name());
         for (final PeerSpec peer : spec.peers())
         {
             final Peer added = new Peer(peer, loopCount + 1, loopCount, fec.peerMemory());
+            added.handshake.restoreTimestamp(timestamps.newest(peer.publicKey()));
             peerByMac.register(added);
             peers.add(added);
         }
         final long[] agentSlots = counters().loopSlots(loopCount);
-        final AgentSender sender = new AgentSender(sockets.socket(0), loopCount);
+        final AgentSender sender = new AgentSender(sockets.socket(0),
+            UdpSocket.bind(new InetSocketAddress(spec.local().getAddress(), 0), false, 1 << 20), loopCount);
         final Handshakes handshakes = new Handshakes(spec.name(), new Handshake(spec.suite(), spec.identity()),
-            spec.suite(), peers, sessions, sender, agentSlots, handshakeCounters);
+            spec.suite(), peers, sessions, sender, agentSlots, handshakeCounters, timestamps);
         final PeerTimers timers = new PeerTimers(spec, sessions, handshakes, sender,
             new FecAdaptation(spec.name(), fec, sender));
         final HandshakeInbox initiations = new HandshakeInbox(HandshakeInbox.CAPACITY);
         final HandshakeInbox replies = new HandshakeInbox(HandshakeInbox.REPLY_CAPACITY);
-        this.agent = new TunnelAgent(spec.name(), peers, initiations, replies, handshakeCounters, handshakes, timers,
-            sender, agentSlots, peerByMac);
         this.gate = new HandshakeGate(sockets, new CookieChecker(spec.identity().publicKey()), initiations,
             replies, handshakeCounters);
+        this.agent = new TunnelAgent(spec.name(), peers, initiations, replies, handshakeCounters, gate.worker(),
+            handshakes, timers, sender, agentSlots, peerByMac);
         this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, gate, agent);
         this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,
             spec.impairment());
@@ -99,10 +106,20 @@ public final class TunnelPort extends Port
      */
     public static TunnelPort open(final int id, final TunnelPortSpec spec, final int loopCount, final int burstSize)
     {
+        return open(id, spec, loopCount, burstSize, null);
+    }
+
+    /**
+     * As {@link #open(int, TunnelPortSpec, int, int)}, keeping each peer's newest initiation timestamp in
+     * {@code stateDir} ({@link TimestampStore}; null: not kept), so replays stay refused across restarts.
+     */
+    public static TunnelPort open(final int id, final TunnelPortSpec spec, final int loopCount, final int burstSize,
+        final Path stateDir)
+    {
         final UdpLoopSockets sockets = UdpLoopSockets.bind(spec.local(), loopCount, burstSize, TunnelSend.GSO_SEND);
         try
         {
-            final TunnelPort port = new TunnelPort(id, spec, sockets, loopCount, burstSize);
+            final TunnelPort port = new TunnelPort(id, spec, sockets, loopCount, burstSize, stateDir);
             port.agent.start();
             return port;
         }
@@ -251,6 +268,7 @@ public final class TunnelPort extends Port
     public void addPeer(final PeerSpec peer)
     {
         final Peer added = new Peer(peer, loopCount + 1, loopCount, fec.peerMemory());
+        added.handshake.restoreTimestamp(timestamps.newest(peer.publicKey())); // a peer that comes back
         peerByMac.register(added);
         try
         {

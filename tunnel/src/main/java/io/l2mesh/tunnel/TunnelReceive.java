@@ -30,6 +30,8 @@ import java.lang.foreign.ValueLayout;
  */
 final class TunnelReceive
 {
+    static final int TRAINS_PER_CALL = 16;
+
     private final UdpLoopSockets sockets;
     private final PortCounters portCounters;
     private final PeerTable peers;
@@ -93,24 +95,35 @@ final class TunnelReceive
     }
 
     /**
-     * One {@code recvmsg} per call (epoll calls again while more waits): up to 64 datagrams of one flow, each
-     * copied to the work buffer and handled like a single one. When the burst fills first (FEC keeps room for
+     * Up to {@link #TRAINS_PER_CALL} {@code recvmsg}s per call while the burst has room: each gives up to 64
+     * datagrams of one flow, each handled where it lies or copied to the work buffer and handled like a single
+     * one. Datagrams from many sources (a flood of handshake messages) come one per {@code recvmsg}; reading
+     * several per call spares an {@code epoll_wait} for each. When the burst fills first (FEC keeps room for
      * rebuilt frames), the rest waits for the next call, which the loop makes at once
      * ({@code TunnelPort.pendingInput}).
      */
     private void receiveTrain(final TunnelLoop loop, final UdpGroReceive gro, final int limit,
         final long[] portSlots)
     {
-        if (!gro.pending())
+        for (int train = 0; train < TRAINS_PER_CALL && loop.batch.count() < limit; train++)
         {
-            if (gro.receive(sockets.socket(loop.loopId), loop.errno) <= 0)
+            if (!gro.pending())
             {
-                return;
+                if (gro.receive(sockets.socket(loop.loopId), loop.errno) <= 0)
+                {
+                    return;
+                }
+                final int fromLength = gro.fromLength();
+                MemorySegment.copy(gro.from(), 0, loop.from, 0, fromLength);
+                loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
             }
-            final int fromLength = gro.fromLength();
-            MemorySegment.copy(gro.from(), 0, loop.from, 0, fromLength);
-            loop.fromLength.set(ValueLayout.JAVA_INT, 0, fromLength);
+            handleTrain(loop, gro, limit, portSlots);
         }
+    }
+
+    private void handleTrain(final TunnelLoop loop, final UdpGroReceive gro, final int limit,
+        final long[] portSlots)
+    {
         final MemorySegment buffer = gro.buffer();
         while (gro.pending() && loop.batch.count() < limit)
         {

@@ -24,6 +24,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Two nodes in one JVM, each a switch with an encrypted tunnel port on loopback and a QEMU-framing client on a
@@ -73,11 +74,17 @@ class TunnelPortTest
     private Node node(final String name, final KeyPair key, final InetSocketAddress local,
         final List<PeerSpec> peers, final int rekeySeconds) throws Exception
     {
+        return node(name, key, local, peers, rekeySeconds, null);
+    }
+
+    private Node node(final String name, final KeyPair key, final InetSocketAddress local,
+        final List<PeerSpec> peers, final int rekeySeconds, final Path stateDir) throws Exception
+    {
         final Switch sw = Switch.start(new SwitchContext().loops(2));
         closing.add(sw);
         final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, local, key, peers, 1)
             .withRekeySeconds(rekeySeconds);
-        final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64));
+        final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64, stateDir));
         final UnixPortSpec vmSpec =
             UnixPortSpec.access("vm", dir.resolve(name + ".sock"), UnixPortSpec.Framing.STREAM, 1);
         final UnixStreamPort vmPort = sw.addPort(id -> UnixStreamPort.open(id, vmSpec, sw.loopCount(), 64));
@@ -428,6 +435,60 @@ class TunnelPortTest
         assertThat(drops.drops(DropReason.UNKNOWN_PEER)).isEqualTo(1);
         assertThat(drops.drops(DropReason.MALFORMED)).isEqualTo(51);
         assertThat(drops.drops(DropReason.HANDSHAKE)).as("every forged initiation refused or shed").isEqualTo(2000);
+    }
+
+    /**
+     * L3: the newest initiation timestamp of each peer survives the port's re-creation (and so a daemon restart:
+     * it is kept in the state directory), so an initiation recorded before it is still a replay after: refused,
+     * unanswered, and the peer's endpoint untouched. Without the state directory the same replay is answered,
+     * which is what the file prevents (and even then it moves no endpoint, L1).
+     */
+    @Test
+    void shouldRefuseAnInitiationRecordedBeforeTheResponderWasRecreated() throws Exception
+    {
+        final Path stateB = java.nio.file.Files.createDirectories(dir.resolve("state-b"));
+        final int portA = freePort();
+        final int portB = freePort();
+        final DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(relay);
+        final CopyOnWriteArrayList<byte[]> recorded = new CopyOnWriteArrayList<>();
+        final Thread relaying = Thread.ofVirtual().start(() -> relay(relay, portB, recorded));
+        closing.add(relaying::interrupt);
+        final Node a = node("a", keyA, portA, keyB, (InetSocketAddress)relay.getLocalSocketAddress(), 120);
+        final List<PeerSpec> toA = List.of(new PeerSpec("peer", keyA.publicKey(), null, null));
+        final Node b = node("b", keyB, new InetSocketAddress("127.0.0.1", portB), toA, 120, stateB);
+        awaitUp(a.port());
+        awaitUp(b.port());
+        final byte[] initiation = recorded.stream().filter(p -> p[0] == 1 && p.length == 148).findFirst()
+            .orElseThrow();
+        final Path file = stateB.resolve("tunnel-tun-b.timestamps");
+        assertThat(java.nio.file.Files.readString(file)).as("kept before B answered").contains(keyA.publicBase64());
+
+        final TunnelPortSpec specB = b.port().spec();
+        assertThat(b.sw().removePort("tun-b")).isTrue();
+        final TunnelPort again = b.sw().addPort(id -> TunnelPort.open(id, specB, b.sw().loopCount(), 64, stateB));
+        closing.add(() -> b.sw().removePort("tun-b"));
+        try (DatagramSocket attacker = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            attacker.setSoTimeout(500);
+            attacker.send(new DatagramPacket(initiation, initiation.length, new InetSocketAddress("127.0.0.1", portB)));
+            await(() -> again.counters().drops(DropReason.HANDSHAKE) >= 1, "the replay refused");
+            assertThatThrownBy(() -> attacker.receive(new DatagramPacket(new byte[200], 200)))
+                .as("no response to a replay").isInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(again.peerStatus().get(0).endpoint()).as("the endpoint never moved").isNull();
+        }
+
+        assertThat(b.sw().removePort("tun-b")).isTrue();
+        final TunnelPort forgetful = b.sw().addPort(id -> TunnelPort.open(id, specB, b.sw().loopCount(), 64));
+        try (DatagramSocket attacker = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
+        {
+            attacker.setSoTimeout(5_000);
+            attacker.send(new DatagramPacket(initiation, initiation.length, new InetSocketAddress("127.0.0.1", portB)));
+            final DatagramPacket answer = new DatagramPacket(new byte[200], 200);
+            attacker.receive(answer);
+            assertThat(answer.getLength()).as("without the state directory the replay is answered").isEqualTo(92);
+            assertThat(forgetful.peerStatus().get(0).endpoint()).as("and still moves nothing").isNull();
+        }
     }
 
     @Test

@@ -111,6 +111,15 @@ public final class CookieChecker
         public boolean mac2Valid(final byte[] message, final int length, final byte[] source,
             final int sourceLength, final long nowNanos)
         {
+            int any = 0;
+            for (int i = length - MAC; i < length; i++)
+            {
+                any |= message[i];
+            }
+            if (any == 0)
+            {
+                return false; // no mac2: the initiator holds no cookie, nothing to compute
+            }
             cookieFor(source, sourceLength, nowNanos);
             final Blake2sDigest mac2 = new Blake2sDigest(cookie, MAC, null, null);
             mac2.update(message, 0, length - MAC);

@@ -53,6 +53,27 @@ public final class HandshakePeer
     }
 
     /**
+     * @return a copy of the greatest timestamp accepted so far (all zeros before any).
+     */
+    public synchronized byte[] newestTimestamp()
+    {
+        return newestTimestamp.clone();
+    }
+
+    /**
+     * Takes a timestamp accepted before (kept across a restart): initiations not newer than it are replays.
+     * Ignored if it is not newer than what is already known, or not {@code Tai64n.LENGTH} bytes.
+     */
+    public synchronized void restoreTimestamp(final byte[] timestamp)
+    {
+        if (timestamp != null && timestamp.length == Tai64n.LENGTH &&
+            Arrays.compareUnsigned(timestamp, newestTimestamp) > 0)
+        {
+            System.arraycopy(timestamp, 0, newestTimestamp, 0, Tai64n.LENGTH);
+        }
+    }
+
+    /**
      * Accepts {@code timestamp} if it is newer than any before (and remembers it).
      */
     synchronized boolean acceptTimestamp(final byte[] timestamp)

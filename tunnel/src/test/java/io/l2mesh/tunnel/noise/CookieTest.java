@@ -23,8 +23,8 @@ class CookieTest
     {
         final CookieJar jar = new CookieJar(responder.publicKey());
         final byte[] first = initiating.initiate(responderAsPeer, 1).message();
-        jar.stamp(first, 0);
-        assertThat(jar.lastHadMac2()).isFalse();
+        jar.stamp(first, 1, 0);
+        assertThat(jar.holdsCookie(0)).isFalse();
         assertThat(worker.mac1Valid(first, first.length)).isTrue();
         assertThat(worker.mac2Valid(first, first.length, source, source.length, 0)).as("no cookie yet").isFalse();
 
@@ -38,10 +38,11 @@ class CookieTest
         tampered[40] ^= 1;
         assertThat(jar.take(tampered, 1)).isFalse();
         assertThat(jar.take(reply, 1)).isTrue();
+        assertThat(jar.answeredHadMac2()).isFalse();
 
         final byte[] second = initiating.initiate(responderAsPeer, 2).message();
-        jar.stamp(second, 2);
-        assertThat(jar.lastHadMac2()).isTrue();
+        assertThat(jar.holdsCookie(2)).isTrue();
+        jar.stamp(second, 2, 2);
         assertThat(worker.mac1Valid(second, second.length)).as("mac1 unchanged by mac2").isTrue();
         assertThat(worker.mac2Valid(second, second.length, source, source.length, 3)).isTrue();
         assertThat(worker.mac2Valid(second, second.length, elsewhere, elsewhere.length, 3))
@@ -51,8 +52,9 @@ class CookieTest
         assertThat(worker.mac2Valid(second, second.length, source, source.length,
             3 + CookieChecker.SECRET_LIFETIME_NANOS)).as("the secret rotated").isFalse();
         final byte[] late = initiating.initiate(responderAsPeer, 3).message();
-        jar.stamp(late, 2 + CookieJar.COOKIE_LIFETIME_NANOS);
-        assertThat(jar.lastHadMac2()).as("an old cookie is not used").isFalse();
+        assertThat(jar.holdsCookie(2 + CookieJar.COOKIE_LIFETIME_NANOS)).as("an old cookie is not used").isFalse();
+        jar.stamp(late, 3, 2 + CookieJar.COOKIE_LIFETIME_NANOS);
+        assertThat(java.util.Arrays.copyOfRange(late, 132, 148)).as("mac2 left zero").isEqualTo(new byte[16]);
     }
 
     @Test
@@ -64,13 +66,18 @@ class CookieTest
         worker.reply(answered, answered.length, source, source.length, 0, reply);
         assertThat(jar.take(reply, 0)).as("nothing sent yet").isFalse();
         final byte[] other = initiating.initiate(responderAsPeer, 2).message();
-        jar.stamp(other, 0);
-        assertThat(jar.take(reply, 0)).as("its AD is another initiation's mac1").isFalse();
+        jar.stamp(other, 2, 0);
+        assertThat(jar.take(reply, 0)).as("for an initiation we did not send").isFalse();
+        jar.stamp(answered.clone(), 1, 0);
+        final byte[] forged = reply.clone();
+        forged[4] = 2; // our index of the other initiation: its mac1 does not open it
+        assertThat(jar.take(forged, 0)).as("its AD is another initiation's mac1").isFalse();
+        assertThat(jar.take(reply, 0)).as("a late answer to an earlier initiation").isTrue();
         final byte[] random = new byte[Handshake.INITIATION_LENGTH];
         new java.util.Random(1).nextBytes(random);
         assertThat(worker.mac1Valid(random, random.length)).isFalse();
         final CookieJar wrongKey = new CookieJar(initiator.publicKey());
-        wrongKey.stamp(answered, 0);
+        wrongKey.stamp(answered, 1, 0);
         assertThat(wrongKey.take(reply, 0)).as("sealed under the responder's key").isFalse();
     }
 }
