@@ -112,7 +112,8 @@ l2mesh_nodes() { # port YAML for node a, for node b; hosts on TAPs of MTU $3
         if [ $node = a ]; then yaml=$1; else yaml=$2; fi
         printf 'switch:\n  loops: %s\n  busy-poll-us: %s\nports:\n  - name: tbt%s%s\n%s\n' \
             "${loops:-2}" "${busy_poll_us:-0}" $node $id "$yaml" > "$work/$node.yaml"
-        printf 'control:\n  socket: %s/%s.sock\n' "$work" $node >> "$work/$node.yaml"
+        printf 'control:\n  socket: %s/%s.sock\nstate-dir: %s/%s-state\n' "$work" $node "$work" $node \
+            >> "$work/$node.yaml"
         local ns=$ua
         [ $node = b ] && ns=$ub
         ip netns exec $ns "$l2mesh" run -c "$work/$node.yaml" > "$work/$node.log" 2>&1 &

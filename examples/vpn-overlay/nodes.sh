@@ -55,6 +55,7 @@ nodes_up() { # extra YAML lines for both tunnel ports (indented 4 spaces), optio
         cat > "$WORK/$node.yaml" <<YAML
 switch:
   loops: 2
+state-dir: $WORK/$node-state    # the tunnel keeps its peers' newest handshake timestamps here
 ports:
   - name: ${PREFIX:0:8}t$node
     mac: 02:00:00:00:91:0$node    # stable, so a restarted node's host keeps its MAC (and the others' ARP entries)

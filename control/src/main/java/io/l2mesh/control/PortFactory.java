@@ -26,10 +26,24 @@ import io.l2mesh.tunnel.vxlan.VxlanPortSpec;
 public final class PortFactory
 {
     private final Switch sw;
+    private final java.nio.file.Path stateDir;
 
+    /**
+     * A factory whose tunnel ports keep nothing on disk (tests, the demo).
+     */
     public PortFactory(final Switch sw)
     {
+        this(sw, null);
+    }
+
+    /**
+     * @param stateDir the daemon's state directory: tunnel ports keep their peers' newest initiation timestamps
+     *                 there (replay protection across restarts).
+     */
+    public PortFactory(final Switch sw, final java.nio.file.Path stateDir)
+    {
         this.sw = sw;
+        this.stateDir = stateDir;
     }
 
     /**
@@ -101,8 +115,8 @@ public final class PortFactory
 
     public TunnelPort tunnel(final TunnelPortSpec spec)
     {
-        return sw.addPort(spec.name(), id -> TunnelPort.open(id, spec, sw.loopCount(), sw.context().burstSize()),
-            spec.macLimit());
+        return sw.addPort(spec.name(),
+            id -> TunnelPort.open(id, spec, sw.loopCount(), sw.context().burstSize(), stateDir), spec.macLimit());
     }
 
     public VxlanPort vxlan(final VxlanPortSpec spec)

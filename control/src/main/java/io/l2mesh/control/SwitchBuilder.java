@@ -20,7 +20,7 @@ public final class SwitchBuilder
         final Switch sw = Switch.start(config.switchContext());
         try
         {
-            final PortFactory factory = new PortFactory(sw);
+            final PortFactory factory = new PortFactory(sw, config.stateDir());
             for (final PortConfig port : config.ports())
             {
                 factory.add(port);

@@ -51,12 +51,13 @@ class ControlIT
         Files.writeString(config, """
             switch:
               loops: 2
+            state-dir: %s
             ports:
               - name: %s
               - name: %s
             control:
               socket: %s
-            """.formatted(tapA, tapB, socket));
+            """.formatted(dir.resolve("state"), tapA, tapB, socket));
         this.config = config;
         startDaemon();
         final Netns a = Netns.create("a");

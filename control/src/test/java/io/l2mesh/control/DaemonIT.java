@@ -103,6 +103,7 @@ class DaemonIT
         Files.writeString(key, Cmd.check(LAUNCHER, "keygen"));
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         final String tunnel = """
+            state-dir: %s
             ports:
               - name: mesh0
                 type: tunnel
@@ -115,7 +116,8 @@ class DaemonIT
             """;
         final int udp = io.l2mesh.testkit.UdpPorts.free();
         final Path withFec = dir.resolve("fec.yaml");
-        Files.writeString(withFec, tunnel.formatted(udp, key, "{k: 10, m: 4}", dir.resolve("a.sock")));
+        Files.writeString(withFec,
+            tunnel.formatted(dir.resolve("state"), udp, key, "{k: 10, m: 4}", dir.resolve("a.sock")));
         final DaemonProcess coding = DaemonProcess.start(withFec, java.util.Map.of());
         try
         {
@@ -136,7 +138,7 @@ class DaemonIT
             coding.process().destroyForcibly().waitFor(20, TimeUnit.SECONDS);
         }
         final Path withoutFec = dir.resolve("off.yaml");
-        Files.writeString(withoutFec, tunnel.formatted(udp, key, "off", dir.resolve("b.sock")));
+        Files.writeString(withoutFec, tunnel.formatted(dir.resolve("state"), udp, key, "off", dir.resolve("b.sock")));
         final DaemonProcess plain = DaemonProcess.start(withoutFec, java.util.Map.of());
         try
         {

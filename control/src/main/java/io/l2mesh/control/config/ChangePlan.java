@@ -55,7 +55,7 @@ public final class ChangePlan
     {
         final ChangePlan plan = new ChangePlan();
         plan.planSwitch(sw, from, to);
-        plan.planPorts(sw, new PortFactory(sw), from, to);
+        plan.planPorts(sw, new PortFactory(sw, to.stateDir()), from, to);
         plan.planStaticMacs(sw, from, to);
         return plan;
     }
