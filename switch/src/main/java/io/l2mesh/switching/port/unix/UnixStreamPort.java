@@ -16,7 +16,6 @@ import io.l2mesh.tuntap.UnixSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -44,12 +43,10 @@ public final class UnixStreamPort extends Port
     /** Largest frame a client may announce: what a slot holds after the virtio-net header. */
     static final int MAX_FRAME = LoopMemory.slotCapacity() - VirtioNetHeader.LENGTH;
     private static final int RING_CAPACITY = 1 << 20;
-    private static final int RX_CAPACITY = 2 * (StreamRing.PREFIX_LENGTH + MAX_FRAME);
     private static final long TAG_LISTENER = 1;
     private static final long TAG_WAKE = 2;
     private static final long TAG_CONNECTION = 3;
     private static final int MAX_EVENTS = 4;
-    private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final UnixSocket listener;
     private final Arena arena = Arena.ofShared();
@@ -59,7 +56,7 @@ public final class UnixStreamPort extends Port
     private final MemorySegment iovecs = arena.allocate(32, 8);
     private final MemorySegment counter = arena.allocate(8, 8); // eventfd value read by the home loop
     private final MemorySegment one = arena.allocate(8, 8); // eventfd increment, read-only once set
-    private final MemorySegment rx = arena.allocate(RX_CAPACITY, 64);
+    private final StreamDeframer rx = new StreamDeframer(arena, MAX_FRAME);
     private final StreamRing[] rings;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final int epollFd;
@@ -68,8 +65,6 @@ public final class UnixStreamPort extends Port
     private volatile long connects;
     private volatile long refusedClients;
     // Home loop only:
-    private int rxStart;
-    private int rxEnd;
     private int pendingRing = -1;
     private long pendingEnd;
     private boolean writeArmed;
@@ -231,8 +226,7 @@ public final class UnixStreamPort extends Port
         }
         pendingRing = -1;
         writeArmed = false;
-        rxStart = 0;
-        rxEnd = 0;
+        rx.reset();
         Epoll.event(control, 0, Epoll.EPOLLIN | Epoll.EPOLLRDHUP, TAG_CONNECTION);
         if (Libc.epollCtl(homeErrno, epollFd, Epoll.CTL_ADD, client, control.address()) < 0)
         {
@@ -246,10 +240,10 @@ public final class UnixStreamPort extends Port
 
     private void fill()
     {
-        final long n = Libc.read(homeErrno, connection, rx.address() + rxEnd, RX_CAPACITY - rxEnd);
+        final long n = Libc.read(homeErrno, connection, rx.fillAddress(), rx.room());
         if (n > 0)
         {
-            rxEnd += (int)n;
+            rx.filled((int)n);
         }
         else if (n == 0 || n != -Errno.EAGAIN)
         {
@@ -260,44 +254,34 @@ public final class UnixStreamPort extends Port
     private void parse(final LoopMemory memory, final FrameBatch batch)
     {
         final MemorySegment slots = memory.segment();
-        while (batch.count() < batch.capacity() && rxEnd - rxStart >= StreamRing.PREFIX_LENGTH)
+        while (batch.count() < batch.capacity())
         {
-            final int length = rx.get(INT_BE, rxStart);
-            if (length <= 0 || length > MAX_FRAME)
+            final int length = rx.next();
+            if (length == StreamDeframer.BROKEN)
             {
                 PortCounters.drop(counters().loopSlots(HOME_LOOP), DropReason.BROKEN_STREAM);
                 disconnect();
                 return;
             }
-            if (rxEnd - rxStart - StreamRing.PREFIX_LENGTH < length)
+            if (length == StreamDeframer.NEED_MORE)
             {
                 break;
             }
             final long header = memory.headerOffset(batch.count());
             VirtioNetHeader.clear(slots, header);
-            MemorySegment.copy(rx, rxStart + StreamRing.PREFIX_LENGTH, slots, header + VirtioNetHeader.LENGTH,
-                length);
+            MemorySegment.copy(rx.buffer(), rx.frameOffset(), slots, header + VirtioNetHeader.LENGTH, length);
             batch.add(header, length);
-            rxStart += StreamRing.PREFIX_LENGTH + length;
+            rx.consume(length);
         }
-        if (rxStart == rxEnd)
-        {
-            rxStart = 0;
-            rxEnd = 0;
-        }
-        else if (rxStart > 0 && rxEnd > RX_CAPACITY / 2)
-        {
-            // Keep room for a whole record after the partial one (the buffer holds two of the largest).
-            MemorySegment.copy(rx, rxStart, rx, 0, rxEnd - rxStart);
-            rxEnd -= rxStart;
-            rxStart = 0;
-        }
+        rx.compact();
     }
 
+    /**
+     * @return true if a whole frame, or a broken length, waits to be parsed.
+     */
     private boolean hasWholeFrame()
     {
-        return rxEnd - rxStart >= StreamRing.PREFIX_LENGTH &&
-            rxEnd - rxStart - StreamRing.PREFIX_LENGTH >= rx.get(INT_BE, rxStart);
+        return rx.next() != StreamDeframer.NEED_MORE;
     }
 
     @Override
@@ -431,8 +415,7 @@ public final class UnixStreamPort extends Port
         connection = -1;
         Libc.epollCtl(homeErrno, epollFd, Epoll.CTL_DEL, fd, 0);
         Libc.close(homeErrno, fd);
-        rxStart = 0;
-        rxEnd = 0;
+        rx.reset();
         pendingRing = -1;
         writeArmed = false;
     }
