@@ -24,6 +24,7 @@ final class TunnelAgent
 {
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long ANSWER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long ANSWER_AWAITED_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final int COMMANDS = 64;
     private static final Logger LOG = LoggerFactory.getLogger(TunnelAgent.class);
 
@@ -142,7 +143,7 @@ final class TunnelAgent
                 {
                     // Answers to our initiations come to our own socket, not through a loop: look often while
                     // one is awaited.
-                    LockSupport.parkNanos(anyPending() ? ANSWER_POLL_NANOS : TICK_NANOS);
+                    LockSupport.parkNanos(answerAwaited(System.nanoTime()) ? ANSWER_POLL_NANOS : TICK_NANOS);
                 }
             }
             catch (final VirtualMachineError fatal)
@@ -191,11 +192,15 @@ final class TunnelAgent
         return read;
     }
 
-    private boolean anyPending()
+    /**
+     * @return true if an initiation of ours went out lately (within the fast retries) and is unanswered; a peer
+     * that stays silent longer is looked for at the tick only, so a dead peer costs no wake-ups.
+     */
+    private boolean answerAwaited(final long now)
     {
         for (final Peer peer : peers.peers())
         {
-            if (peer.agent.hasPending())
+            if (peer.agent.hasPending() && now - peer.agent.lastInitiationNanos < ANSWER_AWAITED_NANOS)
             {
                 return true;
             }

@@ -223,7 +223,7 @@ class TunnelPortTest
         assertThat(b.vm().receive(5_000)).isNotNull();
         final PeerStatus before = b.port().peerStatus().get(0);
         final InetSocketAddress target = new InetSocketAddress("127.0.0.1",
-            ((InetSocketAddress)a.port().peerStatus().get(0).endpoint()).getPort());
+            a.port().peerStatus().get(0).endpoint().getPort());
         try (DatagramSocket elsewhere = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)))
         {
             elsewhere.setSoTimeout(3_000);
@@ -357,12 +357,8 @@ class TunnelPortTest
         // A relay between A and B records what A sends, so a real packet can be replayed and tampered with.
         final int portA = freePort();
         final int portB = freePort();
-        final DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        closing.add(relay);
         final CopyOnWriteArrayList<byte[]> recorded = new CopyOnWriteArrayList<>();
-        final Thread relaying = Thread.ofVirtual().start(() -> relay(relay, portB, recorded));
-        closing.add(relaying::interrupt);
-        final Node a = node("a", keyA, portA, keyB, (InetSocketAddress)relay.getLocalSocketAddress(), 120);
+        final Node a = node("a", keyA, portA, keyB, recordingRelay(portB, recorded), 120);
         // B does not know where A is: it answers the relay, so everything between them passes the relay.
         final Node b = node("b", keyB, portB, keyA, null, 120);
         awaitUp(a.port());
@@ -449,12 +445,8 @@ class TunnelPortTest
         final Path stateB = java.nio.file.Files.createDirectories(dir.resolve("state-b"));
         final int portA = freePort();
         final int portB = freePort();
-        final DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        closing.add(relay);
         final CopyOnWriteArrayList<byte[]> recorded = new CopyOnWriteArrayList<>();
-        final Thread relaying = Thread.ofVirtual().start(() -> relay(relay, portB, recorded));
-        closing.add(relaying::interrupt);
-        final Node a = node("a", keyA, portA, keyB, (InetSocketAddress)relay.getLocalSocketAddress(), 120);
+        final Node a = node("a", keyA, portA, keyB, recordingRelay(portB, recorded), 120);
         final List<PeerSpec> toA = List.of(new PeerSpec("peer", keyA.publicKey(), null, null));
         final Node b = node("b", keyB, new InetSocketAddress("127.0.0.1", portB), toA, 120, stateB);
         awaitUp(a.port());
@@ -882,6 +874,21 @@ class TunnelPortTest
             }
         }
         return 1.0 - (double)received / count;
+    }
+
+    /**
+     * A UDP relay on loopback to B's {@code portB} that records what comes from the other side into
+     * {@code recorded}, closed with the test.
+     *
+     * @return its address, for A's peer endpoint.
+     */
+    private InetSocketAddress recordingRelay(final int portB, final List<byte[]> recorded) throws Exception
+    {
+        final DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(relay);
+        final Thread relaying = Thread.ofVirtual().start(() -> relay(relay, portB, recorded));
+        closing.add(relaying::interrupt);
+        return (InetSocketAddress)relay.getLocalSocketAddress();
     }
 
     private static void relay(final DatagramSocket relay, final int portB, final List<byte[]> recorded)
