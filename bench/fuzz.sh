@@ -17,8 +17,11 @@ only="${2:-}"
 jdk=/usr/lib/jvm/temurin-25-jdk-amd64
 [ -x "$jdk/bin/java" ] || jdk="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
 export JAVA_HOME="$jdk"
+# The work directory keeps each target's log, corpus and findings for the user (printed below); the copy of the
+# tree built for Jazzer is removed however the script ends.
 work=$(mktemp -d /tmp/l2mesh-fuzz.XXXXXX)
-echo "fuzz: work directory $work"
+trap 'rm -rf "$work/src"' EXIT
+echo "fuzz: work directory $work (logs, corpora and findings are kept there)"
 
 targets=( # module|class|regression method (its corpus: src/test/resources/<package>/<Class>Inputs/<method>)
     "switch|io.l2mesh.switching.frame.FrameCheckFuzzTest|frames"

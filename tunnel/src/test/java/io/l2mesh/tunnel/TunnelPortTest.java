@@ -626,8 +626,7 @@ class TunnelPortTest
             Thread.sleep(5); // let the hub's socket drain
         }
         final int offered = sent;
-        await(() -> hub.port().peerStatus().stream().filter(p -> p.name().equals("one")).findFirst().orElseThrow()
-            .stats().drops(DropReason.FEC_MEMORY) > 0, "refused for memory");
+        await(() -> peer(hub.port(), "one").stats().drops(DropReason.FEC_MEMORY) > 0, "refused for memory");
         final long held = hub.port().fecDecoderMemory("one");
         final long rssGrowth = rssBytes() - rssBefore;
         System.out.printf("TunnelPortTest: hostile peer sent %d shards; hub holds %d KiB for it, RSS grew %d KiB%n",
@@ -641,8 +640,7 @@ class TunnelPortTest
             two.vm().send(f);
             assertThat(hub.vm().receive(5_000)).as("the other peer's FEC traffic, frame %d", i).isEqualTo(f);
         }
-        final PeerStatus twoStatus = hub.port().peerStatus().stream().filter(p -> p.name().equals("two"))
-            .findFirst().orElseThrow();
+        final PeerStatus twoStatus = peer(hub.port(), "two");
         assertThat(hub.port().fecDecoded("two")[0]).as("two's frames came as shards").isGreaterThanOrEqualTo(200);
         assertThat(twoStatus.stats().drops(DropReason.FEC_MEMORY)).as("nothing of the other peer refused").isZero();
     }
@@ -738,6 +736,11 @@ class TunnelPortTest
         return message;
     }
 
+    private static PeerStatus peer(final TunnelPort port, final String name)
+    {
+        return port.peerStatus().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
     private static long rssBytes() throws java.io.IOException
     {
         for (final String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))
@@ -818,8 +821,7 @@ class TunnelPortTest
         final byte[] again = frame(MAC_A, MAC_B, 80, 3);
         b.vm().send(again);
         assertThat(a.vm().receive(5_000)).as("B still reaches A").isEqualTo(again);
-        final PeerStatus peerB = a.port().peerStatus().stream().filter(p -> p.name().equals("peer")).findFirst()
-            .orElseThrow();
+        final PeerStatus peerB = peer(a.port(), "peer");
         assertThat(peerB.lastHandshakeMs()).as("B's session untouched").isEqualTo(handshakeWithB);
         assertThat(peerB.stats().rxPackets()).as("B's counters go on").isEqualTo(rxFromB + 1);
 
