@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class Peer
 {
     final PeerSpec spec;
+    /** The config or the registry ({@link PeerOrigin}). */
+    final PeerOrigin origin;
     final HandshakePeer handshake;
     final PortCounters counters;
     /** FEC state per loop; slot {@code i} is made and used by loop {@code i} only ({@link TunnelFec}). */
@@ -59,9 +61,11 @@ final class Peer
     /** What FEC decoders of this peer's streams may hold, drawn on the port's budget ({@link TunnelFec}). */
     final DecoderMemory fecMemory;
 
-    Peer(final PeerSpec spec, final int threads, final int loops, final DecoderMemory fecMemory)
+    Peer(final PeerSpec spec, final PeerOrigin origin, final int threads, final int loops,
+        final DecoderMemory fecMemory)
     {
         this.spec = spec;
+        this.origin = origin;
         this.fecMemory = fecMemory;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
         this.cookies = new CookieJar(spec.publicKey());

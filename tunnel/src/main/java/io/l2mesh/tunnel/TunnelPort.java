@@ -59,6 +59,7 @@ public final class TunnelPort extends Port
     private final TunnelSend send;
     private final TunnelLoop[] loops;
     private final Arena arena = Arena.ofShared();
+    private long peerVersion; // guarded by this
 
     private TunnelPort(final int id, final TunnelPortSpec spec, final UdpLoopSockets sockets, final int loopCount,
         final int burstSize, final Path stateDir)
@@ -72,10 +73,7 @@ public final class TunnelPort extends Port
         this.timestamps = TimestampStore.open(stateDir, spec.name());
         for (final PeerSpec peer : spec.peers())
         {
-            final Peer added = new Peer(peer, loopCount + 1, loopCount, fec.peerMemory());
-            added.handshake.restoreTimestamp(timestamps.newest(peer.publicKey()));
-            peerByMac.register(added);
-            peers.add(added);
+            publishPeer(peer, PeerOrigin.CONFIG);
         }
         final long[] agentSlots = counters().loopSlots(loopCount);
         final AgentSender sender = new AgentSender(sockets.socket(0),
@@ -260,14 +258,41 @@ public final class TunnelPort extends Port
     }
 
     /**
-     * Adds a peer while the port runs: the loops see it from their next call; no other peer's sessions, FEC
-     * state or counters are touched. The agent contacts it within a tick if it has an endpoint.
-     *
-     * @throws IllegalArgumentException if a peer has its name or public key already.
+     * Adds a peer from the config while the port runs ({@link #addPeer(PeerSpec, PeerOrigin)}).
      */
     public void addPeer(final PeerSpec peer)
     {
-        final Peer added = new Peer(peer, loopCount + 1, loopCount, fec.peerMemory());
+        addPeer(peer, PeerOrigin.CONFIG);
+    }
+
+    /**
+     * Adds a peer while the port runs: the loops see it from their next call; no other peer's sessions, FEC
+     * state or counters are touched. The agent contacts it within a tick if it has an endpoint. A peer from the
+     * config first takes out a registry peer with its name or key (the config wins).
+     *
+     * @throws IllegalArgumentException if a peer has its name or public key already (for the config: a peer
+     *                                  from the config).
+     */
+    public synchronized void addPeer(final PeerSpec peer, final PeerOrigin origin)
+    {
+        if (origin == PeerOrigin.CONFIG)
+        {
+            for (final Peer clash : new Peer[] {peers.byName(peer.name()), peers.byKey(peer.publicKey())})
+            {
+                if (clash != null && clash.origin == PeerOrigin.REGISTRY)
+                {
+                    removePeer(clash.name());
+                }
+            }
+        }
+        publishPeer(peer, origin);
+        peerVersion++;
+        agent.wake();
+    }
+
+    private void publishPeer(final PeerSpec peer, final PeerOrigin origin)
+    {
+        final Peer added = new Peer(peer, origin, loopCount + 1, loopCount, fec.peerMemory());
         added.handshake.restoreTimestamp(timestamps.newest(peer.publicKey())); // a peer that comes back
         peerByMac.register(added);
         try
@@ -279,7 +304,42 @@ public final class TunnelPort extends Port
             peerByMac.forget(added);
             throw ex;
         }
-        agent.wake();
+    }
+
+    /**
+     * @return where the peer with this public key came from, or null if there is none.
+     */
+    public PeerOrigin peerOrigin(final byte[] publicKey)
+    {
+        final Peer peer = peers.byKey(publicKey);
+        return peer == null ? null : peer.origin;
+    }
+
+    /**
+     * @return where the peer called {@code name} came from, or null if there is none.
+     */
+    public PeerOrigin peerOrigin(final String name)
+    {
+        final Peer peer = peers.byName(name);
+        return peer == null ? null : peer.origin;
+    }
+
+    /**
+     * @return the spec of the peer called {@code name}, or null.
+     */
+    public PeerSpec peerSpec(final String name)
+    {
+        final Peer peer = peers.byName(name);
+        return peer == null ? null : peer.spec;
+    }
+
+    /**
+     * @return a number that changes whenever a peer is added or removed (so a registry can tell that someone
+     * else changed the table).
+     */
+    public synchronized long peerVersion()
+    {
+        return peerVersion;
     }
 
     /**
@@ -305,13 +365,14 @@ public final class TunnelPort extends Port
      *
      * @return false if there is no such peer.
      */
-    public boolean removePeer(final String name)
+    public synchronized boolean removePeer(final String name)
     {
         final Peer gone = peers.remove(name);
         if (gone == null)
         {
             return false;
         }
+        peerVersion++;
         gone.live = false;
         peerByMac.forget(gone);
         agent.submit(() -> sessions.retireAll(gone));

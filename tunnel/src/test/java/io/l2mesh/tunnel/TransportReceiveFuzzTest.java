@@ -27,8 +27,8 @@ class TransportReceiveFuzzTest
     private static final CipherSuite SUITE = CipherSuite.CHACHAPOLY;
     private static final byte[] KEY_A = new byte[32];
     private static final byte[] KEY_B = new byte[32];
-    private static final Peer PEER = new Peer(new PeerSpec("p", KeyPair.generate().publicKey(), null, null), 2, 1,
-        DecoderMemory.unbounded());
+    private static final Peer PEER = new Peer(new PeerSpec("p", KeyPair.generate().publicKey(), null, null),
+        PeerOrigin.CONFIG, 2, 1, DecoderMemory.unbounded());
 
     static
     {

@@ -42,7 +42,7 @@ final class TunnelCommand
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Every peer: endpoint, session, last handshake, traffic and drops.")
+        description = "Every peer: origin (config or registry), endpoint, session, last handshake, traffic, drops.")
     static final class PeerList implements Callable<Integer>
     {
         @ParentCommand
@@ -57,13 +57,14 @@ final class TunnelCommand
             final ObjectNode args = portArgs(port);
             return peer.ctl.query("peer.list", args, (result, out) ->
             {
-                final TableRenderer table = new TableRenderer("port", "peer", "endpoint", "up", "handshake_s_ago",
-                    "rx_packets", "tx_packets", "drops");
+                final TableRenderer table = new TableRenderer("port", "peer", "from", "endpoint", "up",
+                    "handshake_s_ago", "rx_packets", "tx_packets", "drops");
                 final long now = System.currentTimeMillis();
                 for (final JsonNode p : result)
                 {
                     final long handshake = p.path("last_handshake_ms").asLong();
-                    table.row(p.path("port").asText(), p.path("name").asText(), p.path("endpoint").asText("-"),
+                    table.row(p.path("port").asText(), p.path("name").asText(), p.path("origin").asText(),
+                        p.path("endpoint").asText("-"),
                         p.path("up").asBoolean() ? "yes" : "no", handshake == 0 ? "-" : (now - handshake) / 1000,
                         p.path("rx_packets").asLong(), p.path("tx_packets").asLong(), p.path("drops").toString());
                 }
@@ -73,7 +74,7 @@ final class TunnelCommand
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-        description = "Add a peer to a tunnel port (the port is made anew: its sessions handshake again); saved.")
+        description = "Add a peer to a running tunnel port (its other peers keep their sessions); saved.")
     static final class PeerAdd implements Callable<Integer>
     {
         @ParentCommand

@@ -3,6 +3,7 @@ package io.l2mesh.control.config;
 import io.l2mesh.control.PortFactory;
 import io.l2mesh.switching.Switch;
 import io.l2mesh.switching.frame.MacAddresses;
+import io.l2mesh.tunnel.PeerSpec;
 import io.l2mesh.tunnel.TunnelPort;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.TapPortSpec;
@@ -13,15 +14,18 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * A plan of the changes that turn a running switch's config into another, and the one way to apply them all or
  * none. It plans by touching only what changed: a port whose VLAN
- * rules, MAC limit or admin state changed is updated in place; one whose device settings changed (MTU, MAC,
- * offloads, persistence, queues) is re-created; other ports keep running undisturbed, learned MACs included.
+ * rules, MAC limit or admin state changed is updated in place, and so are a tunnel port's peers, FEC and
+ * impairment; one whose device settings changed (MTU, MAC, offloads, persistence, queues, a tunnel's listen
+ * address, key, suite or timers) is re-created; other ports keep running undisturbed, learned MACs included.
  * <p>
  * Every step carries its undo. If a step fails (the kernel refuses a new TAP, say) the steps already done are
  * undone in reverse, so the switch is left as it was and the error names the failing step.
@@ -189,18 +193,7 @@ public final class ChangePlan
                 }
                 if (old.tunnel() != null)
                 {
-                    for (int i = 0; i < next.tunnel().peers().size(); i++)
-                    {
-                        final PortConfig.TunnelPeer before = old.tunnel().peers().get(i);
-                        final PortConfig.TunnelPeer after = next.tunnel().peers().get(i);
-                        if (!Objects.equals(before.spec().fec(), after.spec().fec()))
-                        {
-                            changes.add(new Change("set port " + next.name() + " peer " + after.name() + " " +
-                                (after.spec().fec() == null ? "fec as the port" : after.spec().fec()),
-                                () -> tunnelPort(sw, next.name()).fec(after.name(), after.spec().fec()),
-                                () -> tunnelPort(sw, old.name()).fec(before.name(), before.spec().fec())));
-                        }
-                    }
+                    planPeers(sw, next.name(), old.tunnel().peers(), next.tunnel().peers());
                 }
                 if (old.tunnel() != null && !old.tunnel().impairment().equals(next.tunnel().impairment()))
                 {
@@ -216,6 +209,59 @@ public final class ChangePlan
                 }
             }
         }
+    }
+
+    /**
+     * Peers of a running tunnel port, changed in place one by one ({@link TunnelPort#addPeer}): a peer that is
+     * gone is removed, a new one added, one reached another way (key, endpoint, pre-shared key, allowed MACs)
+     * replaced, and one whose FEC alone changed is set. The other peers' sessions, FEC state and counters stay.
+     */
+    private void planPeers(final Switch sw, final String port, final List<PortConfig.TunnelPeer> from,
+        final List<PortConfig.TunnelPeer> to)
+    {
+        final Map<String, PortConfig.TunnelPeer> before = new LinkedHashMap<>();
+        from.forEach(p -> before.put(p.name(), p));
+        final Map<String, PortConfig.TunnelPeer> after = new LinkedHashMap<>();
+        to.forEach(p -> after.put(p.name(), p));
+        for (final PortConfig.TunnelPeer gone : from)
+        {
+            if (!after.containsKey(gone.name()))
+            {
+                changes.add(new Change("remove port " + port + " peer " + gone.name(),
+                    () -> tunnelPort(sw, port).removePeer(gone.name()),
+                    () -> tunnelPort(sw, port).addPeer(gone.spec())));
+            }
+        }
+        for (final PortConfig.TunnelPeer peer : to)
+        {
+            final PortConfig.TunnelPeer was = before.get(peer.name());
+            if (was == null)
+            {
+                changes.add(new Change("add port " + port + " peer " + peer.name(),
+                    () -> tunnelPort(sw, port).addPeer(peer.spec()),
+                    () -> tunnelPort(sw, port).removePeer(peer.name())));
+            }
+            else if (!was.spec().sameLink(peer.spec()) ||
+                !Objects.equals(was.presharedKeyFile(), peer.presharedKeyFile()))
+            {
+                changes.add(new Change("replace port " + port + " peer " + peer.name(),
+                    () -> replacePeer(tunnelPort(sw, port), peer.spec()),
+                    () -> replacePeer(tunnelPort(sw, port), was.spec())));
+            }
+            else if (!Objects.equals(was.spec().fec(), peer.spec().fec()))
+            {
+                changes.add(new Change("set port " + port + " peer " + peer.name() + " " +
+                    (peer.spec().fec() == null ? "fec as the port" : peer.spec().fec()),
+                    () -> tunnelPort(sw, port).fec(peer.name(), peer.spec().fec()),
+                    () -> tunnelPort(sw, port).fec(was.name(), was.spec().fec())));
+            }
+        }
+    }
+
+    private static void replacePeer(final TunnelPort tunnel, final PeerSpec spec)
+    {
+        tunnel.removePeer(spec.name());
+        tunnel.addPeer(spec);
     }
 
     private void planStaticMacs(final Switch sw, final L2meshConfig from, final L2meshConfig to)
@@ -251,7 +297,8 @@ public final class ChangePlan
     }
 
     /**
-     * True if two tunnel settings differ at most in FEC and impairment (changed in place, sessions kept).
+     * True if two tunnel settings differ at most in peers, FEC and impairment (changed in place, the other
+     * peers' sessions kept).
      */
     private static boolean sameTunnel(final PortConfig.Tunnel a, final PortConfig.Tunnel b)
     {
@@ -261,26 +308,7 @@ public final class ChangePlan
         }
         return a.listen().equals(b.listen()) && a.privateKeyFile().equals(b.privateKeyFile()) &&
             a.identity().equals(b.identity()) && a.suite() == b.suite() &&
-            a.keepaliveSeconds() == b.keepaliveSeconds() && a.rekeySeconds() == b.rekeySeconds() &&
-            samePeersBesidesFec(a.peers(), b.peers());
-    }
-
-    private static boolean samePeersBesidesFec(final List<PortConfig.TunnelPeer> a,
-        final List<PortConfig.TunnelPeer> b)
-    {
-        if (a.size() != b.size())
-        {
-            return false;
-        }
-        for (int i = 0; i < a.size(); i++)
-        {
-            if (!a.get(i).spec().sameLink(b.get(i).spec()) ||
-                !Objects.equals(a.get(i).presharedKeyFile(), b.get(i).presharedKeyFile()))
-            {
-                return false;
-            }
-        }
-        return true;
+            a.keepaliveSeconds() == b.keepaliveSeconds() && a.rekeySeconds() == b.rekeySeconds();
     }
 
     private static TunnelPort tunnelPort(final Switch sw, final String name)

@@ -164,15 +164,17 @@ final class ChangeCommands
     }
 
     /**
-     * Adds a peer to a tunnel port: {port, name, public-key, endpoint?, preshared-key-file?}. The port is made
-     * anew with the longer peer list (its other peers handshake again, within milliseconds).
+     * Adds a peer to a tunnel port: {port, name, public-key, endpoint?, preshared-key-file?, fec?, allowed-macs?,
+     * mac-limit?}. Added live: the port's other peers keep their sessions ({@link ChangePlan}). A peer of the same
+     * name or key from the registry gives way to it.
      */
     JsonNode peerAdd(final Request request, final PeerCred client)
     {
         final PortConfig port = tunnelPort(request);
         final ObjectNode merged = ConfigWriter.port(port);
         final ObjectNode peer = ((com.fasterxml.jackson.databind.node.ArrayNode)merged.get("peers")).addObject();
-        for (final String key : List.of("name", "public-key", "endpoint", "preshared-key-file"))
+        for (final String key : List.of("name", "public-key", "endpoint", "preshared-key-file", "fec", "allowed-macs",
+            "mac-limit"))
         {
             final JsonNode value = request.args().get(key);
             if (value != null)
@@ -184,7 +186,7 @@ final class ChangeCommands
     }
 
     /**
-     * Removes a peer from a tunnel port: {port, name}.
+     * Removes a peer from a tunnel port: {port, name}, live (its sessions are torn down, no one else's).
      */
     JsonNode peerDel(final Request request, final PeerCred client)
     {

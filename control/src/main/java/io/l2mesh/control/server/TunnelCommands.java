@@ -60,6 +60,7 @@ final class TunnelCommands
                 p.put("port", tunnel.name());
                 p.put("name", peer.name());
                 p.put("public_key", peer.publicKey());
+                p.put("origin", peer.origin().label());
                 p.put("endpoint", peer.endpoint() == null ? null :
                     peer.endpoint().getAddress().getHostAddress() + ":" + peer.endpoint().getPort());
                 p.put("up", peer.up());

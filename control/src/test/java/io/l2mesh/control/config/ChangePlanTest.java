@@ -93,4 +93,43 @@ class ChangePlanTest
             assertThat(dir.resolve("u4.sock")).as("the removed port serves again").exists();
         }
     }
+
+    @Test
+    void shouldChangeTunnelPeersInPlaceAndKeepTheOthers(@TempDir final Path dir) throws Exception
+    {
+        final io.l2mesh.tunnel.noise.KeyPair node = io.l2mesh.tunnel.noise.KeyPair.generate();
+        final Path key = dir.resolve("node.key");
+        Files.writeString(key, node.privateBase64());
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        final String b = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
+        final String c = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
+        final String d = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
+        final String port = "state-dir: %s\nports:\n  - name: t0\n    type: tunnel\n    listen: 127.0.0.1:%d\n" +
+            "    private-key-file: %s\n    peers:\n";
+        final String head = port.formatted(dir, io.l2mesh.testkit.UdpPorts.free(), key);
+        final L2meshConfig from = parse(head + "      - {name: b, public-key: \"" + b + "\"}\n" +
+            "      - {name: c, public-key: \"" + c + "\", endpoint: \"127.0.0.1:9\"}\n");
+        final L2meshConfig to = parse(head + "      - {name: d, public-key: \"" + d + "\"}\n" +
+            "      - {name: b, public-key: \"" + b + "\", fec: {k: 4, m: 1}}\n");
+        final L2meshConfig moved = parse(head +
+            "      - {name: d, public-key: \"" + d + "\", endpoint: \"127.0.0.1:7\"}\n" +
+            "      - {name: b, public-key: \"" + b + "\", fec: {k: 4, m: 1}}\n");
+        try (Switch running = SwitchBuilder.start(from))
+        {
+            final io.l2mesh.tunnel.TunnelPort tunnel = (io.l2mesh.tunnel.TunnelPort)running.ports().byName("t0");
+            final ChangePlan plan = ChangePlan.between(running, from, to);
+            assertThat(plan.changes()).containsExactly("remove port t0 peer c", "add port t0 peer d",
+                "set port t0 peer b fec (4, 1)");
+            plan.apply();
+            assertThat(running.ports().byName("t0")).as("the port is the same port").isSameAs(tunnel);
+            assertThat(tunnel.peerStatus()).extracting(io.l2mesh.tunnel.PeerStatus::name)
+                .containsExactly("b", "d");
+            assertThat(tunnel.fecFor("b").toString()).isEqualTo("fec (4, 1)");
+
+            assertThat(ChangePlan.between(running, to, moved).changes()).containsExactly("replace port t0 peer d");
+            ChangePlan.between(running, to, moved).apply();
+            assertThat(tunnel.peerSpec("d").endpoint()).isEqualTo(new java.net.InetSocketAddress("127.0.0.1", 7));
+            assertThat(running.ports().byName("t0")).isSameAs(tunnel);
+        }
+    }
 }
