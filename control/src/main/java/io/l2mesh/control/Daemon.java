@@ -5,6 +5,7 @@ import io.l2mesh.control.config.ConfigException;
 import io.l2mesh.control.config.ConfigFile;
 import io.l2mesh.control.config.ConfigStore;
 import io.l2mesh.control.config.L2meshConfig;
+import io.l2mesh.control.mesh.MeshRegistry;
 import io.l2mesh.control.server.Authorizer;
 import io.l2mesh.control.server.ControlServer;
 import io.l2mesh.switching.Switch;
@@ -24,7 +25,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "l2mesh", mixinStandardHelpOptions = true, version = "l2mesh 0.1.0",
     description = "Userspace virtual switch and tunnel appliance.",
     subcommands = {Daemon.Run.class, io.l2mesh.control.cli.CtlCommand.class, DemoCommand.class,
-        Daemon.CheckConfig.class, Daemon.DefaultConfig.class, KeyCommands.Keygen.class, KeyCommands.Pubkey.class})
+        Daemon.CheckConfig.class, Daemon.DefaultConfig.class, KeyCommands.Keygen.class, KeyCommands.Pubkey.class,
+        AuthorityCommands.class})
 public final class Daemon
 {
     public static final int EXIT_OK = 0;
@@ -82,15 +84,22 @@ public final class Daemon
                 loaded.control().monitorGroup());
             final Switch sw = SwitchBuilder.start(loaded);
             final ControlServer control;
+            final MeshRegistry registry;
             try
             {
+                registry = loaded.registry() == null ? null :
+                    new MeshRegistry(loaded.registry(), sw, store::current, loaded.stateDir());
                 control = ControlServer.start(loaded.control().socket(), loaded.control().mode(), authorizer, sw,
-                    store, () -> System.exit(EXIT_OK));
+                    store, registry, () -> System.exit(EXIT_OK));
             }
             catch (final RuntimeException ex)
             {
                 sw.close();
                 throw ex;
+            }
+            if (registry != null)
+            {
+                registry.start(); // its own thread; etcd unreachable only delays the registry's peers
             }
             final SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
             final CountDownLatch stopped = new CountDownLatch(1);
@@ -98,6 +107,10 @@ public final class Daemon
             {
                 systemd.notify("STOPPING=1\nSTATUS=stopping");
                 System.out.println("l2mesh: stopping, removing ports");
+                if (registry != null)
+                {
+                    registry.close(); // revokes the lease: the node leaves the mesh at once
+                }
                 control.close();
                 sw.close();
                 System.out.println("l2mesh: stopped");

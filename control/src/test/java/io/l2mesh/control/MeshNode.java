@@ -121,21 +121,52 @@ final class MeshNode implements AutoCloseable
     }
 
     /**
+     * @return the result of one control request, asked over the control socket from this JVM (no CLI start-up:
+     * for polling).
+     */
+    JsonNode call(final String command) throws Exception
+    {
+        try (io.l2mesh.control.cli.ControlClient client = io.l2mesh.control.cli.ControlClient.connect(socket()))
+        {
+            return client.call(command, ControlCodec.JSON.createObjectNode());
+        }
+    }
+
+    /**
      * @return the names of the tunnel's peers.
      */
     List<String> peerNames() throws Exception
     {
         final List<String> names = new ArrayList<>();
-        json("peer", "list").forEach(p -> names.add(p.path("name").asText()));
+        call("peer.list").forEach(p -> names.add(p.path("name").asText()));
         return names;
     }
+
+    /**
+     * @return the {@code registry:} section for this node, with {@code registry: true} on its tunnel port (pass
+     * {@link #REGISTRY_PORT} as {@code tunnelExtra}).
+     */
+    static String registrySection(final String etcd, final Path authority, final Path certificate, final int ttl)
+    {
+        return """
+            registry:
+              etcd: ["%s"]
+              mesh: test
+              lease-ttl: %d
+              authority: %s
+              certificate: %s
+            """.formatted(etcd, ttl, authority, certificate);
+    }
+
+    /** The tunnel port key that publishes the node in the registry. */
+    static final String REGISTRY_PORT = "    registry: true\n";
 
     /**
      * @return the tunnel peer called {@code peer} as {@code peer list --json} shows it, or null.
      */
     JsonNode peer(final String peer) throws Exception
     {
-        for (final JsonNode p : json("peer", "list"))
+        for (final JsonNode p : call("peer.list"))
         {
             if (p.path("name").asText().equals(peer))
             {

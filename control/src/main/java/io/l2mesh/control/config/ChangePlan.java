@@ -136,6 +136,13 @@ public final class ChangePlan
         {
             notes.add("control socket settings take effect at the next start");
         }
+        final PortConfig fromPort = from.registryPort();
+        final PortConfig toPort = to.registryPort();
+        if (!Objects.equals(from.registry(), to.registry()) ||
+            !Objects.equals(fromPort == null ? null : fromPort.name(), toPort == null ? null : toPort.name()))
+        {
+            notes.add("registry settings and which port has 'registry: true' take effect at the next start");
+        }
     }
 
     private void planPorts(final Switch sw, final PortFactory factory, final L2meshConfig from,

@@ -28,7 +28,8 @@ public final class ConfigFile
 {
     public static final String DEFAULT_RESOURCE = "/l2mesh-default.yaml";
 
-    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control", "state-dir");
+    private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control", "state-dir",
+        "registry");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private ConfigFile()
@@ -100,9 +101,11 @@ public final class ConfigFile
             }
             ports.add(port);
         }
+        final RegistryConfig registry = RegistrySection.read(in, root.get("registry"));
+        RegistrySection.check(in, registry, ports);
         return new L2meshConfig(source, context, loopsSetting, List.copyOf(ports),
             staticMacs(in, root.get("static-macs"), names), ControlSection.read(in, root.get("control")),
-            in.directory(root, "", "state-dir", L2meshConfig.STATE_DIR_DEFAULT));
+            in.directory(root, "", "state-dir", L2meshConfig.STATE_DIR_DEFAULT), registry);
     }
 
     private static List<StaticMacConfig> staticMacs(final ConfigReader in, final JsonNode statics,

@@ -61,6 +61,20 @@ public final class ConfigWriter
         {
             root.put("state-dir", config.stateDir().toString());
         }
+        if (config.registry() != null)
+        {
+            final RegistryConfig r = config.registry();
+            final ObjectNode registry = root.putObject("registry");
+            final ArrayNode etcd = registry.putArray("etcd");
+            r.etcd().forEach(uri -> etcd.add(uri.toString()));
+            registry.put("mesh", r.mesh());
+            registry.put("lease-ttl", r.leaseTtlSeconds());
+            registry.put("authority", r.authorityFile().toString());
+            registry.put("certificate", r.certificateFile().toString());
+            putPath(registry, "ca-file", r.caFile());
+            putPath(registry, "cert-file", r.certFile());
+            putPath(registry, "key-file", r.keyFile());
+        }
         final ArrayNode ports = root.putArray("ports");
         for (final PortConfig port : config.ports())
         {
@@ -120,6 +134,14 @@ public final class ConfigWriter
             {
                 node.put(key, value);
             }
+        }
+    }
+
+    private static void putPath(final ObjectNode node, final String key, final java.nio.file.Path path)
+    {
+        if (path != null)
+        {
+            node.put(key, path.toString());
         }
     }
 
@@ -197,6 +219,15 @@ public final class ConfigWriter
                 putNonZero(impair, "duplicate", i.duplicatePercent());
                 putNonZero(impair, "rate-kbps", i.rateKbps());
                 putNonZero(impair, "seed", i.seed());
+            }
+            if (tunnel.registry())
+            {
+                p.put("registry", true);
+            }
+            if (!tunnel.advertise().isEmpty())
+            {
+                final ArrayNode advertise = p.putArray("advertise");
+                tunnel.advertise().forEach(a -> advertise.add(endpoint(a)));
             }
             final ArrayNode peers = p.putArray("peers");
             for (final PortConfig.TunnelPeer peer : tunnel.peers())

@@ -7,10 +7,11 @@ import java.util.List;
 
 /**
  * A checked config: the switch settings, its ports and static MACs, the control socket, and the state directory
- * ({@code state-dir}: everything the daemon keeps besides its config).
+ * ({@code state-dir}: everything the daemon keeps besides its config), and the mesh registry ({@code registry:},
+ * or null).
  */
 public record L2meshConfig(String source, SwitchContext switchContext, int loopsSetting, List<PortConfig> ports,
-    List<StaticMacConfig> staticMacs, ControlConfig control, Path stateDir)
+    List<StaticMacConfig> staticMacs, ControlConfig control, Path stateDir, RegistryConfig registry)
 {
     public static final Path STATE_DIR_DEFAULT = Path.of("/var/lib/l2mesh");
     public static final int STATE_DIR_MODE = 0750;
@@ -30,6 +31,14 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
     /**
      * @return true if some tunnel port or peer codes FEC (fixed or adaptive) from the start.
      */
+    /**
+     * @return the tunnel port that publishes this node in the registry, or null.
+     */
+    public PortConfig registryPort()
+    {
+        return ports.stream().filter(p -> p.tunnel() != null && p.tunnel().registry()).findFirst().orElse(null);
+    }
+
     public boolean usesFec()
     {
         return ports.stream().map(PortConfig::tunnel).filter(java.util.Objects::nonNull).anyMatch(t ->
@@ -39,12 +48,12 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
     public L2meshConfig withPorts(final List<PortConfig> newPorts)
     {
         return new L2meshConfig(source, switchContext, loopsSetting, List.copyOf(newPorts), staticMacs, control,
-            stateDir);
+            stateDir, registry);
     }
 
     public L2meshConfig withStaticMacs(final List<StaticMacConfig> newStaticMacs)
     {
         return new L2meshConfig(source, switchContext, loopsSetting, ports, List.copyOf(newStaticMacs), control,
-            stateDir);
+            stateDir, registry);
     }
 }

@@ -51,11 +51,17 @@ public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan
      * config dump never shows it), and its peers.
      */
     public record Tunnel(InetSocketAddress listen, Path privateKeyFile, KeyPair identity, CipherSuite suite,
-        int keepaliveSeconds, int rekeySeconds, List<TunnelPeer> peers, FecSpec fec, ImpairmentSpec impairment)
+        int keepaliveSeconds, int rekeySeconds, List<TunnelPeer> peers, FecSpec fec, ImpairmentSpec impairment,
+        boolean registry, List<InetSocketAddress> advertise)
     {
+        /**
+         * @param registry  publish this node in the mesh registry through this port, and add its entries as peers.
+         * @param advertise the endpoints the registry entry gives (empty: the node's own addresses).
+         */
         public Tunnel
         {
             peers = List.copyOf(peers);
+            advertise = List.copyOf(advertise);
         }
     }
 

@@ -18,13 +18,16 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The keys of a {@code type: tunnel} port: listen address, identity key file, cipher, timers, peers, FEC and
- * impairment; and the {@code peers[]}, {@code fec} and {@code impair} mappings inside it.
+ * The keys of a {@code type: tunnel} port: listen address, identity key file, cipher, timers, peers, FEC,
+ * impairment, {@code registry: true} and {@code advertise} (docs/registry.md); and the {@code peers[]},
+ * {@code fec} and {@code impair} mappings inside it.
  */
 final class TunnelSection
 {
     static final Set<String> KEYS = Set.of("listen", "private-key-file", "cipher", "keepalive", "rekey", "peers",
-        "fec", "impair");
+        "fec", "impair", "registry", "advertise");
+    /** Most endpoints a registry entry advertises. */
+    static final int MAX_ADVERTISE = 16;
     static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file", "fec",
         "allowed-macs", "mac-limit");
     static final Set<String> FEC_KEYS = Set.of("k", "m", "adaptive", "target");
@@ -85,8 +88,24 @@ final class TunnelSection
             }
             peers.add(peer);
         }
+        final List<InetSocketAddress> advertise = new ArrayList<>();
+        final JsonNode advertised = node.get("advertise");
+        if (advertised != null)
+        {
+            if (!advertised.isArray() || advertised.size() > MAX_ADVERTISE)
+            {
+                throw in.error(path + ".advertise", "a list of at most " + MAX_ADVERTISE + " IP addresses or " +
+                    "ADDRESS:PORT endpoints");
+            }
+            for (int i = 0; i < advertised.size(); i++)
+            {
+                advertise.add(in.endpoint(advertised.get(i).asText(), path + ".advertise[" + i + "]",
+                    listen.getPort()));
+            }
+        }
         return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers,
-            fec(in, node.get("fec"), path + ".fec"), impairment(in, node.get("impair"), path + ".impair"));
+            fec(in, node.get("fec"), path + ".fec"), impairment(in, node.get("impair"), path + ".impair"),
+            in.bool(node, path, "registry", false), advertise);
     }
 
     private static PortConfig.TunnelPeer peer(final ConfigReader in, final JsonNode peer, final String where,

@@ -37,7 +37,7 @@ final class CommandHandler
         final Map<String, Role> commands = new LinkedHashMap<>();
         for (final String readOnly : List.of("status", "port.list", "fdb.show", "vlan.show", "stats", "stats.watch",
             "config.show", "capture.list", "peer.list", "fec.show", "impair.show",
-            "handshake.show"))
+            "handshake.show", "registry.show"))
         {
             commands.put(readOnly, Role.MONITOR);
         }
@@ -58,16 +58,28 @@ final class CommandHandler
     private final ChangeCommands changes;
     private final CaptureCommands captures;
     private final TunnelCommands tunnels;
+    private final io.l2mesh.control.mesh.MeshRegistry registry;
 
-    CommandHandler(final Switch sw, final ControlServer server, final ConfigStore store, final Runnable shutdown)
+    CommandHandler(final Switch sw, final ControlServer server, final ConfigStore store,
+        final io.l2mesh.control.mesh.MeshRegistry registry, final Runnable shutdown)
     {
         this.sw = sw;
+        this.registry = registry;
         this.server = server;
         this.shutdown = shutdown;
         this.stats = new StatsCommands(sw, server);
         this.changes = new ChangeCommands(sw, store);
         this.captures = new CaptureCommands(sw, server);
         this.tunnels = new TunnelCommands(sw);
+    }
+
+    private JsonNode registryShow()
+    {
+        if (registry == null)
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "this node has no registry (no 'registry:' in its config)");
+        }
+        return registry.status();
     }
 
     void execute(final Request request, final ControlConnection connection)
@@ -106,6 +118,7 @@ final class CommandHandler
             case "fec.set" -> connection.send(ControlCodec.result(changes.fecSet(request, connection.peer())));
             case "handshake.show" -> connection.send(ControlCodec.result(tunnels.handshakeShow(request)));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
+            case "registry.show" -> connection.send(ControlCodec.result(registryShow()));
             case "shutdown" ->
             {
                 final ObjectNode result = ControlCodec.JSON.createObjectNode();

@@ -48,7 +48,8 @@ public final class ControlServer implements AutoCloseable
     private final AtomicLong denied = new AtomicLong();
 
     private ControlServer(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
-        final io.l2mesh.control.config.ConfigStore store, final Runnable shutdown)
+        final io.l2mesh.control.config.ConfigStore store, final io.l2mesh.control.mesh.MeshRegistry registry,
+        final Runnable shutdown)
     {
         this.path = path;
         this.authorizer = authorizer;
@@ -68,7 +69,7 @@ public final class ControlServer implements AutoCloseable
             return thread;
         }, EpollIoHandler.newFactory());
         this.loop = (IoEventLoop)group.next();
-        this.commands = new CommandHandler(sw, this, store, shutdown);
+        this.commands = new CommandHandler(sw, this, store, registry, shutdown);
     }
 
     /**
@@ -85,7 +86,18 @@ public final class ControlServer implements AutoCloseable
     public static ControlServer start(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
         final io.l2mesh.control.config.ConfigStore store, final Runnable shutdown)
     {
-        final ControlServer server = new ControlServer(path, mode, authorizer, sw, store, shutdown);
+        return start(path, mode, authorizer, sw, store, null, shutdown);
+    }
+
+    /**
+     * As {@link #start(Path, int, Authorizer, Switch, io.l2mesh.control.config.ConfigStore, Runnable)}, with the
+     * mesh registry whose state {@code registry.show} gives (null: none).
+     */
+    public static ControlServer start(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
+        final io.l2mesh.control.config.ConfigStore store, final io.l2mesh.control.mesh.MeshRegistry registry,
+        final Runnable shutdown)
+    {
+        final ControlServer server = new ControlServer(path, mode, authorizer, sw, store, registry, shutdown);
         try
         {
             server.register(new ListenHandle(server)).get(5, TimeUnit.SECONDS);
