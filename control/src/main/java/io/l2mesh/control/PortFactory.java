@@ -67,6 +67,10 @@ public final class PortFactory
         {
             sw.setAdminUp(port.name(), false);
         }
+        if (!config.storm().isNone())
+        {
+            sw.setStormLimits(port.name(), config.storm());
+        }
         return port;
     }
 

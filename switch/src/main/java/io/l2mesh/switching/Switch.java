@@ -231,6 +231,15 @@ public final class Switch implements AutoCloseable
         macTable.limits().portLimit(requirePort(name).id(), limit);
     }
 
+    /**
+     * Sets a port's storm-control limits ({@link io.l2mesh.switching.port.StormLimits}); the loops use them from
+     * their next frame.
+     */
+    public synchronized void setStormLimits(final String name, final io.l2mesh.switching.port.StormLimits limits)
+    {
+        requirePort(name).stormLimits(limits, loopCount());
+    }
+
     private Port requirePort(final String name)
     {
         final Port port = portTable.get().byName(name);

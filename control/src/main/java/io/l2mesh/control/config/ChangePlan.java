@@ -208,6 +208,12 @@ public final class ChangePlan
                         () -> tunnelPort(sw, next.name()).impairment(next.tunnel().impairment()),
                         () -> tunnelPort(sw, old.name()).impairment(old.tunnel().impairment())));
                 }
+                if (!old.storm().equals(next.storm()))
+                {
+                    changes.add(new Change("set port " + next.name() + " " + next.storm(),
+                        () -> sw.setStormLimits(next.name(), next.storm()),
+                        () -> sw.setStormLimits(old.name(), old.storm())));
+                }
                 if (old.enabled() != next.enabled())
                 {
                     changes.add(new Change("set port " + next.name() + (next.enabled() ? " up" : " down"),

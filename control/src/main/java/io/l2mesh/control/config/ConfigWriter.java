@@ -272,6 +272,7 @@ public final class ConfigWriter
             {
                 p.put("enabled", false);
             }
+            putStorm(p, port.storm());
             return p;
         }
         if (spec.mtu() != 0)
@@ -299,6 +300,18 @@ public final class ConfigWriter
         {
             p.put("enabled", false);
         }
+        putStorm(p, port.storm());
         return p;
+    }
+
+    private static void putStorm(final ObjectNode node, final io.l2mesh.switching.port.StormLimits storm)
+    {
+        if (!storm.isNone())
+        {
+            final ObjectNode s = node.putObject("storm-control");
+            s.put("broadcast", storm.broadcastPps());
+            s.put("multicast", storm.multicastPps());
+            s.put("unknown-unicast", storm.unknownUnicastPps());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.l2mesh.control.config;
 
+import io.l2mesh.switching.port.StormLimits;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
 
@@ -20,7 +21,8 @@ import java.util.List;
  * and, for a TAP port, the device's own (MAC, offloads, persistence, queues); {@code unix}, {@code vxlan} and
  * {@code tunnel} are set for their kind only.
  */
-public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan, Tunnel tunnel, boolean enabled)
+public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan, Tunnel tunnel, boolean enabled,
+    StormLimits storm)
 {
     public static final String TAP = "tap";
     public static final String RAW = "raw";
@@ -75,7 +77,7 @@ public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan
 
     public PortConfig(final String type, final TapPortSpec common, final boolean enabled)
     {
-        this(type, common, null, null, null, enabled);
+        this(type, common, null, null, null, enabled, StormLimits.NONE);
     }
 
     /**

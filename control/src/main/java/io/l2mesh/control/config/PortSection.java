@@ -3,6 +3,7 @@ package io.l2mesh.control.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.l2mesh.switching.SwitchContext;
 import io.l2mesh.switching.fdb.MacLimits;
+import io.l2mesh.switching.port.StormLimits;
 import io.l2mesh.switching.port.TapPortSpec;
 import io.l2mesh.switching.port.unix.UnixPortSpec;
 import io.l2mesh.switching.vlan.VlanRules;
@@ -26,7 +27,8 @@ import java.util.Set;
 final class PortSection
 {
     static final Set<String> COMMON_KEYS = Set.of("name", "type", "mode", "vlan", "allowed-vlans", "native-vlan",
-        "mtu", "mac-limit", "enabled");
+        "mtu", "mac-limit", "enabled", "storm-control");
+    static final Set<String> STORM_KEYS = Set.of("broadcast", "multicast", "unknown-unicast");
     static final Set<String> TAP_KEYS = Set.of("mac", "offloads", "persistent", "queues");
     static final Set<String> UNIX_KEYS = Set.of("path", "framing", "socket-mode");
     /** Each port type and its own keys, in the order the "unknown type" error lists them. */
@@ -106,7 +108,24 @@ final class PortSection
         return new PortConfig(type, common,
             type.equals(PortConfig.UNIX) ? unix(in, node, path) : null,
             type.equals(PortConfig.VXLAN) ? VxlanSection.read(in, node, path) : null,
-            type.equals(PortConfig.TUNNEL) ? TunnelSection.read(in, node, path) : null, enabled);
+            type.equals(PortConfig.TUNNEL) ? TunnelSection.read(in, node, path) : null, enabled,
+            storm(in, node.get("storm-control"), ConfigReader.child(path, "storm-control")));
+    }
+
+    /**
+     * {@code storm-control: {broadcast: 1000, multicast: 1000, unknown-unicast: 1000}}: frames/s, absent or 0 for
+     * no limit.
+     */
+    private static StormLimits storm(final ConfigReader in, final JsonNode node, final String path)
+    {
+        if (node == null || node.isNull())
+        {
+            return StormLimits.NONE;
+        }
+        in.requireObject(node, path, STORM_KEYS);
+        final int max = (int)StormLimits.MAX_PPS;
+        return new StormLimits(in.intValue(node, path, "broadcast", 0, 0, max),
+            in.intValue(node, path, "multicast", 0, 0, max), in.intValue(node, path, "unknown-unicast", 0, 0, max));
     }
 
     private static void checkKeys(final ConfigReader in, final JsonNode node, final String path, final String type)

@@ -45,6 +45,18 @@ class ChangePlanTest
     }
 
     @Test
+    void shouldSetStormControlInPlaceAndWriteItBack()
+    {
+        final L2meshConfig from = parse("ports:\n  - name: a\n");
+        final L2meshConfig to = parse("ports:\n  - name: a\n    storm-control: {broadcast: 100, unknown-unicast: 5}\n");
+        assertThat(ChangePlan.between(sw, from, to).changes()).containsExactly(
+            "set port a storm-control broadcast 100/s multicast 0/s unknown-unicast 5/s");
+        assertThat(ConfigFile.parse("w.yaml", ConfigWriter.toYaml(to)).ports()).isEqualTo(to.ports());
+        assertThatThrownBy(() -> parse("ports:\n  - name: a\n    storm-control: {broadcast: -1}\n"))
+            .hasMessageContaining("ports[0].storm-control.broadcast");
+    }
+
+    @Test
     void shouldRecreatePortWhenDeviceSettingsOrTypeChange()
     {
         final L2meshConfig from = parse("ports:\n  - name: a\n  - name: b\n");

@@ -289,7 +289,7 @@ class ConfigFileTest
               - name: a0
                 vlna: 3
             """, "bad.yaml:3: ports[0].vlna: unknown key 'vlna' (expected one of [allowed-vlans, enabled, mac, " +
-            "mac-limit, mode, mtu, name, native-vlan, offloads, persistent, queues, type, vlan])");
+            "mac-limit, mode, mtu, name, native-vlan, offloads, persistent, queues, storm-control, type, vlan])");
         assertRefused("""
             ports:
               - name: vm1
@@ -297,7 +297,7 @@ class ConfigFileTest
                 path: /run/vm1.sock
                 framming: dgram
             """, "bad.yaml:5: ports[0].framming: unknown key 'framming' (expected one of [allowed-vlans, enabled, " +
-            "framing, mac-limit, mode, mtu, name, native-vlan, path, socket-mode, type, vlan])");
+            "framing, mac-limit, mode, mtu, name, native-vlan, path, socket-mode, storm-control, type, vlan])");
         assertRefused("switch:\n  loop: 2\nports:\n  - name: a0\n", "bad.yaml:2: switch.loop: unknown key 'loop' " +
             "(expected one of [ageing-time, burst, busy-poll-us, loops, mac-limit])");
         assertRefused("ports:\n  - name: a0\n    vni: 3\n", "bad.yaml:3: ports[0].vni: only vxlan ports have 'vni'");

@@ -10,6 +10,7 @@ import io.l2mesh.switching.offload.VirtioNetHeader;
 import io.l2mesh.switching.port.Port;
 import io.l2mesh.switching.port.PortTable;
 import io.l2mesh.switching.port.PortTableRef;
+import io.l2mesh.switching.port.StormControl;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.switching.vlan.VlanMode;
@@ -23,7 +24,8 @@ import java.lang.foreign.MemorySegment;
  * <b>What it does per frame.</b> Count it; classify it ({@link FrameCheck}); map it to a VLAN by the ingress
  * port's {@link VlanRules} and strip its tag, so that frames in slots are always untagged and tags are added
  * per egress port; learn the source; look up the destination; append the frame to the {@link TxBatch} of the
- * egress port, or of every other port of the VLAN when flooding (broadcast, multicast, unknown unicast). At the
+ * egress port, or of every other port of the VLAN when flooding (broadcast, multicast, unknown unicast, each
+ * within the ingress port's {@link StormControl} limit, else a counted drop). At the
  * end of the burst every touched batch is flushed once through the {@link EgressWriter}.
  * <p>
  * <b>Complications.</b> Flooding never sends a frame back out of its ingress port, nor from one tunnel into
@@ -35,6 +37,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Forwarder
 {
+    private static final long BROADCAST = 0xFFFF_FFFF_FFFFL;
+
     private final int loopId;
     private final MemorySegment segment;
     private final MacTable macTable;
@@ -97,6 +101,7 @@ public final class Forwarder
         final int maxFrameLength = ingress.mtu() + EthernetFlyweight.HEADER_LENGTH + EthernetFlyweight.VLAN_TAG_LENGTH;
         final MemorySegment segment = this.segment;
         final CaptureTap tap = ingress.capture();
+        final StormControl storm = ingress.storm();
         if (!ingress.adminUp())
         {
             for (int i = 0, count = batch.count(); i < count; i++)
@@ -166,7 +171,15 @@ public final class Forwarder
             final long destination = EthernetFlyweight.destination(segment, frame);
             if (EthernetFlyweight.isMulticast(destination))
             {
-                flood(table, ingress, rx, i, vlan);
+                final int kind = destination == BROADCAST ? StormControl.BROADCAST : StormControl.MULTICAST;
+                if (storm.admit(loopId, kind, nowNs))
+                {
+                    flood(table, ingress, rx, i, vlan);
+                }
+                else
+                {
+                    PortCounters.drop(rx, StormControl.dropReason(kind));
+                }
                 continue;
             }
             final int egressId = macTable.lookup(vlan, destination);
@@ -178,7 +191,14 @@ public final class Forwarder
             final Port egress = egressId == MacTable.NO_PORT ? null : table.port(egressId);
             if (egress == null)
             {
-                flood(table, ingress, rx, i, vlan);
+                if (storm.admit(loopId, StormControl.UNKNOWN_UNICAST, nowNs))
+                {
+                    flood(table, ingress, rx, i, vlan);
+                }
+                else
+                {
+                    PortCounters.drop(rx, DropReason.STORM_UNKNOWN_UNICAST);
+                }
             }
             else if (!egress.vlanRules().carries(vlan))
             {

@@ -33,6 +33,7 @@ public abstract class Port
     private volatile VlanRules vlanRules;
     private volatile boolean adminUp = true;
     private volatile io.l2mesh.switching.capture.CaptureTap capture;
+    private final StormControl storm;
 
     @SuppressWarnings("this-escape") // the TxBatches only keep the reference; they use it after construction
     protected Port(
@@ -46,6 +47,7 @@ public abstract class Port
         this.acceptsOffloads = acceptsOffloads;
         this.counters = new PortCounters(loopCount);
         this.txBatches = new TxBatch[loopCount];
+        this.storm = new StormControl(loopCount);
         for (int i = 0; i < loopCount; i++)
         {
             txBatches[i] = new TxBatch(this, burstSize, counters.loopSlots(i));
@@ -113,6 +115,37 @@ public abstract class Port
     public final void capture(final io.l2mesh.switching.capture.CaptureTap tap)
     {
         capture = tap;
+    }
+
+    /**
+     * @return this port's storm control, which the loops that read it consult before flooding.
+     */
+    public final StormControl storm()
+    {
+        return storm;
+    }
+
+    /**
+     * Sets this port's storm-control limits, shared among the loops that read it (control plane).
+     *
+     * @param loops how many loops the switch runs.
+     */
+    public final void stormLimits(final StormLimits limits, final int loops)
+    {
+        int readers = 0;
+        for (int loop = 0; loop < loops; loop++)
+        {
+            if (ingressFd(loop) >= 0)
+            {
+                readers++;
+            }
+        }
+        storm.limits(limits, readers);
+    }
+
+    public final StormLimits stormLimits()
+    {
+        return storm.limits();
     }
 
     public final PortCounters counters()

@@ -49,7 +49,13 @@ public enum DropReason
     /** An FEC shard from a tunnel peer for which FEC is off. */
     FEC_OFF("fec_off"),
     /** An FEC shard whose stream or block would exceed the peer's or the port's FEC decoder memory. */
-    FEC_MEMORY("fec_memory");
+    FEC_MEMORY("fec_memory"),
+    /** A broadcast beyond the ingress port's storm-control limit. */
+    STORM_BROADCAST("storm_broadcast"),
+    /** A multicast frame beyond the ingress port's storm-control limit. */
+    STORM_MULTICAST("storm_multicast"),
+    /** A frame to an unknown unicast MAC (to be flooded) beyond the ingress port's storm-control limit. */
+    STORM_UNKNOWN_UNICAST("storm_unknown_unicast");
 
     private static final DropReason[] VALUES = values();
 

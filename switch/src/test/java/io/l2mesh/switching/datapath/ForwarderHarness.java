@@ -56,6 +56,14 @@ public final class ForwarderHarness implements AutoCloseable
         return port;
     }
 
+    /**
+     * Moves the loop's clock on by {@code nanos} (each burst adds 1 ns by itself).
+     */
+    public void advance(final long nanos)
+    {
+        nowNs += nanos;
+    }
+
     public MacTable macTable()
     {
         return macTable;

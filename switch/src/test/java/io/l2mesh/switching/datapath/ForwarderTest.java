@@ -350,4 +350,38 @@ class ForwarderTest
         assertThat(later.sent()).as("no stale frame of the thrown burst").hasSize(laterBefore);
         assertThat(failing.sent()).isEmpty();
     }
+
+    @Test
+    void shouldDropFloodsBeyondTheIngressPortsStormLimitsPerKind()
+    {
+        final MemoryPort p0 = harness.port("p0", VlanRules.access(1));
+        final MemoryPort p1 = harness.port("p1", VlanRules.access(1));
+        p0.stormLimits(new io.l2mesh.switching.port.StormLimits(100, 0, 50), 1);
+        final byte[][] broadcasts = new byte[30][];
+        final byte[][] multicasts = new byte[30][];
+        final byte[][] unknown = new byte[30][];
+        for (int i = 0; i < 30; i++)
+        {
+            broadcasts[i] = Frames.ethernet(Frames.BROADCAST, A, 0x0806, 28);
+            multicasts[i] = Frames.ethernet(0x0100_5e00_0001L, A, 0x0800, 46);
+            unknown[i] = Frames.ethernet(0x0200_0000_1000L + i, A, 0x0800, 46);
+        }
+        // 100/s: a burst of 100 ms (10 frames) beyond the first; multicast has no limit; 50/s: 8 beyond the first.
+        harness.receive(p0, broadcasts);
+        harness.receive(p0, multicasts);
+        harness.receive(p0, unknown);
+        assertThat(p1.sent()).hasSize(11 + 30 + 9);
+        final var stats = p0.counters().snapshot();
+        assertThat(stats.drops(DropReason.STORM_BROADCAST)).isEqualTo(19);
+        assertThat(stats.drops(DropReason.STORM_MULTICAST)).isZero();
+        assertThat(stats.drops(DropReason.STORM_UNKNOWN_UNICAST)).isEqualTo(21);
+
+        harness.advance(1_000_000_000L); // a second later the buckets are full again
+        harness.receive(p0, broadcasts);
+        assertThat(p1.sent()).hasSize(50 + 11);
+        p0.stormLimits(io.l2mesh.switching.port.StormLimits.NONE, 1);
+        harness.receive(p0, broadcasts);
+        assertThat(p1.sent()).as("no limit any more").hasSize(61 + 30);
+        assertThat(p1.counters().snapshot().drops(DropReason.STORM_BROADCAST)).as("counted at ingress").isZero();
+    }
 }
