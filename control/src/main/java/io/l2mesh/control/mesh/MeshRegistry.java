@@ -620,18 +620,22 @@ public final class MeshRegistry implements AutoCloseable
             return null;
         }
         final PortConfig.Tunnel tunnel = port.tunnel();
+        final Set<String> ports = new HashSet<>();
+        current.get().ports().forEach(p -> ports.add(p.name()));
         final List<InetSocketAddress> endpoints = tunnel.advertise().isEmpty() ?
-            localEndpoints(tunnel.listen()) : tunnel.advertise();
+            localEndpoints(tunnel.listen(), ports) : tunnel.advertise();
         return new NodeEntry(config.nodeName(), tunnel.identity().publicKey(), endpoints, tunnel.listen().getPort(),
             port.common().mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : port.common().mtu(), tunnel.fec().on() ?
             tunnel.fec() : null, PeerStatus.OWN_PROTOCOL_VERSION, config.certificate());
     }
 
     /**
-     * @return the listen address if it is one, else this machine's addresses of its family that are up, without
-     * loopback and link-local ones, at the listen port.
+     * @return the listen address if it is one, else this machine's addresses of its family on interfaces that are
+     * up, without loopback and link-local ones and without the interfaces that are ports of this switch (a TAP
+     * with an address is the overlay itself: a tunnel endpoint there would go through the tunnel), at the
+     * listen port.
      */
-    static List<InetSocketAddress> localEndpoints(final InetSocketAddress listen)
+    static List<InetSocketAddress> localEndpoints(final InetSocketAddress listen, final Set<String> switchPorts)
     {
         if (!listen.getAddress().isAnyLocalAddress())
         {
@@ -642,7 +646,7 @@ public final class MeshRegistry implements AutoCloseable
         {
             for (final NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces()))
             {
-                if (!nif.isUp() || nif.isLoopback())
+                if (!nif.isUp() || nif.isLoopback() || switchPorts.contains(nif.getName()))
                 {
                     continue;
                 }

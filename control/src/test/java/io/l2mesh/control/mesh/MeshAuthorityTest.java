@@ -157,8 +157,8 @@ class MeshAuthorityTest
         assertThat(MeshRegistry.usable(InetAddress.getByName("fe80::1"), InetAddress.getByName("::"))).isFalse();
         assertThat(MeshRegistry.usable(InetAddress.getByName("2001:db8::1"), InetAddress.getByName("::"))).isTrue();
         final InetSocketAddress specific = new InetSocketAddress("198.18.93.1", 51820);
-        assertThat(MeshRegistry.localEndpoints(specific)).containsExactly(specific);
-        assertThat(MeshRegistry.localEndpoints(new InetSocketAddress(any4, 51820)))
+        assertThat(MeshRegistry.localEndpoints(specific, Set.of())).containsExactly(specific);
+        assertThat(MeshRegistry.localEndpoints(new InetSocketAddress(any4, 51820), Set.of("lo")))
             .allSatisfy(e -> assertThat(e.getAddress().isLoopbackAddress()).isFalse());
         assertThat(MeshPeers.endpoint(List.of(new InetSocketAddress("2001:db8::1", 1),
             new InetSocketAddress("198.18.93.1", 2)), specific)).isEqualTo(new InetSocketAddress("198.18.93.1", 2));
