@@ -64,7 +64,7 @@ import java.util.function.Supplier;
 public final class MeshRegistry implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(MeshRegistry.class);
-    private static final long TICK_MS = 250;
+    private static final long TICK_MS = 1_000;
     private static final long BACKOFF_MIN_MS = 500;
     private static final long BACKOFF_MAX_MS = 4_000;
     private static final long CALL_TIMEOUT_MS = 3_000;
@@ -113,6 +113,7 @@ public final class MeshRegistry implements AutoCloseable
     private DenyList deny = DenyList.EMPTY;
     private NodeEntry own;
     private volatile ObjectNode status;
+    private boolean dirty = true;
 
     /**
      * @param current the running config (the publishing port and its settings are read from it).
@@ -205,6 +206,7 @@ public final class MeshRegistry implements AutoCloseable
         final long now = System.nanoTime();
         if (now - nextEntryCheckNs >= 0)
         {
+            dirty = true; // connected, shadowed and expiries show in the status: once a second at most
             nextEntryCheckNs = now + ENTRY_CHECK_NS;
             own = ownEntry();
             for (final String name : peers.expire(System.currentTimeMillis() / 1000))
@@ -230,13 +232,21 @@ public final class MeshRegistry implements AutoCloseable
             overflow = false;
             resync("the event queue overflowed");
         }
-        Object event = events.poll(TICK_MS, TimeUnit.MILLISECONDS);
+        if (dirty)
+        {
+            dirty = false;
+            status = statusJson();
+        }
+        long wakeNs = nextEntryCheckNs;
+        wakeNs = connected ? Math.min(wakeNs, nextKeepaliveNs) : Math.min(wakeNs, nextAttemptNs);
+        final long waitMs = Math.clamp(TimeUnit.NANOSECONDS.toMillis(wakeNs - System.nanoTime()), 1, TICK_MS);
+        Object event = events.poll(waitMs, TimeUnit.MILLISECONDS);
         while (event != null && !closed)
         {
+            dirty = true;
             handle(event);
             event = events.poll();
         }
-        status = statusJson();
     }
 
     private void handle(final Object event) throws InterruptedException
