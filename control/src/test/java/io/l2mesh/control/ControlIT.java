@@ -259,12 +259,13 @@ class ControlIT
         assertThat(json("impair", "show").get(0).path("settings").path("loss").asDouble()).isZero();
         final String another = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
         assertThat(ctl("peer", "add", "mesh0", "near", "--public-key", another, "--endpoint", "127.0.0.1:10")
-            .check().output()).contains("re-create port mesh0");
+            .check().output()).contains("add port mesh0 peer near").doesNotContain("re-create");
         assertThat(json("peer", "list")).extracting(p -> p.path("name").asText()).containsExactly("far", "near");
         assertThat(Files.readString(config)).contains("name: near", another);
         assertThat(json("fec", "show").get(0).path("adaptive").asBoolean()).as("settings survive").isTrue();
         assertThat(ctl("peer", "add", "mesh0", "dup", "--public-key", another).exitCode()).isEqualTo(1);
-        assertThat(ctl("peer", "del", "mesh0", "far").check().output()).contains("re-create port mesh0");
+        assertThat(ctl("peer", "del", "mesh0", "far").check().output()).contains("remove port mesh0 peer far")
+            .doesNotContain("re-create");
         assertThat(json("peer", "list")).extracting(p -> p.path("name").asText()).containsExactly("near");
         assertThat(ctl("peer", "del", "mesh0", "nobody").exitCode()).isEqualTo(1);
         final Cmd.Result bad = ctl("fec", "set", "mesh0", "300", "4");
