@@ -3,6 +3,7 @@
 
     peers.py SOCKET...            one line per socket: "SOCKET COUNT name,name,..." ("SOCKET -1 error" if down)
     peers.py --tx SOCKET          the datagrams the daemon sent to all its peers (the sum of their tx_packets)
+    peers.py --up SOCKET...       the sessions that are up, summed over the daemons
 
 It speaks the control protocol (docs/control-protocol.md) directly: one JSON request per SOCK_SEQPACKET
 message, so polling fifty daemons takes milliseconds instead of fifty CLI start-ups.
@@ -23,6 +24,15 @@ def peers(path):
     return answer["result"]
 
 
+if sys.argv[1:2] == ["--up"]:
+    total = 0
+    for path in sys.argv[2:]:
+        try:
+            total += sum(1 for p in peers(path) if p["up"])
+        except (OSError, ValueError, RuntimeError):
+            pass
+    print(total)
+    sys.exit(0)
 if sys.argv[1:2] == ["--tx"]:
     print(sum(p["tx_packets"] for p in peers(sys.argv[2])))
     sys.exit(0)
