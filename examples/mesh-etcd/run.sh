@@ -12,7 +12,8 @@
 #   sudo examples/mesh-etcd/run.sh [N]        (N from 2 to 200, default 5)
 #
 # MEASURE=0 leaves out the memory, idle-CPU and broadcast measurements; TTL sets the lease (default 5 s);
-# HOLD=S keeps the converged mesh up for S seconds, to look at; AOT=1 first records a JDK 25 AOT cache in a training run of one node and starts every node with it.
+# HOLD=S keeps the converged mesh up for S seconds, to look at; AOT=1 first records a JDK 25 AOT cache in a
+# training run of one node and starts every node with it.
 #
 # Layout (PREFIX defaults to me-$$; addresses in 198.18.0.0/15):
 #   namespace $PREFIX-net: bridge br0, one veth per node and one for etcd (the underlay)
