@@ -26,10 +26,12 @@ final class HandshakeCounters
     static final int BUDGET_SPENT = 6;
     /** Handshake messages dropped because their queue was full. */
     static final int QUEUE_FULL = 7;
+    /** Initiations without a valid mac2 under load, dropped unanswered: the port's cookie replies were at their cap. */
+    static final int COOKIE_CAPPED = 8;
 
     private static final String[] LABELS = {
         "handshake_mac1_bad", "handshake_mac2_valid", "cookie_sent", "cookie_rate_limited", "cookie_received",
-        "cookie_refused", "handshake_budget_spent", "handshake_queue_full"};
+        "cookie_refused", "handshake_budget_spent", "handshake_queue_full", "cookie_capped"};
 
     private final LongAdder[] values = new LongAdder[LABELS.length];
 

@@ -15,8 +15,9 @@ import java.lang.foreign.MemorySegment;
  * <li>mac1 is checked (allocation-free); a wrong one is a counted drop ({@code handshake_mac1_bad}), so random
  * bytes never take a queue slot or budget.</li>
  * <li>Initiations, under load ({@link HandshakeLoad}): without a valid mac2 they are answered with a cookie reply
- * from this loop's socket ({@code cookie_sent}) and go no further; with one they are queued, marked for their
- * source's token bucket ({@link SourceRateLimiter}, applied by the agent).</li>
+ * from this loop's socket ({@code cookie_sent}) and go no further, or beyond the port's cap on cookie replies
+ * dropped unanswered ({@code cookie_capped}); with one they are queued, marked for their source's token bucket
+ * ({@link SourceRateLimiter}, applied by the agent).</li>
  * <li>Queued in the initiation inbox, or for responses and cookie replies the reply inbox; a full one is a
  * counted drop ({@code handshake}).</li>
  * </ol>
@@ -79,11 +80,16 @@ final class HandshakeGate
                     fromLength);
                 if (!loop.cookies.mac2Valid(work, length, loop.fromBytes, fromLength, now))
                 {
+                    if (!load.cookieAllowed(now))
+                    {
+                        counters.increment(HandshakeCounters.COOKIE_CAPPED);
+                        PortCounters.drop(portSlots, DropReason.HANDSHAKE);
+                        return;
+                    }
                     final int n = loop.cookies.reply(work, length, loop.fromBytes, fromLength, now, loop.cookieOut);
                     sockets.socket(loop.loopId).sendTo(loop.errno, loop.cookieOutSegment, n, loop.from.address(),
                         fromLength);
                     counters.increment(HandshakeCounters.COOKIE_SENT);
-                    load.cookieSent(now);
                     return;
                 }
                 counters.increment(HandshakeCounters.MAC2_VALID);

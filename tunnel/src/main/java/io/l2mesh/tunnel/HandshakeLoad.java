@@ -1,6 +1,7 @@
 package io.l2mesh.tunnel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Whether the port's responder is under load (WireGuard 5.3): the initiation queue is at least 1/8 full, and for
@@ -9,6 +10,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a cookie keep coming at the rate that would have filled 1/8 of the queue within a second. Otherwise a flood
  * would get a queue's worth through each time the hold lapsed.
  * <p>
+ * Cookie replies are capped at {@link #COOKIES_PER_SECOND} for the port (a GCRA bucket with bursts of
+ * {@link #COOKIE_BURST}): one costs a seal and a {@code sendto}, about 20 us of CPU, where a drop after mac1 costs
+ * the read and a hash. Without the cap a flood of initiations with a valid mac1 from spoofed sources keeps the
+ * loops busy answering, the socket overflows, and a real peer's initiation (and its retry with mac2, and its
+ * confirmation) is lost in the kernel as often as the flood's. With it the loops keep their socket drained;
+ * a real initiator that gets no cookie tries again in 100 ms ({@link PeerTimers}) and gets one with the
+ * probability cap / flood rate each time.
+ * <p>
  * Shared by the loops: plain volatile fields and one atomic counter; a race between two loops at most shifts a
  * window by one message.
  */
@@ -16,11 +25,17 @@ final class HandshakeLoad
 {
     static final long HOLD_NANOS = 1_000_000_000L;
     static final int THRESHOLD = HandshakeInbox.CAPACITY / 8;
+    static final int COOKIES_PER_SECOND = 20_000;
+    static final int COOKIE_BURST = 2_000;
+    private static final long COOKIE_NANOS = 1_000_000_000L / COOKIES_PER_SECOND;
+    private static final long COOKIE_TOLERANCE_NANOS = COOKIE_NANOS * (COOKIE_BURST - 1);
 
     private volatile long underLoadUntil = Long.MIN_VALUE;
     private volatile long windowStart;
     private final AtomicInteger cookiesInWindow = new AtomicInteger();
     private volatile boolean ever;
+    /** GCRA: the theoretical arrival time of the next cookie reply. */
+    private final AtomicLong nextCookieNanos = new AtomicLong(Long.MIN_VALUE);
 
     /**
      * @return true if under load now, given {@code queued} initiations waiting.
@@ -36,9 +51,32 @@ final class HandshakeLoad
     }
 
     /**
-     * A loop answered an initiation with a cookie reply.
+     * A loop needs to answer an initiation with a cookie reply.
+     *
+     * @return true if it may (the port is under its cap); false: drop the initiation unanswered.
      */
-    void cookieSent(final long nowNanos)
+    boolean cookieAllowed(final long nowNanos)
+    {
+        cookieNeeded(nowNanos);
+        while (true)
+        {
+            final long tat = nextCookieNanos.get();
+            final long base = tat == Long.MIN_VALUE || tat - nowNanos < 0 ? nowNanos : tat;
+            if (base - nowNanos > COOKIE_TOLERANCE_NANOS)
+            {
+                return false;
+            }
+            if (nextCookieNanos.compareAndSet(tat, base + COOKIE_NANOS))
+            {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * An initiation needed a cookie reply (sent or capped): the load is held while they keep coming.
+     */
+    private void cookieNeeded(final long nowNanos)
     {
         if (nowNanos - windowStart > HOLD_NANOS)
         {
