@@ -342,4 +342,52 @@ class RegistryIT
             "it was ready%n", (joinReady - joining) / 1_000_000, (System.nanoTime() - joinReady) / 1_000_000);
         assertThat(n3.call("registry.show").path("connected").asBoolean()).isTrue();
     }
+
+    @Test
+    void shouldRegisterOverTlsWithClientCertificatesAndKeepANodeWithoutOneOut() throws Exception
+    {
+        etcd = EtcdServer.startTls();
+        dir = Files.createTempDirectory("l2mesh-authority");
+        Cmd.run(30_000, DaemonProcess.LAUNCHER, "authority", "keygen", "--out", dir.resolve("authority").toString())
+            .check();
+        final Path authorityPub = dir.resolve("authority.pub");
+        final PrivateKey authority = AuthorityKeys.readPrivate(dir.resolve("authority.key"));
+        final MeshNode t1 = node("t1", 21);
+        final MeshNode t2 = node("t2", 22);
+        final MeshNode bare = node("t3", 23);
+        final List<String> sections = new ArrayList<>();
+        for (final MeshNode node : List.of(t1, t2))
+        {
+            final EtcdServer.ClientCertificate client = etcd.clientCertificate(node.name);
+            sections.add(MeshNode.registrySection(etcd.endpoint(), authorityPub, certificate(node, authority), TTL) +
+                "  ca-file: %s\n  cert-file: %s\n  key-file: %s\n".formatted(etcd.caFile(), client.cert(),
+                client.key()));
+        }
+        // Trusts the CA but has no client certificate: etcd (--client-cert-auth) refuses it.
+        sections.add(MeshNode.registrySection(etcd.endpoint(), authorityPub, certificate(bare, authority), TTL) +
+            "  ca-file: %s\n".formatted(etcd.caFile()));
+        startAll(List.of(t1, t2, bare), sections, List.of("", "", ""));
+
+        awaitPeers(t1, List.of("t2"), 20_000);
+        awaitPeers(t2, List.of("t1"), 20_000);
+        assertThat(reaches(t1, t2, 10_000)).as("t1 -> t2 over the mesh found through etcd over TLS").isTrue();
+        final JsonNode shown = t1.call("registry.show");
+        assertThat(shown.path("connected").asBoolean()).as(shown.toString()).isTrue();
+        assertThat(shown.path("etcd").get(0).asText()).startsWith("https://");
+
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        JsonNode refused = bare.call("registry.show");
+        while (refused.path("last_error").asText().isEmpty() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(200);
+            refused = bare.call("registry.show");
+        }
+        System.out.println("RegistryIT: the node without a client certificate: " + refused);
+        assertThat(refused.path("connected").asBoolean()).as(refused.toString()).isFalse();
+        assertThat(refused.path("last_error").asText()).as("says why").isNotEmpty();
+        assertThat(bare.peerNames()).as("it found nobody").isEmpty();
+        assertThat(t1.peerNames()).as("and nobody found it").containsExactly("t2");
+        assertThat(etcd.etcdctl("get", "--prefix", "--keys-only", "/l2mesh/test/nodes/").check().output())
+            .contains("/l2mesh/test/nodes/t1", "/l2mesh/test/nodes/t2").doesNotContain("t3");
+    }
 }

@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
  * Debian's {@code etcd} (package {@code etcd-server}) for one test: a single member on 127.0.0.1 at ports free a
  * moment ago, its data in a directory of its own. It can be stopped and started again on the same ports and data
  * (an outage), or killed. {@link #close()} kills it and removes the directory, also after a failure.
+ * <p>
+ * {@link #startTls()}: the same over TLS with client certificates required ({@code --client-cert-auth}), from a
+ * test CA that {@code openssl} makes in the directory (EC P-256, valid two days; the server's certificate names
+ * IP 127.0.0.1). {@link #clientCertificate(String)} signs one more client.
  */
 public final class EtcdServer implements AutoCloseable
 {
@@ -22,21 +26,44 @@ public final class EtcdServer implements AutoCloseable
     private final Path dir;
     private final int clientPort;
     private final int peerPort;
+    private final boolean tls;
     private Process process;
 
-    private EtcdServer(final Path dir, final int clientPort, final int peerPort)
+    /**
+     * A client's certificate and key (PEM, the key PKCS#8), signed by the test CA.
+     */
+    public record ClientCertificate(Path cert, Path key)
+    {
+    }
+
+    private EtcdServer(final Path dir, final int clientPort, final int peerPort, final boolean tls)
     {
         this.dir = dir;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.tls = tls;
     }
 
     public static EtcdServer start() throws IOException, InterruptedException
     {
+        return start(false);
+    }
+
+    public static EtcdServer startTls() throws IOException, InterruptedException
+    {
+        return start(true);
+    }
+
+    private static EtcdServer start(final boolean tls) throws IOException, InterruptedException
+    {
         final EtcdServer etcd = new EtcdServer(Files.createTempDirectory("l2mesh-etcd"), freeTcpPort(),
-            freeTcpPort());
+            freeTcpPort(), tls);
         try
         {
+            if (tls)
+            {
+                etcd.makeCa();
+            }
             etcd.startAgain();
         }
         catch (final IOException | RuntimeException ex)
@@ -56,12 +83,59 @@ public final class EtcdServer implements AutoCloseable
         }
     }
 
+    private void makeCa() throws IOException
+    {
+        final Path ca = dir.resolve("ca");
+        Files.createDirectories(ca);
+        Cmd.run(30_000, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", ca.resolve("ca.key").toString(), "-out", caFile().toString(), "-days", "2", "-subj",
+            "/CN=l2mesh test CA").check();
+        sign("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+        clientCertificate("etcdctl");
+    }
+
+    private ClientCertificate sign(final String name, final String extensions) throws IOException
+    {
+        final Path ca = dir.resolve("ca");
+        final Path key = ca.resolve(name + ".key");
+        final Path csr = ca.resolve(name + ".csr");
+        final Path cert = ca.resolve(name + ".pem");
+        final Path ext = ca.resolve(name + ".ext");
+        Files.writeString(ext, extensions);
+        Cmd.run(30_000, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + name).check();
+        Cmd.run(30_000, "openssl", "x509", "-req", "-in", csr.toString(), "-CA", caFile().toString(), "-CAkey",
+            ca.resolve("ca.key").toString(), "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-extfile",
+            ext.toString()).check();
+        return new ClientCertificate(cert, key);
+    }
+
     /**
-     * @return the client URL, {@code http://127.0.0.1:PORT}.
+     * @return a new client certificate for {@code name}, signed by the test CA (TLS only).
+     */
+    public ClientCertificate clientCertificate(final String name) throws IOException
+    {
+        if (!tls)
+        {
+            throw new IllegalStateException("etcd runs without TLS");
+        }
+        return sign(name, "extendedKeyUsage=clientAuth\n");
+    }
+
+    /**
+     * @return the test CA's certificate (TLS only), what clients trust.
+     */
+    public Path caFile()
+    {
+        return dir.resolve("ca").resolve("ca.pem");
+    }
+
+    /**
+     * @return the client URL, {@code http://127.0.0.1:PORT} ({@code https} with TLS).
      */
     public String endpoint()
     {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls ? "https" : "http") + "://127.0.0.1:" + clientPort;
     }
 
     /**
@@ -70,10 +144,19 @@ public final class EtcdServer implements AutoCloseable
     public void startAgain() throws IOException, InterruptedException
     {
         final String peer = "http://127.0.0.1:" + peerPort;
-        process = new ProcessBuilder(List.of("etcd", "--name", "test", "--data-dir", dir.resolve("data").toString(),
-            "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(), "--listen-peer-urls", peer,
-            "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer, "--log-level", "warn"))
-            .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+        final List<String> command = new java.util.ArrayList<>(List.of("etcd", "--name", "test", "--data-dir",
+            dir.resolve("data").toString(), "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer,
+            "--log-level", "warn"));
+        if (tls)
+        {
+            final Path ca = dir.resolve("ca");
+            command.addAll(List.of("--cert-file", ca.resolve("server.pem").toString(), "--key-file",
+                ca.resolve("server.key").toString(), "--trusted-ca-file", caFile().toString(),
+                "--client-cert-auth"));
+        }
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile()).start();
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
         while (System.nanoTime() < deadline)
         {
@@ -93,6 +176,10 @@ public final class EtcdServer implements AutoCloseable
 
     private boolean healthy()
     {
+        if (tls)
+        {
+            return etcdctl("--dial-timeout", "1s", "endpoint", "health").exitCode() == 0;
+        }
         try
         {
             final HttpURLConnection http = (HttpURLConnection)URI.create(endpoint() + "/health").toURL()
@@ -136,6 +223,12 @@ public final class EtcdServer implements AutoCloseable
     {
         final List<String> command = new java.util.ArrayList<>(List.of("env", "ETCDCTL_API=3", "etcdctl",
             "--endpoints", endpoint()));
+        if (tls)
+        {
+            final Path ca = dir.resolve("ca");
+            command.addAll(List.of("--cacert", caFile().toString(), "--cert", ca.resolve("etcdctl.pem").toString(),
+                "--key", ca.resolve("etcdctl.key").toString()));
+        }
         command.addAll(List.of(args));
         return Cmd.run(15_000, command);
     }
