@@ -203,6 +203,10 @@ DEADLINE=$(( $(now_ms) + 120000 ))
 for i in $(seq "$N"); do
     reach_all "$i" $(seq "$N" | grep -vx "$i") >> "$WORK/unreachable" &
 done
+# On peers.py's output (SOCKET COUNT name,name,...): every daemon answered, and lists NAME / none lists it.
+all_list() { awk -v n="$1" '$2 < 0 || index("," $3 ",", "," n ",") == 0 {bad = 1} END {exit bad}'; }
+none_lists() { awk -v n="$1" '$2 < 0 || index("," $3 ",", "," n ",") > 0 {bad = 1} END {exit bad}'; }
+
 wait_jobs() { local pid; for pid in $(jobs -p); do case " ${PIDS[*]} $ETCD_PID " in *" $pid "*) ;; *) wait "$pid" || true;; esac; done; }
 wait_jobs
 converged=$(now_ms)
@@ -251,6 +255,13 @@ node_config "$J"
 node_start "$J"
 node_attach "$J"
 joined=$(now_ms)
+# Seen by all: first in every other node's peer list (the registry's part), then reached from every host.
+listed=
+while [ "$(now_ms)" -lt $(( joined + 60000 )) ]; do
+    # shellcheck disable=SC2046
+    if python3 "$HERE/peers.py" $(sockets $(seq "$N")) | all_list "n$J"; then listed=$(now_ms); break; fi
+    sleep 0.1
+done
 DEADLINE=$(( joined + 60000 ))
 : > "$WORK/unreachable"
 for i in $(seq "$N"); do reach_all "$i" "$J" >> "$WORK/unreachable" & done
@@ -259,11 +270,17 @@ if [ -s "$WORK/unreachable" ]; then
     echo "mesh-etcd: node n$J NOT reachable from: $(tr '\n' ' ' < "$WORK/unreachable")"; status=1
 else
     join_ms=$(( $(now_ms) - joined ))
+    list_ms=$(( ${listed:-0} - joined ))
     echo "mesh-etcd: node n$J joined: every host reached it $(( join_ms / 1000 )).$(( join_ms % 1000 / 100 )) s" \
-        "after it was ready"
+        "after it was ready; it was in every peer list after" \
+        "$( [ -n "$listed" ] && echo "$(( list_ms / 1000 )).$(( list_ms % 1000 / 100 )) s" || echo "(never)")"
 fi
 
-# A node killed with -9: time until it is gone from every other node's peer list (its lease expires).
+# A node killed with -9: time until it is gone from every other node's peer list (its lease expires). A node
+# whose control socket does not answer counts as still listing it.
+# shellcheck disable=SC2046
+python3 "$HERE/peers.py" $(sockets $(seq 2 "$J")) | all_list n1 || {
+    echo "mesh-etcd: n1 was not in every peer list before the kill"; status=1; }
 kill -9 "${PIDS[1]}"
 wait "${PIDS[1]}" 2>/dev/null || true
 PIDS[1]=
@@ -272,7 +289,7 @@ others=$(sockets $(seq 2 "$J"))
 gone=
 while [ "$(now_ms)" -lt $(( killed + TTL * 1000 + 30000 )) ]; do
     # shellcheck disable=SC2086
-    if ! python3 "$HERE/peers.py" $others | awk '{print $3}' | tr ',' '\n' | grep -qx n1; then gone=$(now_ms); break; fi
+    if python3 "$HERE/peers.py" $others | none_lists n1; then gone=$(now_ms); break; fi
     sleep 0.1
 done
 if [ -n "$gone" ]; then
