@@ -13,7 +13,7 @@
 #
 # MEASURE=0 leaves out the memory, idle-CPU and broadcast measurements; TTL sets the lease (default 5 s);
 # HOLD=S keeps the converged mesh up for S seconds, to look at; AOT=1 first records a JDK 25 AOT cache in a
-# training run of one node and starts every node with it.
+# training run of one node and starts every node with it; KEEP_LOGS=DIR copies the daemons' logs there at the end.
 #
 # Layout (PREFIX defaults to me-$$; addresses in 198.18.0.0/15):
 #   namespace $PREFIX-net: bridge br0, one veth per node and one for etcd (the underlay)
@@ -55,6 +55,7 @@ cleanup() {
     [ -n "$ETCD_PID" ] && kill -TERM "$ETCD_PID" 2>/dev/null
     wait 2>/dev/null
     for ns in $(ip netns list | awk '{print $1}' | grep "^$PREFIX-"); do ip netns del "$ns" 2>/dev/null; done
+    [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$WORK"/*.log "$KEEP_LOGS"/ 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -117,7 +118,7 @@ YAML
 
 node_start() { # I
     local i=$1
-    [ -d "/run/netns/$PREFIX-n$i" ] || underlay "$PREFIX-n$i" "198.18.96.$i"
+    [ -e "/run/netns/$PREFIX-n$i" ] || underlay "$PREFIX-n$i" "198.18.96.$i"
     ip netns exec "$PREFIX-n$i" "$L2MESH" run -c "$WORK/n$i.yaml" > "$WORK/n$i.log" 2>&1 &
     PIDS[$i]=$!
 }
