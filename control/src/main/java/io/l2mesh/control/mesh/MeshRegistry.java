@@ -284,31 +284,39 @@ public final class MeshRegistry implements AutoCloseable
     }
 
     /**
-     * Registers (a new lease, the entry under it), reads or catches up, and watches from there.
+     * Reads the prefix (the first time; later the watch catches up from the last revision), registers (a new
+     * lease, the entry under it) and watches from there. The lease is granted after the read, and kept alive
+     * from the moment it was granted: the first connection of a new JVM on a busy machine took 4.4 s (50 nodes
+     * on two vCPUs), longer than what is left of a 5 s lease after a keepalive period counted from the end.
      */
     private void connect() throws InterruptedException
     {
         try
         {
+            final long startNs = System.nanoTime();
             final Client c = client();
+            if (revision == 0)
+            {
+                fullRead();
+            }
+            final long readNs = System.nanoTime();
             leaseId = c.getLeaseClient().grant(config.leaseTtlSeconds()).get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .getID();
+            final long grantedNs = System.nanoTime();
             published = null;
             if (own != null)
             {
                 publish();
             }
-            if (revision == 0)
-            {
-                fullRead();
-            }
             watch(revision + 1);
             connected = true;
             connects++;
             backoffMs = BACKOFF_MIN_MS;
-            nextKeepaliveNs = System.nanoTime() + keepaliveIntervalNs();
-            LOG.info("registry: connected to {} (lease {}, revision {}, {} peers from the registry)",
-                config.etcd(), Long.toHexString(leaseId), revision, peers.accepted());
+            nextKeepaliveNs = grantedNs + keepaliveIntervalNs();
+            LOG.info("registry: connected to {} in {} ms (read {} ms; lease {}, revision {}, {} peers from the " +
+                "registry)", config.etcd(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs),
+                TimeUnit.NANOSECONDS.toMillis(readNs - startNs), Long.toHexString(leaseId), revision,
+                peers.accepted());
         }
         catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex)
         {
