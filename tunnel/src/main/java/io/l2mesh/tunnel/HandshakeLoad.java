@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a real initiator that gets no cookie tries again in 100 ms ({@link PeerTimers}) and gets one with the
  * probability cap / flood rate each time.
  * <p>
- * Shared by the loops: plain volatile fields and one atomic counter; a race between two loops at most shifts a
- * window by one message.
+ * Shared by the loops: plain volatile fields, an atomic counter and the cap's compare-and-set; a race between two
+ * loops at most shifts a window by one message, and the cap is exact.
  */
 final class HandshakeLoad
 {
