@@ -16,8 +16,8 @@ import java.lang.foreign.MemorySegment;
  * bytes never take a queue slot or budget.</li>
  * <li>Initiations, under load ({@link HandshakeLoad}): without a valid mac2 they are answered with a cookie reply
  * from this loop's socket ({@code cookie_sent}) and go no further, or beyond the port's cap on cookie replies
- * dropped unanswered ({@code cookie_capped}); with one they are queued, marked for their source's token bucket
- * ({@link SourceRateLimiter}, applied by the agent).</li>
+ * dropped unanswered ({@code cookie_capped}) unless their source tries again ({@link CappedSources}); with one
+ * they are queued, marked for their source's token bucket ({@link SourceRateLimiter}, applied by the agent).</li>
  * <li>Queued in the initiation inbox, or for responses and cookie replies the reply inbox; a full one is a
  * counted drop ({@code handshake}).</li>
  * </ol>
@@ -80,7 +80,8 @@ final class HandshakeGate
                     fromLength);
                 if (!loop.cookies.mac2Valid(work, length, loop.fromBytes, fromLength, now))
                 {
-                    if (!load.cookieAllowed(now))
+                    if (!load.cookieAllowed(now) &&
+                        !(loop.cappedSources.retried(loop.fromBytes, fromLength, now) && load.retryCookieAllowed(now)))
                     {
                         counters.increment(HandshakeCounters.COOKIE_CAPPED);
                         PortCounters.drop(portSlots, DropReason.HANDSHAKE);

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the read and a hash. Without the cap a flood of initiations with a valid mac1 from spoofed sources keeps the
  * loops busy answering, the socket overflows, and a real peer's initiation (and its retry with mac2, and its
  * confirmation) is lost in the kernel as often as the flood's. With it the loops keep their socket drained;
- * a real initiator that gets no cookie tries again in 100 ms ({@link PeerTimers}) and gets one with the
- * probability cap / flood rate each time.
+ * a real initiator that gets no cookie tries again in 100 ms ({@link PeerTimers}) from the same source, and
+ * a source that tries again after a drop gets its cookie from a second bucket ({@link CappedSources}).
  * <p>
  * Shared by the loops: plain volatile fields, an atomic counter and the cap's compare-and-set; a race between two
  * loops at most shifts a window by one message, and the cap is exact.
@@ -29,6 +29,9 @@ final class HandshakeLoad
     static final int COOKIE_BURST = 2_000;
     private static final long COOKIE_NANOS = 1_000_000_000L / COOKIES_PER_SECOND;
     private static final long COOKIE_TOLERANCE_NANOS = COOKIE_NANOS * (COOKIE_BURST - 1);
+    static final int RETRY_COOKIES_PER_SECOND = 5_000;
+    private static final long RETRY_COOKIE_NANOS = 1_000_000_000L / RETRY_COOKIES_PER_SECOND;
+    private static final long RETRY_COOKIE_TOLERANCE_NANOS = RETRY_COOKIE_NANOS * (COOKIE_BURST / 4 - 1);
 
     private volatile long underLoadUntil = Long.MIN_VALUE;
     private volatile long windowStart;
@@ -36,6 +39,8 @@ final class HandshakeLoad
     private volatile boolean ever;
     /** GCRA: the theoretical arrival time of the next cookie reply. */
     private final AtomicLong nextCookieNanos = new AtomicLong(Long.MIN_VALUE);
+    /** GCRA: the same for cookie replies to sources that try again after a drop at the cap. */
+    private final AtomicLong nextRetryCookieNanos = new AtomicLong(Long.MIN_VALUE);
 
     /**
      * @return true if under load now, given {@code queued} initiations waiting.
@@ -58,15 +63,33 @@ final class HandshakeLoad
     boolean cookieAllowed(final long nowNanos)
     {
         cookieNeeded(nowNanos);
+        return take(nextCookieNanos, COOKIE_NANOS, COOKIE_TOLERANCE_NANOS, nowNanos);
+    }
+
+    /**
+     * Beyond the cap, for a source that tries again ({@link CappedSources}): a bucket of its own,
+     * {@link #RETRY_COOKIES_PER_SECOND}, so a flood that repeats its sources still costs a bounded amount.
+     *
+     * @return true if a cookie reply may go to the retrying source.
+     */
+    boolean retryCookieAllowed(final long nowNanos)
+    {
+        return take(nextRetryCookieNanos, RETRY_COOKIE_NANOS, RETRY_COOKIE_TOLERANCE_NANOS, nowNanos);
+    }
+
+    /** GCRA on {@code next}, the theoretical arrival time of the next message. */
+    private static boolean take(final AtomicLong next, final long interval, final long tolerance,
+        final long nowNanos)
+    {
         while (true)
         {
-            final long tat = nextCookieNanos.get();
+            final long tat = next.get();
             final long base = tat == Long.MIN_VALUE || tat - nowNanos < 0 ? nowNanos : tat;
-            if (base - nowNanos > COOKIE_TOLERANCE_NANOS)
+            if (base - nowNanos > tolerance)
             {
                 return false;
             }
-            if (nextCookieNanos.compareAndSet(tat, base + COOKIE_NANOS))
+            if (next.compareAndSet(tat, base + interval))
             {
                 return true;
             }

@@ -57,6 +57,8 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     final byte[] fromBytes = new byte[SocketAddresses.MAX_LENGTH];
     final CookieChecker.Worker cookies;
     final byte[] cookieOut = new byte[Handshake.COOKIE_REPLY_LENGTH];
+    /** Sources this loop dropped at the cookie cap lately ({@link HandshakeGate}). */
+    final CappedSources cappedSources = new CappedSources();
     final MemorySegment cookieOutSegment = MemorySegment.ofArray(cookieOut);
     private final TunnelSend send;
     private final TunnelReceive receive;
