@@ -21,15 +21,20 @@ import java.lang.foreign.MemorySegment;
  * <li>Queued in the initiation inbox, or for responses and cookie replies the reply inbox; a full one is a
  * counted drop ({@code handshake}).</li>
  * </ol>
+ * While under load the loops' sockets also queue less ({@link #limitQueues}).
  */
 final class HandshakeGate
 {
+    /** SO_RCVBUF of each loop socket while under load: about 500 queued handshake messages. */
+    static final int UNDER_LOAD_RECEIVE_BUFFER = 192 << 10;
+
     private final UdpLoopSockets sockets;
     private final CookieChecker cookies;
     private final HandshakeLoad load = new HandshakeLoad();
     private final HandshakeInbox initiations;
     private final HandshakeInbox replies;
     private final HandshakeCounters counters;
+    private boolean queuesShort;
 
     HandshakeGate(final UdpLoopSockets sockets, final CookieChecker cookies, final HandshakeInbox initiations,
         final HandshakeInbox replies, final HandshakeCounters counters)
@@ -106,6 +111,25 @@ final class HandshakeGate
         {
             counters.increment(HandshakeCounters.QUEUE_FULL);
             PortCounters.drop(portSlots, DropReason.HANDSHAKE);
+        }
+    }
+
+    /**
+     * Agent, at each tick: while the port is under load, each loop socket's receive queue is cut to
+     * {@link #UNDER_LOAD_RECEIVE_BUFFER}, and given back its {@link UdpLoopSockets#SOCKET_BUFFER} after. A flood
+     * faster than the loops fills any queue, so its length decides not how much is lost (the excess over what
+     * the loops read) but how long every datagram waits in it: behind 4 MiB of initiations a real peer's
+     * initiation, its retry with mac2 and its confirmation each waited about a second on a 2-CPU machine, and its
+     * comeback took three such waits. With the short queue each waits milliseconds. Two setsockopt calls per
+     * flood, never on a loop.
+     */
+    void limitQueues(final long nowNanos)
+    {
+        final boolean loaded = underLoad(nowNanos);
+        if (loaded != queuesShort)
+        {
+            queuesShort = loaded; // first: a refused setsockopt is reported once (the agent's error count), not
+            sockets.receiveBuffer(loaded ? UNDER_LOAD_RECEIVE_BUFFER : UdpLoopSockets.SOCKET_BUFFER); // per tick
         }
     }
 

@@ -37,6 +37,7 @@ final class TunnelAgent
     private final HandshakeBudget budget = new HandshakeBudget();
     private final SourceRateLimiter sources = new SourceRateLimiter();
     private final HandshakeCounters handshakeCounters;
+    private final HandshakeGate gate;
     private final CookieChecker.Worker cookies;
     private final HandshakeInbox.Slot answer = new HandshakeInbox.Slot();
     private final Handshakes handshakes;
@@ -52,7 +53,7 @@ final class TunnelAgent
     private long nextTickNanos;
 
     TunnelAgent(final String portName, final PeerTable peers, final HandshakeInbox initiations,
-        final HandshakeInbox replies, final HandshakeCounters handshakeCounters, final CookieChecker.Worker cookies,
+        final HandshakeInbox replies, final HandshakeCounters handshakeCounters, final HandshakeGate gate,
         final Handshakes handshakes,
         final PeerTimers timers, final AgentSender sender, final long[] agentSlots, final PeerByMac peerByMac)
     {
@@ -62,7 +63,8 @@ final class TunnelAgent
         this.initiations = initiations;
         this.replies = replies;
         this.handshakeCounters = handshakeCounters;
-        this.cookies = cookies;
+        this.gate = gate;
+        this.cookies = gate.worker();
         this.handshakes = handshakes;
         this.timers = timers;
         this.sender = sender;
@@ -259,6 +261,7 @@ final class TunnelAgent
         if (now - nextTickNanos >= 0 || anyHandshakeWanted())
         {
             timers.tick(peers.peers(), now);
+            gate.limitQueues(now);
             nextTickNanos = now + TICK_NANOS;
         }
         if (now - nextAgeingNanos >= 0)

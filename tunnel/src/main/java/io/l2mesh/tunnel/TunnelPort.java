@@ -86,7 +86,7 @@ public final class TunnelPort extends Port
         final HandshakeInbox replies = new HandshakeInbox(HandshakeInbox.REPLY_CAPACITY);
         this.gate = new HandshakeGate(sockets, new CookieChecker(spec.identity().publicKey()), initiations,
             replies, handshakeCounters);
-        this.agent = new TunnelAgent(spec.name(), peers, initiations, replies, handshakeCounters, gate.worker(),
+        this.agent = new TunnelAgent(spec.name(), peers, initiations, replies, handshakeCounters, gate,
             handshakes, timers, sender, agentSlots, peerByMac);
         this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, gate, agent);
         this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,

@@ -93,6 +93,17 @@ public final class UdpSocket implements AutoCloseable
         }
     }
 
+    /**
+     * Sets SO_RCVBUF (the kernel doubles it for its bookkeeping): how much a socket queues before the kernel drops.
+     * Any thread; it takes effect at the next datagram.
+     *
+     * @throws NativeError if the kernel refuses.
+     */
+    public void receiveBuffer(final int bytes)
+    {
+        setInt(SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
+    }
+
     private void setInt(final int level, final int option, final int value, final String name)
     {
         final int rc = Libc.setsockoptInt(capture, fd, level, option, value);

@@ -16,7 +16,8 @@ import java.net.InetSocketAddress;
  */
 public final class UdpLoopSockets implements AutoCloseable
 {
-    private static final int SOCKET_BUFFER = 4 << 20;
+    /** SO_RCVBUF and SO_SNDBUF of each socket: room for bursts of super-frames. */
+    public static final int SOCKET_BUFFER = 4 << 20;
 
     private final UdpSocket[] sockets;
     private final UdpGsoBatch[] gso;
@@ -66,6 +67,17 @@ public final class UdpLoopSockets implements AutoCloseable
                 }
             }
             throw ex;
+        }
+    }
+
+    /**
+     * Sets every socket's SO_RCVBUF (any thread).
+     */
+    public void receiveBuffer(final int bytes)
+    {
+        for (final UdpSocket socket : sockets)
+        {
+            socket.receiveBuffer(bytes);
         }
     }
 
