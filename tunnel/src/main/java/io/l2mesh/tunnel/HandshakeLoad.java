@@ -11,10 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * would get a queue's worth through each time the hold lapsed.
  * <p>
  * Cookie replies are capped at {@link #COOKIES_PER_SECOND} for the port (a GCRA bucket with bursts of
- * {@link #COOKIE_BURST}): one costs a seal and a {@code sendto}, about 20 us of CPU, where a drop after mac1 costs
- * the read and a hash. Without the cap a flood of initiations with a valid mac1 from spoofed sources keeps the
- * loops busy answering, the socket overflows, and a real peer's initiation (and its retry with mac2, and its
- * confirmation) is lost in the kernel as often as the flood's. With it the loops keep their socket drained;
+ * {@link #COOKIE_BURST}): one costs a seal and a {@code sendto}, about 20 us of CPU on a loaded 2-core machine,
+ * where a drop after mac1 costs the read and a hash. Without the cap a flood of initiations with a valid mac1 from
+ * spoofed sources keeps the loops busy answering, the socket overflows, and a real peer's initiation (and its
+ * retry with mac2, and its confirmation) is lost in the kernel as often as the flood's. At 20 000/s the replies
+ * still took most of a loaded machine; at 5 000/s they take a tenth of a core. While under load the port also
+ * shortens its sockets' receive queues ({@link HandshakeGate#limitQueues}), since a real peer's comeback takes
+ * three trips through them. With both the loops keep their socket drained;
  * a real initiator that gets no cookie tries again in 100 ms ({@link PeerTimers}) from the same source, and
  * a source that tries again after a drop gets its cookie from a second bucket ({@link CappedSources}).
  * <p>
@@ -25,8 +28,8 @@ final class HandshakeLoad
 {
     static final long HOLD_NANOS = 1_000_000_000L;
     static final int THRESHOLD = HandshakeInbox.CAPACITY / 8;
-    static final int COOKIES_PER_SECOND = 20_000;
-    static final int COOKIE_BURST = 2_000;
+    static final int COOKIES_PER_SECOND = 5_000;
+    static final int COOKIE_BURST = 500;
     private static final long COOKIE_NANOS = 1_000_000_000L / COOKIES_PER_SECOND;
     private static final long COOKIE_TOLERANCE_NANOS = COOKIE_NANOS * (COOKIE_BURST - 1);
     static final int RETRY_COOKIES_PER_SECOND = 5_000;
