@@ -98,6 +98,7 @@ final class Handshakes
         // 5.4.7). Until then the peer's current session, if any, stays in use.
         sender.handshakeTo(source, slot.sourceLength, result.response());
         peer.handshakeCompleted();
+        LOG.debug("tunnel {}: answered {}", portName, peer.name());
     }
 
     private void complete(final HandshakeInbox.Slot slot, final long now) throws Handshake.Refused
@@ -118,6 +119,7 @@ final class Handshakes
                 peer.current(session);
                 peer.handshakeWanted.set(false);
                 peer.handshakeCompleted();
+                LOG.debug("tunnel {}: response from {}: session up", portName, peer.name());
                 sender.keepalive(peer, session); // confirms the session to the responder at once
                 return;
             }
@@ -169,6 +171,7 @@ final class Handshakes
             final byte[] message = initiation.message();
             peer.cookies.stamp(message, initiation.senderIndex(), now); // mac2, if the peer gave us a cookie lately
             sender.initiation(peer, message);
+            LOG.debug("tunnel {}: initiation {} to {}", portName, peer.agent.unanswered, peer.name());
         }
         catch (final Handshake.Refused refused)
         {
