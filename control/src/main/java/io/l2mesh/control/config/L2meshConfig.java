@@ -29,9 +29,6 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
     }
 
     /**
-     * @return true if some tunnel port or peer codes FEC (fixed or adaptive) from the start.
-     */
-    /**
      * @return the tunnel port that publishes this node in the registry, or null.
      */
     public PortConfig registryPort()
@@ -39,6 +36,9 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
         return ports.stream().filter(p -> p.tunnel() != null && p.tunnel().registry()).findFirst().orElse(null);
     }
 
+    /**
+     * @return true if some tunnel port or peer codes FEC (fixed or adaptive) from the start.
+     */
     public boolean usesFec()
     {
         return ports.stream().map(PortConfig::tunnel).filter(java.util.Objects::nonNull).anyMatch(t ->
