@@ -29,6 +29,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntFunction;
 
 /**
@@ -51,6 +52,8 @@ public final class Switch implements AutoCloseable
     private final MacAger macAger;
     private final PortTableRef portTable = new PortTableRef();
     private final ErrorLog errorLog = new ErrorLog();
+    /** Each loop's thread, set when Netty starts it (for per-thread CPU time: {@link #loopThreadIds}). */
+    private final AtomicReferenceArray<Thread> loopThreads;
     private RtnlLink rtnl;
     private boolean closed;
 
@@ -60,10 +63,16 @@ public final class Switch implements AutoCloseable
         Epoll.ensureAvailability();
         macTable = new MacTable(new MacLimits(context.macLimit()));
         final AtomicInteger threadIndex = new AtomicInteger();
+        loopThreads = new AtomicReferenceArray<>(context.loops());
         final ThreadFactory threads = r ->
         {
-            final Thread thread = new Thread(r, "l2mesh-dp-" + threadIndex.getAndIncrement());
+            final int index = threadIndex.getAndIncrement();
+            final Thread thread = new Thread(r, "l2mesh-dp-" + index);
             thread.setDaemon(true);
+            if (index < loopThreads.length())
+            {
+                loopThreads.set(index, thread);
+            }
             return thread;
         };
         final long busyPollNs = context.busyPollNs();
@@ -111,6 +120,21 @@ public final class Switch implements AutoCloseable
     public ErrorLog errorLog()
     {
         return errorLog;
+    }
+
+    /**
+     * @return the id of each datapath loop's thread ({@link Thread#threadId()}, for ThreadMXBean's CPU time), by
+     * loop; 0 for a loop whose thread has not started. Any thread.
+     */
+    public long[] loopThreadIds()
+    {
+        final long[] ids = new long[loopThreads.length()];
+        for (int i = 0; i < ids.length; i++)
+        {
+            final Thread thread = loopThreads.get(i);
+            ids[i] = thread == null ? 0 : thread.threadId();
+        }
+        return ids;
     }
 
     /**
