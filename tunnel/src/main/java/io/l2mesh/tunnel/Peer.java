@@ -43,6 +43,8 @@ final class Peer
     private volatile long lastReceivedNanos;
     private volatile long lastSentNanos;
     private volatile long lastHandshakeMillis;
+    /** Handshakes completed with this peer, as initiator or responder; written by the agent alone. */
+    private volatile long handshakes;
     /** This peer's own FEC setting, or null for the port's (changed at run time by the control plane). */
     volatile FecSpec ownFec;
     /** The FEC this peer gets when its setting is adaptive: (k, m for this peer); set by the agent. */
@@ -148,6 +150,12 @@ final class Peer
     void handshakeCompleted()
     {
         lastHandshakeMillis = System.currentTimeMillis();
+        handshakes++; // one writer (the agent): a volatile read and write, no lost update
+    }
+
+    long handshakes()
+    {
+        return handshakes;
     }
 
     long lastHandshakeMillis()

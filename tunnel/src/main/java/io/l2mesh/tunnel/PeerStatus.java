@@ -19,10 +19,11 @@ import java.net.InetSocketAddress;
  * @param protocolVersion  the tunnel protocol version the peer announced, or 0 if it has not (yet).
  * @param unknownControlTlvs in-session control TLVs from the peer of types this node does not know (skipped).
  * @param origin           the config or the registry.
+ * @param handshakes       handshakes completed with the peer, as initiator or responder.
  */
 public record PeerStatus(String name, String publicKey, InetSocketAddress endpoint, boolean up, long lastHandshakeMs,
     long idleMs, long endpointChanges, PortStats stats, int protocolVersion, long unknownControlTlvs,
-    PeerOrigin origin)
+    PeerOrigin origin, long handshakes)
 {
     /**
      * The tunnel protocol version this node speaks.
@@ -35,6 +36,6 @@ public record PeerStatus(String name, String publicKey, InetSocketAddress endpoi
         return new PeerStatus(peer.name(), KeyPair.encode(peer.spec.publicKey()), peer.endpointAddress(),
             peer.current() != null, peer.lastHandshakeMillis(), received == 0 ? -1 : (nowNanos - received) / 1_000_000,
             peer.endpointChanges(), peer.counters.snapshot(), peer.remoteVersion, peer.unknownControlTlvs.sum(),
-            peer.origin);
+            peer.origin, peer.handshakes());
     }
 }

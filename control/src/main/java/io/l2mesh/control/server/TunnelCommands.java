@@ -65,6 +65,7 @@ final class TunnelCommands
                     peer.endpoint().getAddress().getHostAddress() + ":" + peer.endpoint().getPort());
                 p.put("up", peer.up());
                 p.put("last_handshake_ms", peer.lastHandshakeMs());
+                p.put("handshakes", peer.handshakes());
                 p.put("idle_ms", peer.idleMs());
                 p.put("endpoint_changes", peer.endpointChanges());
                 p.put("protocol_version", peer.protocolVersion());
