@@ -107,6 +107,7 @@ final class ControlConnection extends ControlServer.RegisteredHandle
             if (n > ProtocolVersion.MAX_MESSAGE_BYTES)
             {
                 closePassed();
+                server.requestCounters().failed(role, ErrorCode.MESSAGE_TOO_LARGE);
                 send(ControlCodec.error(ErrorCode.MESSAGE_TOO_LARGE, "request of " + n + " bytes exceeds the limit " +
                     "of " + ProtocolVersion.MAX_MESSAGE_BYTES));
                 continue;
@@ -116,13 +117,16 @@ final class ControlConnection extends ControlServer.RegisteredHandle
             {
                 final Request decoded = ControlCodec.decodeRequest(request, (int)n);
                 server.commands().execute(decoded, this);
+                server.requestCounters().ok(role);
             }
             catch (final ControlException ex)
             {
+                server.requestCounters().failed(role, ex.code());
                 send(ControlCodec.error(ex.code(), ex.getMessage()));
             }
             catch (final RuntimeException ex)
             {
+                server.requestCounters().failed(role, ErrorCode.FAILED);
                 send(ControlCodec.error(ErrorCode.FAILED, ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             }
             finally
@@ -173,6 +177,7 @@ final class ControlConnection extends ControlServer.RegisteredHandle
                 return;
             }
         }
+        server.requestCounters().failed(role, ErrorCode.PERMISSION_DENIED);
         send(ControlCodec.error(ErrorCode.PERMISSION_DENIED, refusal));
         close();
     }

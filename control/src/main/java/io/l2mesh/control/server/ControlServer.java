@@ -46,6 +46,7 @@ public final class ControlServer implements AutoCloseable
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong denied = new AtomicLong();
+    private final RequestCounters requestCounters = new RequestCounters();
 
     private ControlServer(final Path path, final int mode, final Authorizer authorizer, final Switch sw,
         final io.l2mesh.control.config.ConfigStore store, final io.l2mesh.control.mesh.MeshRegistry registry,
@@ -157,6 +158,14 @@ public final class ControlServer implements AutoCloseable
     public long requestCount()
     {
         return requests.get();
+    }
+
+    /**
+     * @return requests by role and result (any thread).
+     */
+    public RequestCounters requestCounters()
+    {
+        return requestCounters;
     }
 
     public int connectionCount()
