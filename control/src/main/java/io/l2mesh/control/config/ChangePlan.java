@@ -143,6 +143,10 @@ public final class ChangePlan
         {
             notes.add("registry settings and which port has 'registry: true' take effect at the next start");
         }
+        if (!Objects.equals(from.metrics(), to.metrics()))
+        {
+            notes.add("metrics settings take effect at the next start");
+        }
     }
 
     private void planPorts(final Switch sw, final PortFactory factory, final L2meshConfig from,

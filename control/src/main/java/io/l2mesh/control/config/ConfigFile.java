@@ -20,16 +20,16 @@ import java.util.TreeSet;
  * wrong ("l2mesh.yaml:12: ports[1].vlan: 5000 out of range 1..4094") before anything is started.
  * <p>
  * Each section parses itself through a {@link ConfigReader}: {@link SwitchSection}, {@link PortSection} (with
- * {@link TunnelSection} and {@link VxlanSection} for those kinds), {@link ControlSection}, and the static MACs
- * here. Unknown keys and duplicate keys are errors, and an unknown key's error lists the keys of its own
- * section: a typo must not silently lose a setting.
+ * {@link TunnelSection} and {@link VxlanSection} for those kinds), {@link ControlSection}, {@link RegistrySection},
+ * {@link MetricsSection}, and the static MACs here. Unknown keys and duplicate keys are errors, and an unknown
+ * key's error lists the keys of its own section: a typo must not silently lose a setting.
  */
 public final class ConfigFile
 {
     public static final String DEFAULT_RESOURCE = "/l2mesh-default.yaml";
 
     private static final Set<String> TOP_KEYS = Set.of("switch", "ports", "static-macs", "control", "state-dir",
-        "registry");
+        "registry", "metrics");
     private static final Set<String> STATIC_KEYS = Set.of("mac", "vlan", "port");
 
     private ConfigFile()
@@ -105,7 +105,8 @@ public final class ConfigFile
         RegistrySection.check(in, registry, ports);
         return new L2meshConfig(source, context, loopsSetting, List.copyOf(ports),
             staticMacs(in, root.get("static-macs"), names), ControlSection.read(in, root.get("control")),
-            in.directory(root, "", "state-dir", L2meshConfig.STATE_DIR_DEFAULT), registry);
+            in.directory(root, "", "state-dir", L2meshConfig.STATE_DIR_DEFAULT), registry,
+            MetricsSection.read(in, root.get("metrics")));
     }
 
     private static List<StaticMacConfig> staticMacs(final ConfigReader in, final JsonNode statics,

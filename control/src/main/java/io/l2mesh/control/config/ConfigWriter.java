@@ -75,6 +75,10 @@ public final class ConfigWriter
             putPath(registry, "cert-file", r.certFile());
             putPath(registry, "key-file", r.keyFile());
         }
+        if (config.metrics() != null)
+        {
+            root.putObject("metrics").put("listen", config.metrics().listenText());
+        }
         final ArrayNode ports = root.putArray("ports");
         for (final PortConfig port : config.ports())
         {

@@ -7,11 +7,12 @@ import java.util.List;
 
 /**
  * A checked config: the switch settings, its ports and static MACs, the control socket, and the state directory
- * ({@code state-dir}: everything the daemon keeps besides its config), and the mesh registry ({@code registry:},
- * or null).
+ * ({@code state-dir}: everything the daemon keeps besides its config), the mesh registry ({@code registry:},
+ * or null), and the Prometheus exporter ({@code metrics:}, or null: off).
  */
 public record L2meshConfig(String source, SwitchContext switchContext, int loopsSetting, List<PortConfig> ports,
-    List<StaticMacConfig> staticMacs, ControlConfig control, Path stateDir, RegistryConfig registry)
+    List<StaticMacConfig> staticMacs, ControlConfig control, Path stateDir, RegistryConfig registry,
+    MetricsConfig metrics)
 {
     public static final Path STATE_DIR_DEFAULT = Path.of("/var/lib/l2mesh");
     public static final int STATE_DIR_MODE = 0750;
@@ -48,12 +49,12 @@ public record L2meshConfig(String source, SwitchContext switchContext, int loops
     public L2meshConfig withPorts(final List<PortConfig> newPorts)
     {
         return new L2meshConfig(source, switchContext, loopsSetting, List.copyOf(newPorts), staticMacs, control,
-            stateDir, registry);
+            stateDir, registry, metrics);
     }
 
     public L2meshConfig withStaticMacs(final List<StaticMacConfig> newStaticMacs)
     {
         return new L2meshConfig(source, switchContext, loopsSetting, ports, List.copyOf(newStaticMacs), control,
-            stateDir, registry);
+            stateDir, registry, metrics);
     }
 }

@@ -374,6 +374,27 @@ class ConfigFileTest
     }
 
     @Test
+    void shouldReadMetricsListenAndWriteItBack()
+    {
+        assertThat(ConfigFile.parse("m.yaml", "ports:\n  - name: a0\n").metrics()).as("off by default").isNull();
+        final L2meshConfig config = ConfigFile.parse("m.yaml",
+            "ports:\n  - name: a0\nmetrics:\n  listen: 127.0.0.1:9470\n");
+        assertThat(config.metrics().listen()).isEqualTo(new java.net.InetSocketAddress("127.0.0.1", 9470));
+        assertThat(ConfigFile.parse("w.yaml", ConfigWriter.toYaml(config)).metrics()).isEqualTo(config.metrics());
+        final L2meshConfig v6 = ConfigFile.parse("m.yaml", "ports:\n  - name: a0\nmetrics:\n  listen: \"::1\"\n");
+        assertThat(v6.metrics().listenText()).as("the default port").isEqualTo("[0:0:0:0:0:0:0:1]:9469");
+        assertThat(ConfigFile.parse("w.yaml", ConfigWriter.toYaml(v6)).metrics()).isEqualTo(v6.metrics());
+
+        assertRefused("ports:\n  - name: a0\nmetrics:\n  listen: localhost:9469\n",
+            "bad.yaml:4: metrics.listen: 'localhost:9469' is not an IP address (names are not resolved)");
+        assertRefused("ports:\n  - name: a0\nmetrics:\n  listen: 127.0.0.1:70000\n",
+            "bad.yaml:4: metrics.listen: '127.0.0.1:70000': port must be 1..65535");
+        assertRefused("ports:\n  - name: a0\nmetrics:\n  port: 9469\n",
+            "bad.yaml:4: metrics.port: unknown key 'port' (expected one of [listen])");
+        assertRefused("ports:\n  - name: a0\nmetrics: {}\n", "bad.yaml:3: metrics: 'listen' is required");
+    }
+
+    @Test
     void shouldReadControlSocketSettings()
     {
         final L2meshConfig config = ConfigFile.parse("c.yaml",
