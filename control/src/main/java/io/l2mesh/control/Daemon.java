@@ -6,6 +6,8 @@ import io.l2mesh.control.config.ConfigFile;
 import io.l2mesh.control.config.ConfigStore;
 import io.l2mesh.control.config.L2meshConfig;
 import io.l2mesh.control.mesh.MeshRegistry;
+import io.l2mesh.control.metrics.L2meshCollector;
+import io.l2mesh.control.metrics.MetricsExporter;
 import io.l2mesh.control.server.Authorizer;
 import io.l2mesh.control.server.ControlServer;
 import io.l2mesh.switching.Switch;
@@ -85,12 +87,14 @@ public final class Daemon
             final Switch sw = SwitchBuilder.start(loaded);
             final ControlServer control;
             final MeshRegistry registry;
+            final MetricsExporter metrics;
             try
             {
                 registry = loaded.registry() == null ? null :
                     new MeshRegistry(loaded.registry(), sw, store::current, loaded.stateDir());
                 control = ControlServer.start(loaded.control().socket(), loaded.control().mode(), authorizer, sw,
                     store, registry, () -> System.exit(EXIT_OK));
+                metrics = startMetrics(loaded, sw, control, registry);
             }
             catch (final RuntimeException ex)
             {
@@ -111,6 +115,10 @@ public final class Daemon
                 {
                     registry.close(); // revokes the lease: the node leaves the mesh at once
                 }
+                if (metrics != null)
+                {
+                    metrics.close();
+                }
                 control.close();
                 sw.close();
                 System.out.println("l2mesh: stopped");
@@ -119,6 +127,10 @@ public final class Daemon
             }, "l2mesh-shutdown"));
             System.out.println("l2mesh: running " + loaded.source() + " with " + sw.loopCount() +
                 " datapath loop(s), control socket " + control.path());
+            if (metrics != null)
+            {
+                System.out.println("l2mesh: metrics on http://" + loaded.metrics().listenText() + "/metrics");
+            }
             System.out.print(SwitchReport.ports(sw));
             System.out.println("l2mesh: ready");
             System.out.flush();
@@ -126,6 +138,28 @@ public final class Daemon
                 control.path() + "\nMAINPID=" + ProcessHandle.current().pid());
             stopped.await();
             return EXIT_OK;
+        }
+    }
+
+    /**
+     * @return the Prometheus exporter, or null if the config has no {@code metrics:}.
+     * @throws IllegalStateException if it cannot listen; the control server is closed first.
+     */
+    static MetricsExporter startMetrics(final L2meshConfig loaded, final Switch sw, final ControlServer control,
+        final MeshRegistry registry)
+    {
+        if (loaded.metrics() == null)
+        {
+            return null;
+        }
+        try
+        {
+            return MetricsExporter.start(loaded.metrics(), new L2meshCollector(sw, control, registry));
+        }
+        catch (final java.io.UncheckedIOException ex)
+        {
+            control.close();
+            throw new IllegalStateException(ex.getMessage(), ex);
         }
     }
 
