@@ -21,6 +21,8 @@ final class BlockSlot
     final int[] bodyLength;
     final boolean[] present;
     final boolean[] delivered;
+    /** When each present shard arrived (the caller's clock). */
+    final long[] arrivalNanos;
     private final int stride;
     private int allocatedShards;
     boolean inUse;
@@ -42,6 +44,7 @@ final class BlockSlot
         this.bodyLength = new int[capacity];
         this.present = new boolean[capacity];
         this.delivered = new boolean[capacity];
+        this.arrivalNanos = new long[capacity];
     }
 
     /**

@@ -32,7 +32,13 @@ public final class FecCounters
     public static final int PARITY_SENT = 8;
     public static final int BLOCKS_CLOSED_BY_TIMER = 9;
     public static final int OVERSIZE = 10;
-    static final int COUNT = 11;
+    /**
+     * Decoder: nanoseconds the rebuilt frames waited, summed: each from when the shard after it in the block
+     * arrived (about when it was due) to its rebuild. Divided by {@link #RECOVERED}: what FEC adds to the latency
+     * of a frame the link lost; frames that were not lost wait for nothing.
+     */
+    public static final int RECOVERY_NANOS = 11;
+    static final int COUNT = 12;
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -51,6 +57,11 @@ public final class FecCounters
     public long get(final int counter)
     {
         return (long)SLOT.getOpaque(values, counter);
+    }
+
+    public long recoveryNanos()
+    {
+        return get(RECOVERY_NANOS);
     }
 
     public long received()

@@ -156,6 +156,16 @@ public final class FecDecoder implements AutoCloseable
      */
     public boolean onShard(final MemorySegment segment, final long offset, final int length)
     {
+        return onShard(segment, offset, length, System.nanoTime());
+    }
+
+    /**
+     * As {@link #onShard(MemorySegment, long, int)}, the shard having arrived at {@code nowNanos} (the caller's
+     * clock, read once per datagram anyway): a rebuilt frame's wait is measured from it ({@link
+     * FecCounters#RECOVERY_NANOS}).
+     */
+    public boolean onShard(final MemorySegment segment, final long offset, final int length, final long nowNanos)
+    {
         shardsTaken++;
         if (length < ShardHeaderFlyweight.LENGTH)
         {
@@ -218,6 +228,7 @@ public final class FecDecoder implements AutoCloseable
         MemorySegment.copy(segment, body, slot.shards[index], 0, bodyLength);
         slot.present[index] = true;
         slot.bodyLength[index] = bodyLength;
+        slot.arrivalNanos[index] = nowNanos;
         if (data)
         {
             slot.presentData++;
@@ -245,7 +256,7 @@ public final class FecDecoder implements AutoCloseable
                 return true;
             }
         }
-        tryRecover(slot);
+        tryRecover(slot, nowNanos);
         return true;
     }
 
@@ -299,7 +310,7 @@ public final class FecDecoder implements AutoCloseable
         }
     }
 
-    private void tryRecover(final BlockSlot slot)
+    private void tryRecover(final BlockSlot slot, final long nowNanos)
     {
         final int count = slot.count;
         if (slot.finished || count == 0)
@@ -361,10 +372,28 @@ public final class FecDecoder implements AutoCloseable
                     continue;
                 }
                 counters.increment(FecCounters.RECOVERED);
+                counters.add(FecCounters.RECOVERY_NANOS, waitedFor(slot, i, nowNanos));
                 sink.onFrame(slot.shards[i], ShardHeaderFlyweight.FRAME_LENGTH_FIELD, frameLength, true);
             }
         }
         slot.finished = true;
+    }
+
+    /**
+     * What FEC added to the latency of frame {@code index}, rebuilt at {@code nowNanos}: the time since the shard
+     * after it in the block arrived (the lost frame was due about then; the shards of a block are sent in index
+     * order), 0 if none did (the shard that completed the block follows it).
+     */
+    private static long waitedFor(final BlockSlot slot, final int index, final long nowNanos)
+    {
+        for (int j = index + 1, n = slot.k + slot.m; j < n; j++)
+        {
+            if (slot.present[j])
+            {
+                return Math.max(0, nowNanos - slot.arrivalNanos[j]);
+            }
+        }
+        return 0;
     }
 
     /**

@@ -203,6 +203,36 @@ class FecStreamTest
     }
 
     @Test
+    void shouldMeasureWhatARebuiltFrameWaitedFromTheNextShardsArrival()
+    {
+        final Random random = new Random(SEED);
+        try (StreamHarness h = new StreamHarness(4, 2, TableCodingLoop.INSTANCE, random))
+        {
+            for (int sequence = 0; sequence < 4; sequence++)
+            {
+                h.send(sequence, 200);
+            }
+            assertThat(h.wire).as("4 data shards and 2 parity").hasSize(6);
+            final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+            final long[] arrivals = {1_000, -1, 3_000, 4_000, 9_000}; // data 0, 1 lost, 2, 3, parity 4 at 9 us
+            for (int i = 0; i < arrivals.length; i++)
+            {
+                if (arrivals[i] >= 0)
+                {
+                    final byte[] shard = h.wire.get(i);
+                    h.decoder.onShard(arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, shard), 0,
+                        shard.length, arrivals[i]);
+                }
+            }
+            assertThat(h.decoder.counters().recovered()).isEqualTo(1);
+            assertThat(h.decoder.counters().recoveryNanos())
+                .as("frame 1 was due about when shard 2 came (3 us), rebuilt when the parity came (9 us)")
+                .isEqualTo(6_000);
+            assertThat(h.deliveries.keySet()).containsExactlyInAnyOrder(0, 1, 2, 3);
+        }
+    }
+
+    @Test
     void shouldFollowBlockIdsAcrossWrapAround()
     {
         final Random random = new Random(SEED);
