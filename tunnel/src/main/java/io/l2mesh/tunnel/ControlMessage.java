@@ -19,8 +19,12 @@ import java.nio.ByteOrder;
  * <ul>
  *   <li>{@link #VERSION} (1): u16 protocol version, u16 zero, u32 feature bits. Each side sends it once on every
  *       new session (the first transport message after the handshake).</li>
- *   <li>2 reflexive endpoint, 3 RTT probe, 4 RTT echo, 5 relay: reserved for the NAT and operator work
- *       (docs/wire-format.md).</li>
+ *   <li>{@link #RTT_PROBE} (3): u64 the sender's monotonic clock in nanoseconds. Each side sends one every
+ *       keepalive interval on its current session, whatever the traffic, through the same send path as frames
+ *       (so an impaired link delays and loses it like them).</li>
+ *   <li>{@link #RTT_ECHO} (4): the probe's u64, sent back at once by the loop that read the probe; its sender
+ *       takes the round trip from its own clock.</li>
+ *   <li>2 reflexive endpoint, 5 relay: reserved for the NAT work (docs/wire-format.md).</li>
  * </ul>
  * Static methods over the caller's buffer; allocates nothing.
  */
@@ -33,11 +37,16 @@ final class ControlMessage
     static final int TLV_HEADER = 4;
     static final int VERSION = 1;
     static final int VERSION_LENGTH = 8;
+    static final int RTT_PROBE = 3;
+    static final int RTT_ECHO = 4;
+    static final int RTT_LENGTH = 8;
     /** The most TLV bytes one message carries (it travels in one datagram, well inside the tunnel MTU). */
     static final int MAX_LENGTH = 1024;
     private static final VarHandle SHORT_LE =
         MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
      * Receives the TLVs of a message in order.
@@ -75,6 +84,23 @@ final class ControlMessage
         SHORT_LE.set(buffer, value + 2, (short)0);
         INT_LE.set(buffer, value + 4, FEATURES);
         return value + VERSION_LENGTH;
+    }
+
+    /**
+     * Writes an {@link #RTT_PROBE} or {@link #RTT_ECHO} TLV carrying {@code stampNanos} at {@code at}.
+     *
+     * @return the offset after it.
+     */
+    static int putRtt(final byte[] buffer, final int at, final int type, final long stampNanos)
+    {
+        final int value = putHeader(buffer, at, type, RTT_LENGTH);
+        LONG_LE.set(buffer, value, stampNanos);
+        return value + RTT_LENGTH;
+    }
+
+    static long stampOf(final byte[] buffer, final int valueAt)
+    {
+        return (long)LONG_LE.get(buffer, valueAt);
     }
 
     static int versionOf(final byte[] buffer, final int valueAt)

@@ -35,11 +35,15 @@ final class Peer
     final CookieJar cookies;
     /** Set by a loop that had a frame for this peer but no session: the agent starts a handshake. */
     final AtomicBoolean handshakeWanted = new AtomicBoolean();
+    /** Round-trip time from the in-session probes. */
+    final PeerHealth health = new PeerHealth();
     /** Control TLVs of types this node does not know, skipped (a newer peer). Rare: not per frame. */
     final LongAdder unknownControlTlvs = new LongAdder();
     private final AtomicLong endpointChanges = new AtomicLong(); // loops and the agent
     private volatile MemorySegment endpoint; // sockaddr, never changed once published
     private volatile Session current;
+    /** The session the peer's messages arrived on lately (its link counters: {@link PeerStatus#linkLoss}). */
+    private volatile Session receiving;
     private volatile long lastReceivedNanos;
     private volatile long lastSentNanos;
     private volatile long lastHandshakeMillis;
@@ -151,6 +155,22 @@ final class Peer
     {
         lastHandshakeMillis = System.currentTimeMillis();
         handshakes++; // one writer (the agent): a volatile read and write, no lost update
+    }
+
+    /**
+     * Any loop, for each authenticated message: notes the session it came on, written only when it changes.
+     */
+    void receivedOn(final Session session)
+    {
+        if (receiving != session)
+        {
+            receiving = session;
+        }
+    }
+
+    Session receiving()
+    {
+        return receiving;
     }
 
     long handshakes()

@@ -33,7 +33,7 @@ final class PeerFec
     private final FecDecoder[] decoders = new FecDecoder[MAX_STREAMS];
     private final long[] shardsAtSweep = new long[MAX_STREAMS];
     /** Counters of decoders closed when idle: {received, recovered, unrecoverable}; written by the loop. */
-    private final AtomicLongArray closedSums = new AtomicLongArray(3);
+    private final AtomicLongArray closedSums = new AtomicLongArray(4);
     private int liveDecoders;
     private long nextSweepNs = Long.MIN_VALUE;
     private FecEncoder encoder;
@@ -143,6 +143,7 @@ final class PeerFec
         closedSums.addAndGet(0, decoder.counters().received());
         closedSums.addAndGet(1, decoder.counters().recovered());
         closedSums.addAndGet(2, decoder.counters().unrecoverable());
+        closedSums.addAndGet(3, decoder.counters().recoveryNanos());
         decoder.close();
     }
 
@@ -153,11 +154,11 @@ final class PeerFec
 
     /**
      * @return the FEC counters of the decoders, summed with those of closed ones: {received, recovered,
-     * unrecoverable}. Any thread.
+     * unrecoverable, nanoseconds the recovered frames waited}. Any thread.
      */
     long[] decoded()
     {
-        final long[] sums = {closedSums.get(0), closedSums.get(1), closedSums.get(2)};
+        final long[] sums = {closedSums.get(0), closedSums.get(1), closedSums.get(2), closedSums.get(3)};
         for (final FecDecoder decoder : decoders)
         {
             if (decoder != null)
@@ -165,6 +166,7 @@ final class PeerFec
                 sums[0] += decoder.counters().received();
                 sums[1] += decoder.counters().recovered();
                 sums[2] += decoder.counters().unrecoverable();
+                sums[3] += decoder.counters().recoveryNanos();
             }
         }
         return sums;

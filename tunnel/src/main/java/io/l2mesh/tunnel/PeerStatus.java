@@ -20,22 +20,43 @@ import java.net.InetSocketAddress;
  * @param unknownControlTlvs in-session control TLVs from the peer of types this node does not know (skipped).
  * @param origin           the config or the registry.
  * @param handshakes       handshakes completed with the peer, as initiator or responder.
+ * @param rttNanos         smoothed round-trip time from the in-session probes, or -1 before the first echo.
+ * @param lastRttNanos     the newest round trip, or -1.
+ * @param minRttNanos      the smallest round trip seen, or -1.
+ * @param rttSamples       echoes of our probes that came back.
+ * @param linkSent         messages the peer sent on the session its messages arrive on as far as we know (its
+ *                         newest counter that arrived, plus one), or 0.
+ * @param linkReceived     of those, the ones that arrived.
  */
 public record PeerStatus(String name, String publicKey, InetSocketAddress endpoint, boolean up, long lastHandshakeMs,
     long idleMs, long endpointChanges, PortStats stats, int protocolVersion, long unknownControlTlvs,
-    PeerOrigin origin, long handshakes)
+    PeerOrigin origin, long handshakes, long rttNanos, long lastRttNanos, long minRttNanos, long rttSamples,
+    long linkSent, long linkReceived)
 {
     /**
      * The tunnel protocol version this node speaks.
      */
     public static final int OWN_PROTOCOL_VERSION = ControlMessage.PROTOCOL_VERSION;
 
+    /**
+     * @return the share of the peer's messages on the current session that the link lost (before FEC): those
+     * counted by {@link #linkSent} that did not arrive; 0 before any.
+     */
+    public double linkLoss()
+    {
+        return linkSent <= 0 ? 0 : Math.max(0, linkSent - linkReceived) / (double)linkSent;
+    }
+
     static PeerStatus of(final Peer peer, final long nowNanos)
     {
         final long received = peer.lastReceivedNanos();
+        final Session receiving = peer.receiving();
+        final long[] link = receiving == null ? new long[2] : receiving.linkCounts();
         return new PeerStatus(peer.name(), KeyPair.encode(peer.spec.publicKey()), peer.endpointAddress(),
             peer.current() != null, peer.lastHandshakeMillis(), received == 0 ? -1 : (nowNanos - received) / 1_000_000,
             peer.endpointChanges(), peer.counters.snapshot(), peer.remoteVersion, peer.unknownControlTlvs.sum(),
-            peer.origin, peer.handshakes());
+            peer.origin, peer.handshakes(), peer.health.smoothedRttNanos(), peer.health.lastRttNanos(),
+            peer.health.minRttNanos(),
+            peer.health.samples(), link[0], link[1]);
     }
 }

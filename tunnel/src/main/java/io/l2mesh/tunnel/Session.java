@@ -29,6 +29,7 @@ final class Session
     final long createdNanos;
     private final AtomicLong sendCounter = new AtomicLong();
     private final ReplayWindow replay = new ReplayWindow();
+    private long acceptedMessages; // under the window's lock
     private final TransportAead sealer;
     private final TransportAead opener;
     /** Set once a message arrived on this session (or, for the initiator, at once): the peer holds its keys. */
@@ -166,6 +167,24 @@ final class Session
      */
     private synchronized boolean acceptCounter(final long counter)
     {
-        return counter >= 0 && counter < REJECT_AFTER_MESSAGES && replay.accept(counter);
+        final boolean fresh = counter >= 0 && counter < REJECT_AFTER_MESSAGES && replay.accept(counter);
+        if (fresh)
+        {
+            acceptedMessages++;
+        }
+        return fresh;
+    }
+
+    /**
+     * Control thread: what the link did to the peer's messages on this session, from its counters. Every message
+     * the peer sends takes the next counter, so the counters up to the newest that arrived are the messages it
+     * sent so far, and those that did not arrive (yet: a late one still may) were lost on the way.
+     *
+     * @return {messages sent as far as we know (newest counter + 1), messages that arrived}; takes the window's
+     * lock once.
+     */
+    synchronized long[] linkCounts()
+    {
+        return new long[] {replay.newest() + 1, acceptedMessages};
     }
 }

@@ -191,17 +191,17 @@ final class TunnelFec
 
     /**
      * @return FEC decoding counters of frames from {@code peer}, summed over loops: {received shards, recovered
-     * frames, unrecoverable frames}.
+     * frames, unrecoverable frames, nanoseconds the recovered frames waited}.
      */
     long[] decoded(final Peer peer)
     {
-        final long[] sums = new long[3];
+        final long[] sums = new long[4];
         for (final PeerFec state : peer.fec)
         {
             if (state != null)
             {
                 final long[] d = state.decoded();
-                for (int j = 0; j < 3; j++)
+                for (int j = 0; j < sums.length; j++)
                 {
                     sums[j] += d[j];
                 }

@@ -68,6 +68,9 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     LoopMemory memory;
     FrameBatch batch;
     boolean handshakesQueued;
+    /** An RTT probe read from {@link #peer}'s control message, to echo once the message is read. */
+    boolean echoDue;
+    long echoStamp;
 
     TunnelLoop(final int loopId, final Arena arena, final TunnelSend send, final TunnelReceive receive,
         final CookieChecker.Worker cookies)
@@ -110,6 +113,19 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     @Override
     public void onTlv(final int type, final byte[] buffer, final int valueAt, final int length)
     {
-        receive.onControl(peer, type, buffer, valueAt, length);
+        receive.onControl(this, peer, type, buffer, valueAt, length);
+    }
+
+    /**
+     * Sends the echo of the RTT probe the last control message from {@link #peer} carried, if it carried one
+     * (after the message was read: the echo is built in {@link #work}, where the message was).
+     */
+    void echoIfDue()
+    {
+        if (echoDue)
+        {
+            echoDue = false;
+            send.rtt(this, peer, ControlMessage.RTT_ECHO, echoStamp);
+        }
     }
 }

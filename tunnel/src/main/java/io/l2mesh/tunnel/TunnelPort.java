@@ -90,7 +90,7 @@ public final class TunnelPort extends Port
             handshakes, timers, sender, agentSlots, peerByMac);
         this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, gate, agent);
         this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,
-            spec.impairment());
+            spec.impairment(), spec.keepaliveSeconds() * 1_000_000_000L);
         this.loops = new TunnelLoop[loopCount];
         for (int i = 0; i < loopCount; i++)
         {
@@ -482,12 +482,13 @@ public final class TunnelPort extends Port
 
     /**
      * @return FEC decoding counters of frames from {@code peerName}, summed over loops: {received shards,
-     * recovered frames, unrecoverable frames}; zeros if none.
+     * recovered frames, unrecoverable frames, nanoseconds the recovered frames waited for their rebuild}; zeros if
+     * none.
      */
     public long[] fecDecoded(final String peerName)
     {
         final Peer peer = peers.byName(peerName);
-        return peer == null ? new long[3] : fec.decoded(peer);
+        return peer == null ? new long[4] : fec.decoded(peer);
     }
 
     /**

@@ -227,6 +227,7 @@ final class TunnelReceive
         }
         final long now = System.nanoTime();
         peer.received(now);
+        peer.receivedOn(session);
         peer.noteSource(loop.from, loop.fromLength()); // authenticated: may roam
         session.confirm();
         final Session current = peer.current();
@@ -242,7 +243,7 @@ final class TunnelReceive
         switch (TransportHeader.kind(segment, at))
         {
             case TransportHeader.KIND_FRAME -> deliver(loop, segment, at + TransportHeader.LENGTH, plain);
-            case TransportHeader.KIND_SHARD -> onShard(loop, peer, plain, portSlots);
+            case TransportHeader.KIND_SHARD -> onShard(loop, peer, plain, portSlots, now);
             case TransportHeader.KIND_REPORT -> onReport(peer, loop.work, plain);
             default ->
             {
@@ -251,6 +252,7 @@ final class TunnelReceive
                 {
                     PortCounters.drop(portSlots, DropReason.MALFORMED);
                 }
+                loop.echoIfDue();
             }
         }
     }
@@ -259,7 +261,8 @@ final class TunnelReceive
      * An FEC shard: refused if FEC is off for the peer, or if its decoder would exceed the peer's or the port's
      * decoder memory (M1); both counted on the port and the peer.
      */
-    private void onShard(final TunnelLoop loop, final Peer peer, final int plain, final long[] portSlots)
+    private void onShard(final TunnelLoop loop, final Peer peer, final int plain, final long[] portSlots,
+        final long nowNanos)
     {
         if (!fec.accepts(peer))
         {
@@ -273,7 +276,7 @@ final class TunnelReceive
             return;
         }
         final FecDecoder decoder = state.decoder(TransportHeader.stream(loop.work));
-        if (decoder == null || !decoder.onShard(loop.workSegment, TransportHeader.LENGTH, plain))
+        if (decoder == null || !decoder.onShard(loop.workSegment, TransportHeader.LENGTH, plain, nowNanos))
         {
             dropShard(loop, peer, portSlots, DropReason.FEC_MEMORY);
         }
@@ -302,12 +305,22 @@ final class TunnelReceive
     /**
      * One TLV of a control message from {@code peer} (the loop is the visitor; see {@link ControlMessage}).
      */
-    void onControl(final Peer peer, final int type, final byte[] buffer, final int valueAt, final int length)
+    void onControl(final TunnelLoop loop, final Peer peer, final int type, final byte[] buffer, final int valueAt,
+        final int length)
     {
         if (type == ControlMessage.VERSION && length >= ControlMessage.VERSION_LENGTH)
         {
             peer.remoteVersion = ControlMessage.versionOf(buffer, valueAt);
             peer.remoteFeatures = ControlMessage.featuresOf(buffer, valueAt);
+        }
+        else if (type == ControlMessage.RTT_PROBE && length >= ControlMessage.RTT_LENGTH)
+        {
+            loop.echoStamp = ControlMessage.stampOf(buffer, valueAt); // echoed once the message is read
+            loop.echoDue = true;
+        }
+        else if (type == ControlMessage.RTT_ECHO && length >= ControlMessage.RTT_LENGTH)
+        {
+            peer.health.echo(ControlMessage.stampOf(buffer, valueAt), System.nanoTime());
         }
         else
         {

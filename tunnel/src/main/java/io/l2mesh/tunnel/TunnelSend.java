@@ -56,11 +56,14 @@ final class TunnelSend
     private final ImpairmentStage[] stages;
     private final ImpairmentCounters impairmentCounters;
     private volatile ImpairmentSpec impairment;
+    /** How often each peer gets an RTT probe (the keepalive interval). */
+    private final long probeIntervalNanos;
 
     TunnelSend(final UdpLoopSockets sockets, final int mtu, final PortCounters portCounters, final PeerTable peers,
         final PeerByMac peerByMac, final TunnelFec fec, final TunnelAgent agent, final int loops,
-        final ImpairmentSpec impairment)
+        final ImpairmentSpec impairment, final long probeIntervalNanos)
     {
+        this.probeIntervalNanos = probeIntervalNanos;
         this.sockets = sockets;
         this.mtu = mtu;
         this.portCounters = portCounters;
@@ -473,7 +476,57 @@ final class TunnelSend
 
     boolean hasTimers(final Peer[] all)
     {
-        return fec.anyOn(all) || fec.memoryInUse() > 0 || !impairment.isNone() || anyHeld();
+        return fec.anyOn(all) || fec.memoryInUse() > 0 || !impairment.isNone() || anyHeld() || anyUp(all);
+    }
+
+    private static boolean anyUp(final Peer[] all)
+    {
+        for (final Peer peer : all)
+        {
+            if (peer.current() != null)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sends an {@link ControlMessage#RTT_PROBE} or {@link ControlMessage#RTT_ECHO} carrying {@code stampNanos} to
+     * the peer on its current session, through the impairment stage like a frame, and flushes it at once (an
+     * echo is sent from the receive path, a probe from the timers: neither waits for a burst to end).
+     */
+    void rtt(final TunnelLoop loop, final Peer peer, final int type, final long stampNanos)
+    {
+        final int length = ControlMessage.putRtt(loop.work, TransportHeader.LENGTH, type, stampNanos) -
+            TransportHeader.LENGTH;
+        if (sendSealed(loop, peer, 0, TransportHeader.KIND_CONTROL, length) > 0)
+        {
+            flush(loop);
+        }
+    }
+
+    /**
+     * Sends the RTT probes that are due, whichever loop gets here first ({@link PeerHealth#takeProbe}).
+     *
+     * @return the next probe's time.
+     */
+    private long probe(final TunnelLoop loop, final long nowNs)
+    {
+        long next = Long.MAX_VALUE;
+        for (final Peer peer : peers.peers())
+        {
+            if (peer.current() == null)
+            {
+                continue;
+            }
+            if (peer.health.takeProbe(nowNs, probeIntervalNanos))
+            {
+                rtt(loop, peer, ControlMessage.RTT_PROBE, nowNs);
+            }
+            next = Math.min(next, peer.health.nextProbeNanos());
+        }
+        return next;
     }
 
     private boolean anyHeld()
@@ -489,8 +542,8 @@ final class TunnelSend
     }
 
     /**
-     * Closes FEC blocks whose timeout passed (their parity goes out now), closes idle FEC decoders, sends what
-     * the GSO batch holds, and releases impaired packets that are due.
+     * Closes FEC blocks whose timeout passed (their parity goes out now), closes idle FEC decoders, sends the RTT
+     * probes that are due, sends what the GSO batch holds, and releases impaired packets that are due.
      *
      * @return the next deadline.
      */
@@ -510,6 +563,7 @@ final class TunnelSend
             }
         }
         next = Math.min(next, fec.sweep(loop.loopId, peers.peers(), nowNs));
+        next = Math.min(next, probe(loop, nowNs));
         flush(loop);
         final ImpairmentStage stage = stages[loop.loopId];
         ImpairmentStage.Held held;

@@ -509,8 +509,63 @@ class TunnelPortTest
         assertThat(without).as("delivered loss without FEC").isBetween(0.04, 0.06);
         final long[] decoded = b.port().fecDecoded("peer");
         assertThat(decoded[1]).as("frames rebuilt from parity").isGreaterThan(500);
+        System.out.printf("TunnelPortTest: a rebuilt frame waited %.3f ms on average for its block%n",
+            decoded[3] / 1e6 / decoded[1]);
+        assertThat(decoded[3]).as("what the rebuilt frames waited, summed").isPositive();
         assertThat(a.port().impairmentCounters().get(io.l2mesh.tunnel.impair.ImpairmentCounters.LOST_RANDOM))
             .as("packets the impairment dropped").isGreaterThan(1_500);
+    }
+
+    @Test
+    void shouldMeasureTheRoundTripOfADelayedLinkWithTheInSessionProbes() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        await(() -> a.port().peerStatus().get(0).rttSamples() >= 1 && b.port().peerStatus().get(0).rttSamples() >= 1,
+            "a probe each way as soon as the session is up, idle link");
+        final long idleRtt = a.port().peerStatus().get(0).lastRttNanos();
+        assertThat(idleRtt).as("loopback round trip").isBetween(1L, 10_000_000L);
+
+        // 20 ms on A's egress: A's probes reach B late, and B's probes' echoes reach B late.
+        a.port().impairment(new io.l2mesh.tunnel.impair.ImpairmentSpec(0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 1));
+        final long aBefore = a.port().peerStatus().get(0).rttSamples();
+        final long bBefore = b.port().peerStatus().get(0).rttSamples();
+        await(() -> a.port().peerStatus().get(0).rttSamples() >= aBefore + 2 &&
+            b.port().peerStatus().get(0).rttSamples() >= bBefore + 2, "two more probes each way, one per keepalive " +
+            "interval (" + TunnelPortSpec.DEFAULT_KEEPALIVE_SECONDS + " s)",
+            (2L * TunnelPortSpec.DEFAULT_KEEPALIVE_SECONDS + 5) * 1_000_000_000L);
+        final PeerStatus fromA = a.port().peerStatus().get(0);
+        final PeerStatus fromB = b.port().peerStatus().get(0);
+        System.out.printf("TunnelPortTest: RTT idle %.3f ms (min %.3f); with 20 ms delay on A: A sees %.3f ms, B " +
+            "%.3f ms (smoothed %.3f, %.3f)%n", idleRtt / 1e6, fromA.minRttNanos() / 1e6, fromA.lastRttNanos() / 1e6,
+            fromB.lastRttNanos() / 1e6, fromA.rttNanos() / 1e6, fromB.rttNanos() / 1e6);
+        assertThat(fromA.lastRttNanos()).as("A's RTT to B").isBetween(20_000_000L, 30_000_000L);
+        assertThat(fromB.lastRttNanos()).as("B's RTT to A").isBetween(20_000_000L, 30_000_000L);
+        assertThat(fromA.minRttNanos()).isLessThanOrEqualTo(idleRtt);
+        assertThat(fromA.rttNanos()).as("smoothed, between the idle and the delayed samples")
+            .isBetween(fromA.minRttNanos(), 30_000_000L);
+    }
+
+    @Test
+    void shouldMeasureTheLinkLossBeforeFecFromTheMessageCounters() throws Exception
+    {
+        final Node[] nodes = pair(120);
+        final Node a = nodes[0];
+        final Node b = nodes[1];
+        b.vm().send(frame(MAC_A, MAC_B, 60, -1));
+        assertThat(a.vm().receive(5_000)).isNotNull();
+        assertThat(b.port().peerStatus().get(0).linkLoss()).as("nothing lost yet").isZero();
+        a.port().impairment(new io.l2mesh.tunnel.impair.ImpairmentSpec(5, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            Long.getLong("l2mesh.test.seed", System.nanoTime())));
+        final double delivered = deliveredLoss(a, b, 20_000);
+        final PeerStatus fromA = b.port().peerStatus().get(0);
+        System.out.printf("TunnelPortTest: 5 %% loss on A: delivered loss %.2f %%, B's measured link loss %.2f %% " +
+            "(%d of %d messages arrived)%n", delivered * 100, fromA.linkLoss() * 100, fromA.linkReceived(),
+            fromA.linkSent());
+        assertThat(fromA.linkSent()).isGreaterThan(20_000);
+        assertThat(fromA.linkLoss()).as("B's link loss from A").isBetween(0.04, 0.06);
+        assertThat(a.port().peerStatus().get(0).linkLoss()).as("nothing lost from B to A").isLessThan(0.001);
     }
 
     @Test
@@ -841,7 +896,13 @@ class TunnelPortTest
     private static void await(final java.util.function.BooleanSupplier condition, final String what)
         throws InterruptedException
     {
-        final long deadline = System.nanoTime() + 10_000_000_000L;
+        await(condition, what, 10_000_000_000L);
+    }
+
+    private static void await(final java.util.function.BooleanSupplier condition, final String what,
+        final long withinNanos) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + withinNanos;
         while (!condition.getAsBoolean() && System.nanoTime() < deadline)
         {
             Thread.sleep(10);
