@@ -136,6 +136,8 @@ class MetricsIT
             assertThat(after).as("the echo replies from b, read back through Prometheus's API; log: %s",
                 prometheus.log()).isGreaterThanOrEqualTo(before + PINGS);
             assertThat(queryValue(prometheus, "l2mesh_peer_up{peer=\"mb\"}")).isEqualTo(1);
+            final double rtt = waitFor(prometheus, "l2mesh_peer_rtt_seconds{peer=\"mb\"}", 0, 10_000);
+            assertThat(rtt).as("the in-session probes' round trip over loopback").isBetween(0.0, 0.05);
             assertThat(queryValue(prometheus, "l2mesh_peer_handshakes_total{peer=\"mb\"}")).isGreaterThanOrEqualTo(1);
             a.ctl("status").check();
             assertThat(waitFor(prometheus, "l2mesh_control_requests_total{role=\"admin\",result=\"ok\"}", 1,

@@ -42,7 +42,8 @@ final class TunnelCommand
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Every peer: origin (config or registry), endpoint, session, last handshake, traffic, drops.")
+        description = "Every peer: origin (config or registry), endpoint, session, last handshake, RTT, link loss, " +
+            "traffic, drops.")
     static final class PeerList implements Callable<Integer>
     {
         @ParentCommand
@@ -58,7 +59,7 @@ final class TunnelCommand
             return peer.ctl.query("peer.list", args, (result, out) ->
             {
                 final TableRenderer table = new TableRenderer("port", "peer", "from", "endpoint", "up",
-                    "handshake_s_ago", "rx_packets", "tx_packets", "drops");
+                    "handshake_s_ago", "rtt_ms", "link_loss", "rx_packets", "tx_packets", "drops");
                 final long now = System.currentTimeMillis();
                 for (final JsonNode p : result)
                 {
@@ -66,7 +67,9 @@ final class TunnelCommand
                     table.row(p.path("port").asText(), p.path("name").asText(), p.path("origin").asText(),
                         p.path("endpoint").asText("-"),
                         p.path("up").asBoolean() ? "yes" : "no", handshake == 0 ? "-" : (now - handshake) / 1000,
-                        p.path("rx_packets").asLong(), p.path("tx_packets").asLong(), p.path("drops").toString());
+                        p.path("rtt_ms").isNull() ? "-" : String.format("%.3f", p.path("rtt_ms").asDouble()),
+                        String.format("%.4f", p.path("link_loss").asDouble()), p.path("rx_packets").asLong(),
+                        p.path("tx_packets").asLong(), p.path("drops").toString());
                 }
                 out.print(table.render());
             });
@@ -145,7 +148,7 @@ final class TunnelCommand
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-        description = "Per peer: (k, m), frames rebuilt, frames lost for good, residual loss.")
+        description = "Per peer: (k, m), link loss before FEC, frames rebuilt, frames lost for good, residual loss.")
     static final class FecShow implements Callable<Integer>
     {
         @ParentCommand
@@ -160,14 +163,16 @@ final class TunnelCommand
             final ObjectNode args = portArgs(port);
             return fec.ctl.query("fec.show", args, (result, out) ->
             {
-                final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "adaptive", "recovered",
-                    "unrecoverable", "residual_loss", "decoder_kib", "refused");
+                final TableRenderer table = new TableRenderer("port", "peer", "k", "m", "adaptive", "link_loss",
+                    "recovered", "unrecoverable", "residual_loss", "rebuild_wait_ms", "decoder_kib", "refused");
                 for (final JsonNode p : result)
                 {
                     table.row(p.path("port").asText(), p.path("peer").asText(), p.path("k").asInt(),
                         p.path("m").asInt(), p.path("adaptive").asBoolean() ? "yes" : "no",
-                        p.path("recovered").asLong(), p.path("unrecoverable").asLong(),
+                        String.format("%.5f", p.path("link_loss").asDouble()), p.path("recovered").asLong(),
+                        p.path("unrecoverable").asLong(),
                         String.format("%.5f", p.path("residual_loss").asDouble()),
+                        String.format("%.3f", p.path("recovery_wait_ms").asDouble()),
                         p.path("decoder_memory_bytes").asLong() / 1024,
                         p.path("refused_fec_off").asLong() + p.path("refused_fec_memory").asLong());
                 }

@@ -45,6 +45,15 @@ final class TunnelMetrics
             "Seconds since the newest completed handshake (absent before the first).", "port", "peer");
         final Family idle = Family.gauge("l2mesh_peer_idle_seconds",
             "Seconds since the last authenticated packet from the peer (absent before the first).", "port", "peer");
+        final Family rtt = Family.gauge("l2mesh_peer_rtt_seconds",
+            "Smoothed round-trip time of the in-session probes (absent before the first echo).", "port", "peer");
+        final Family minRtt = Family.gauge("l2mesh_peer_rtt_min_seconds",
+            "Smallest round trip of the in-session probes (absent before the first echo).", "port", "peer");
+        final Family rttSamples = Family.counter("l2mesh_peer_rtt_samples",
+            "Echoes of our RTT probes that came back from the peer.", "port", "peer");
+        final Family linkLoss = Family.gauge("l2mesh_peer_link_loss_ratio",
+            "Share of the peer's messages on the current session the link lost before FEC (counter gaps).", "port",
+            "peer");
         final Family roams = Family.counter("l2mesh_peer_endpoint_changes",
             "Times the peer's address changed (roaming).", "port", "peer");
         final Family shards = Family.counter("l2mesh_peer_fec_shards_received",
@@ -53,6 +62,9 @@ final class TunnelMetrics
             "Frames from the peer lost on the link and rebuilt by FEC.", "port", "peer");
         final Family unrecoverable = Family.counter("l2mesh_peer_fec_unrecoverable_frames",
             "Frames from the peer lost on the link that FEC could not rebuild.", "port", "peer");
+        final Family waited = Family.counter("l2mesh_peer_fec_recovery_wait_seconds",
+            "Time the rebuilt frames waited for FEC, summed (from when the shard after each arrived to its rebuild).",
+            "port", "peer");
         final Family residual = Family.gauge("l2mesh_peer_residual_loss_ratio",
             "Frames from the peer lost after FEC, among all that were due, since the port started.", "port", "peer");
         final Family dataShards = Family.gauge("l2mesh_peer_fec_data_shards",
@@ -100,11 +112,19 @@ final class TunnelMetrics
                 {
                     idle.add(peer.idleMs() / 1e3, name, p);
                 }
+                if (peer.rttNanos() >= 0)
+                {
+                    rtt.add(peer.rttNanos() / 1e9, name, p);
+                    minRtt.add(peer.minRttNanos() / 1e9, name, p);
+                }
+                rttSamples.add(peer.rttSamples(), name, p);
+                linkLoss.add(peer.linkLoss(), name, p);
                 roams.add(peer.endpointChanges(), name, p);
                 final long[] decoded = tunnel.fecDecoded(p);
                 shards.add(decoded[0], name, p);
                 recovered.add(decoded[1], name, p);
                 unrecoverable.add(decoded[2], name, p);
+                waited.add(decoded[3] / 1e9, name, p);
                 final long due = s.rxPackets() + decoded[2];
                 residual.add(due == 0 ? 0 : (double)decoded[2] / due, name, p);
                 final FecSpec fec = tunnel.fecFor(p);
@@ -128,8 +148,8 @@ final class TunnelMetrics
                 impairment.add(tunnel.impairmentCounters().get(i), name, ImpairmentCounters.label(i));
             }
         }
-        return List.of(up, rxPackets, rxBytes, txPackets, txBytes, drops, handshakes, handshakeAge, idle, roams,
-            shards, recovered, unrecoverable, residual, dataShards, parityShards, decoderMemory, events, underLoad,
-            agentErrors, macMoves, impairment);
+        return List.of(up, rxPackets, rxBytes, txPackets, txBytes, drops, handshakes, handshakeAge, idle, rtt, minRtt,
+            rttSamples, linkLoss, roams, shards, recovered, unrecoverable, waited, residual, dataShards, parityShards,
+            decoderMemory, events, underLoad, agentErrors, macMoves, impairment);
     }
 }

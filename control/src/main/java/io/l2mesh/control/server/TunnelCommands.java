@@ -66,6 +66,13 @@ final class TunnelCommands
                 p.put("up", peer.up());
                 p.put("last_handshake_ms", peer.lastHandshakeMs());
                 p.put("handshakes", peer.handshakes());
+                putMillis(p, "rtt_ms", peer.rttNanos());
+                putMillis(p, "rtt_last_ms", peer.lastRttNanos());
+                putMillis(p, "rtt_min_ms", peer.minRttNanos());
+                p.put("rtt_samples", peer.rttSamples());
+                p.put("link_loss", peer.linkLoss());
+                p.put("link_sent", peer.linkSent());
+                p.put("link_received", peer.linkReceived());
                 p.put("idle_ms", peer.idleMs());
                 p.put("endpoint_changes", peer.endpointChanges());
                 p.put("protocol_version", peer.protocolVersion());
@@ -104,10 +111,17 @@ final class TunnelCommands
                 final long[] decoded = tunnel.fecDecoded(peer.name());
                 p.put("shards_received", decoded[0]);
                 p.put("recovered", decoded[1]);
+                // What FEC costs in latency: a frame that was not lost waits for nothing; a rebuilt one waited
+                // this long on average (from when the shard after it arrived to its rebuild).
+                p.put("recovery_wait_ms", decoded[1] == 0 ? 0.0 : Math.round(decoded[3] / 1e3 / decoded[1]) / 1e3);
+                p.put("added_latency_ms", decoded[0] + decoded[1] == 0 ? 0.0 :
+                    Math.round(decoded[3] / 1e3 / (decoded[0] + decoded[1])) / 1e3);
                 p.put("unrecoverable", decoded[2]);
                 final long frames = peer.stats().rxPackets() + decoded[2];
                 // Residual loss: frames the FEC could not rebuild, among all frames that were due.
                 p.put("residual_loss", frames == 0 ? 0.0 : (double)decoded[2] / frames);
+                // Beside it, what the link lost before FEC: gaps in the peer's message counters.
+                p.put("link_loss", peer.linkLoss());
                 p.put("decoder_memory_bytes", tunnel.fecDecoderMemory(peer.name()));
                 p.put("refused_fec_off", peer.stats().drops(io.l2mesh.switching.stats.DropReason.FEC_OFF));
                 p.put("refused_fec_memory", peer.stats().drops(io.l2mesh.switching.stats.DropReason.FEC_MEMORY));
@@ -115,6 +129,21 @@ final class TunnelCommands
             }
         }
         return result;
+    }
+
+    /**
+     * Puts {@code nanos} as milliseconds with microsecond precision, or null if negative (not measured yet).
+     */
+    private static void putMillis(final ObjectNode node, final String key, final long nanos)
+    {
+        if (nanos < 0)
+        {
+            node.putNull(key);
+        }
+        else
+        {
+            node.put(key, Math.round(nanos / 1e3) / 1e3);
+        }
     }
 
     JsonNode handshakeShow(final Request request)
