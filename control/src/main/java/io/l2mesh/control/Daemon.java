@@ -5,6 +5,7 @@ import io.l2mesh.control.config.ConfigException;
 import io.l2mesh.control.config.ConfigFile;
 import io.l2mesh.control.config.ConfigStore;
 import io.l2mesh.control.config.L2meshConfig;
+import io.l2mesh.control.config.RollbackCopy;
 import io.l2mesh.control.mesh.MeshRegistry;
 import io.l2mesh.control.metrics.L2meshCollector;
 import io.l2mesh.control.metrics.MetricsExporter;
@@ -74,14 +75,15 @@ public final class Daemon
         @Override
         public Integer call() throws InterruptedException
         {
-            final L2meshConfig loaded = loadConfig(config);
+            final L2meshConfig read = loadConfig(config);
             // Before any device exists: a daemon that could not save a change, or keep its state, says so now.
-            final ConfigStore store = new ConfigStore(config, loaded);
+            final ConfigStore store = new ConfigStore(config, read);
             store.checkSavable();
-            if (Directory.ensure(loaded.stateDir(), L2meshConfig.STATE_DIR_MODE, -1))
+            if (Directory.ensure(read.stateDir(), L2meshConfig.STATE_DIR_MODE, -1))
             {
-                System.out.println("l2mesh: created state directory " + loaded.stateDir() + " (mode 0750)");
+                System.out.println("l2mesh: created state directory " + read.stateDir() + " (mode 0750)");
             }
+            final L2meshConfig loaded = rollBackUnconfirmed(config, read, store);
             final Authorizer authorizer = Authorizer.system(loaded.control().adminGroup(),
                 loaded.control().monitorGroup());
             final Switch sw = SwitchBuilder.start(loaded);
@@ -139,6 +141,33 @@ public final class Daemon
             stopped.await();
             return EXIT_OK;
         }
+    }
+
+    /**
+     * A rollback copy in the state directory means the last daemon stopped inside a confirm window: its change was
+     * never confirmed, so this one starts with the config from before it, and writes that back to the file.
+     *
+     * @return the config to run.
+     */
+    static L2meshConfig rollBackUnconfirmed(final Path file, final L2meshConfig loaded, final ConfigStore store)
+    {
+        final L2meshConfig back = RollbackCopy.read(loaded.stateDir());
+        if (back == null)
+        {
+            return loaded;
+        }
+        if (file == null)
+        {
+            RollbackCopy.delete(loaded.stateDir()); // the embedded default takes no changes: nothing to undo
+            return loaded;
+        }
+        store.save(back);
+        final L2meshConfig again = ConfigFile.load(file);
+        store.adopt(again);
+        RollbackCopy.delete(loaded.stateDir());
+        System.out.println("l2mesh: the last daemon stopped inside a confirm window: its unconfirmed change is " +
+            "rolled back (" + file + " holds the config from before it again)");
+        return again;
     }
 
     /**

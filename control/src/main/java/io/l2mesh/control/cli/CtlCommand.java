@@ -37,6 +37,13 @@ public final class CtlCommand
         scope = picocli.CommandLine.ScopeType.INHERIT)
     boolean json;
 
+    @Option(names = "--confirm", paramLabel = "S", description = "for a command that changes the config: roll " +
+        "it back by itself unless 'l2mesh ctl config confirm' comes within S seconds (commit-confirm)",
+        scope = picocli.CommandLine.ScopeType.INHERIT)
+    Integer confirmSeconds;
+
+    private boolean changing;
+
     interface Action
     {
         int run(ControlClient client, PrintStream out) throws Exception;
@@ -45,6 +52,11 @@ public final class CtlCommand
     int call(final Action action)
     {
         final PrintStream out = System.out;
+        if (confirmSeconds != null && !changing)
+        {
+            System.err.println("l2mesh ctl: --confirm is for commands that change the config");
+            return picocli.CommandLine.ExitCode.USAGE;
+        }
         try (ControlClient client = ControlClient.connect(socket))
         {
             return action.run(client, out);
@@ -116,6 +128,11 @@ public final class CtlCommand
      */
     int change(final String command, final ObjectNode args)
     {
+        changing = true;
+        if (confirmSeconds != null)
+        {
+            args.put("confirm_s", confirmSeconds);
+        }
         return call((client, out) ->
         {
             final JsonNode result = client.call(command, args);
@@ -139,6 +156,11 @@ public final class CtlCommand
             if (!result.path("saved").isNull() && !result.path("saved").isMissingNode())
             {
                 out.println("saved " + result.path("saved").asText());
+            }
+            final long confirmWithin = result.path("confirm_within_s").asLong(-1);
+            if (confirmWithin >= 0)
+            {
+                out.println("unconfirmed: rolls back in " + confirmWithin + " s unless 'l2mesh ctl config confirm'");
             }
             return 0;
         });

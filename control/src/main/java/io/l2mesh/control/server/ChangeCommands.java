@@ -21,25 +21,54 @@ import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.switching.vlan.VlanRules;
 import io.l2mesh.tuntap.PeerCred;
 
+import io.netty.channel.IoEventLoop;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The commands that change the running config ({@code port.add|del|set}, {@code fdb.add|del} of static entries,
  * {@code config.*}): each goes through {@link #mutate}, so it is applied all or nothing and saved before it is
- * acknowledged. Control loop only.
+ * acknowledged, and with {@code confirm_s} rolled back unless confirmed in time ({@link ConfirmWindow}). Control
+ * loop only.
  */
 final class ChangeCommands
 {
+    /** The commands that change the config, and so may carry {@code confirm_s} (commit-confirm). */
+    static final Set<String> CONFIRMABLE = Set.of("port.add", "port.del", "port.set", "fdb.add", "fdb.del",
+        "config.reload", "config.apply", "peer.add", "peer.del", "fec.set");
+
     private final Switch sw;
     private final ConfigStore store;
     private final ClientPaths paths;
+    private final ConfirmWindow window;
+    /** The current request's {@code confirm_s} (0: none), set by {@link #begin} for every request. */
+    private int confirmSeconds;
 
-    ChangeCommands(final Switch sw, final ConfigStore store)
+    ChangeCommands(final Switch sw, final ConfigStore store, final IoEventLoop loop)
     {
         this.sw = sw;
         this.store = store;
         this.paths = new ClientPaths(store.current().control());
+        this.window = new ConfirmWindow(sw, store, loop);
+    }
+
+    /**
+     * Every request, before it runs: takes its {@code confirm_s} (1..{@value ConfirmWindow#MAX_SECONDS}), which
+     * only the commands that change the config accept.
+     */
+    void begin(final Request request)
+    {
+        confirmSeconds = 0;
+        final long seconds = request.number("confirm_s", 0, 0, ConfirmWindow.MAX_SECONDS);
+        if (seconds > 0 && !CONFIRMABLE.contains(request.command()))
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.confirm_s is for commands that change the " +
+                "config (" + String.join(", ", new java.util.TreeSet<>(CONFIRMABLE)) + "), not " + request.command());
+        }
+        confirmSeconds = (int)seconds;
+        request.args().remove("confirm_s"); // a setting of the request, not of the port or peer it describes
     }
 
     /**
@@ -48,6 +77,18 @@ final class ChangeCommands
      */
     private JsonNode mutate(final L2meshConfig next)
     {
+        return change(next, true);
+    }
+
+    /**
+     * {@link #mutate}, or with {@code save} false the adoption of what was just read from the file (reload). With
+     * {@code confirm_s}, the config before is written to the state directory first and the change rolls back by
+     * itself unless confirmed in time ({@link ConfirmWindow}).
+     */
+    private JsonNode change(final L2meshConfig next, final boolean save)
+    {
+        final int confirm = confirmSeconds;
+        confirmSeconds = 0;
         try
         {
             store.requireFile();
@@ -57,6 +98,28 @@ final class ChangeCommands
             throw new ControlException(ErrorCode.FAILED, ex.getMessage());
         }
         final L2meshConfig previous = store.current();
+        if (window.isOpen() && confirm == 0)
+        {
+            throw new ControlException(ErrorCode.FAILED, "an unconfirmed change rolls back in " +
+                window.secondsLeft() + " s: confirm it first (l2mesh ctl config confirm), or give --confirm S to " +
+                "change on inside its window");
+        }
+        if (confirm > 0 && !previous.stateDir().equals(next.stateDir()))
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "a change of state-dir cannot be confirmed (the " +
+                "rollback copy lives there): make it without --confirm");
+        }
+        if (confirm > 0)
+        {
+            try
+            {
+                window.prepare(previous, confirm);
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new ControlException(ErrorCode.FAILED, ex.getMessage() + " (nothing was changed)");
+            }
+        }
         final ChangePlan plan = ChangePlan.between(sw, previous, next);
         try
         {
@@ -64,18 +127,39 @@ final class ChangeCommands
         }
         catch (final IllegalStateException ex)
         {
+            abandon(confirm);
             throw new ControlException(ErrorCode.FAILED, ex.getMessage());
         }
-        try
+        if (save)
         {
-            store.save(next);
+            try
+            {
+                store.save(next);
+            }
+            catch (final IllegalStateException ex)
+            {
+                ChangePlan.between(sw, next, previous).apply();
+                abandon(confirm);
+                throw new ControlException(ErrorCode.FAILED, ex.getMessage() + " (the change was undone)");
+            }
         }
-        catch (final IllegalStateException ex)
+        else
         {
-            ChangePlan.between(sw, next, previous).apply();
-            throw new ControlException(ErrorCode.FAILED, ex.getMessage() + " (the change was undone)");
+            store.adopt(next);
+        }
+        if (confirm > 0)
+        {
+            window.open(previous, confirm);
         }
         return changeReport(plan);
+    }
+
+    private void abandon(final int confirm)
+    {
+        if (confirm > 0)
+        {
+            window.abandon();
+        }
     }
 
     private JsonNode changeReport(final ChangePlan plan)
@@ -86,6 +170,7 @@ final class ChangeCommands
         final ArrayNode notes = result.putArray("notes");
         plan.notes().forEach(notes::add);
         result.put("saved", store.file() == null ? null : store.file().toString());
+        result.put("confirm_within_s", window.secondsLeft()); // -1: nothing to confirm
         return result;
     }
 
@@ -327,6 +412,7 @@ final class ChangeCommands
         final ObjectNode result = ControlCodec.JSON.createObjectNode();
         result.put("file", store.file() == null ? null : store.file().toString());
         result.put("yaml", ConfigWriter.toYaml(store.current()));
+        confirmState(result);
         return result;
     }
 
@@ -367,16 +453,60 @@ final class ChangeCommands
         {
             throw new ControlException(ErrorCode.BAD_REQUEST, "config refused, nothing changed: " + ex.getMessage());
         }
-        final ChangePlan plan = ChangePlan.between(sw, store.current(), loaded);
+        return change(loaded, false);
+    }
+
+    /**
+     * {@code config.apply}: a whole config (args.yaml, the file's text) applied as a diff and saved, all or
+     * nothing. Root only: a config names files the daemon reads with its own rights (keys, sockets), which the
+     * paths checks of the per-port commands ({@link ClientPaths}) do not cover for a whole file.
+     */
+    JsonNode configApply(final Request request, final PeerCred client)
+    {
+        if (client.uid() != 0)
+        {
+            throw new ControlException(ErrorCode.PERMISSION_DENIED, "config.apply is for root: a whole config " +
+                "names files the daemon reads (uid " + client.uid() + "); change it per port, or as root");
+        }
+        final String yaml = request.text("yaml", null);
+        if (yaml == null)
+        {
+            throw new ControlException(ErrorCode.BAD_REQUEST, "args.yaml is required (the config's text)");
+        }
+        final L2meshConfig next;
         try
         {
-            plan.apply();
+            next = ConfigFile.parse("request", yaml);
         }
-        catch (final IllegalStateException ex)
+        catch (final ConfigException ex)
         {
-            throw new ControlException(ErrorCode.FAILED, ex.getMessage());
+            throw new ControlException(ErrorCode.BAD_REQUEST, "config refused, nothing changed: " + ex.getMessage());
         }
-        store.adopt(loaded);
-        return changeReport(plan);
+        return mutate(next);
+    }
+
+    /**
+     * {@code config.confirm}: keeps the unconfirmed changes and ends their window.
+     */
+    JsonNode configConfirm()
+    {
+        final long left = window.secondsLeft();
+        if (!window.confirm())
+        {
+            throw new ControlException(ErrorCode.NOT_FOUND, "no change awaits confirmation");
+        }
+        final ObjectNode result = ControlCodec.JSON.createObjectNode();
+        result.put("confirmed", true);
+        result.put("seconds_left", left);
+        return result;
+    }
+
+    /**
+     * Puts the open confirm window's seconds left (-1: none) and the rollbacks so far, for config.show.
+     */
+    void confirmState(final ObjectNode result)
+    {
+        result.put("confirm_within_s", window.secondsLeft());
+        result.put("rollbacks", window.rollbacks());
     }
 }

@@ -42,8 +42,8 @@ final class CommandHandler
             commands.put(readOnly, Role.MONITOR);
         }
         for (final String changing : List.of("port.add", "port.del", "port.set", "fdb.flush", "fdb.add", "fdb.del",
-            "config.save", "config.reload", "capture.start", "capture.stop", "peer.add", "peer.del", "fec.set",
-            "shutdown"))
+            "config.save", "config.reload", "config.apply", "config.confirm", "capture.start", "capture.stop",
+            "peer.add", "peer.del", "fec.set", "shutdown"))
         {
             commands.put(changing, Role.ADMIN);
         }
@@ -68,7 +68,7 @@ final class CommandHandler
         this.server = server;
         this.shutdown = shutdown;
         this.stats = new StatsCommands(sw, server);
-        this.changes = new ChangeCommands(sw, store);
+        this.changes = new ChangeCommands(sw, store, server.loop());
         this.captures = new CaptureCommands(sw, server);
         this.tunnels = new TunnelCommands(sw);
     }
@@ -91,6 +91,7 @@ final class CommandHandler
             throw new ControlException(ErrorCode.PERMISSION_DENIED,
                 server.authorizer().denial(connection.peer(), connection.role(), request.command(), needed));
         }
+        changes.begin(request); // its confirm_s, if any (commit-confirm)
         switch (request.command())
         {
             case "status" -> connection.send(ControlCodec.result(status()));
@@ -108,6 +109,9 @@ final class CommandHandler
             case "config.show" -> connection.send(ControlCodec.result(changes.configShow()));
             case "config.save" -> connection.send(ControlCodec.result(changes.configSave()));
             case "config.reload" -> connection.send(ControlCodec.result(changes.configReload()));
+            case "config.apply" -> connection.send(ControlCodec.result(changes.configApply(request,
+                connection.peer())));
+            case "config.confirm" -> connection.send(ControlCodec.result(changes.configConfirm()));
             case "capture.start" -> captures.captureStart(request, connection);
             case "capture.stop" -> connection.send(ControlCodec.result(captures.captureStop(request)));
             case "capture.list" -> connection.send(ControlCodec.result(captures.captureList()));
