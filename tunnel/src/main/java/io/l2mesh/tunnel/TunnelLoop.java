@@ -71,6 +71,8 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     /** An RTT probe read from {@link #peer}'s control message, to echo once the message is read. */
     boolean echoDue;
     long echoStamp;
+    /** When this loop's timers next look for due RTT probes (the earliest of the peers' next probes). */
+    long nextProbeScanNanos;
 
     TunnelLoop(final int loopId, final Arena arena, final TunnelSend send, final TunnelReceive receive,
         final CookieChecker.Worker cookies)

@@ -234,6 +234,7 @@ final class TunnelReceive
         if (current != session && (current == null || session.createdNanos > current.createdNanos))
         {
             peer.current(session); // the peer uses the newer keys: so do we (the responder's confirmation)
+            loop.nextProbeScanNanos = 0; // a new session: its first RTT probe at this loop's next timers
         }
         if (plain == 0)
         {

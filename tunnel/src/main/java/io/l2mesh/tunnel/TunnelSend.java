@@ -509,11 +509,12 @@ final class TunnelSend
     /**
      * Sends the RTT probes that are due, whichever loop gets here first ({@link PeerHealth#takeProbe}).
      *
-     * @return the next probe's time.
+     * @return the next probe's time, at most a probe interval away (a session that comes up meanwhile on another
+     * loop is found then; one this loop sees come up resets {@link TunnelLoop#nextProbeScanNanos}).
      */
     private long probe(final TunnelLoop loop, final long nowNs)
     {
-        long next = Long.MAX_VALUE;
+        long next = nowNs + probeIntervalNanos;
         for (final Peer peer : peers.peers())
         {
             if (peer.current() == null)
@@ -551,19 +552,28 @@ final class TunnelSend
     {
         fec.closeRetired(loop.loopId);
         long next = Long.MAX_VALUE;
-        for (final Peer peer : peers.peers())
+        final Peer[] all = peers.peers();
+        if (fec.anyOn(all) || fec.memoryInUse() > 0)
         {
-            final PeerFec state = peer.fec[loop.loopId];
-            final FecEncoder encoder = state == null ? null : state.encoderOrNull();
-            if (encoder != null)
+            for (final Peer peer : all)
             {
-                loop.peer = peer;
-                encoder.poll(nowNs);
-                next = Math.min(next, encoder.deadlineNs());
+                final PeerFec state = peer.fec[loop.loopId];
+                final FecEncoder encoder = state == null ? null : state.encoderOrNull();
+                if (encoder != null)
+                {
+                    loop.peer = peer;
+                    encoder.poll(nowNs);
+                    next = Math.min(next, encoder.deadlineNs());
+                }
             }
+            next = Math.min(next, fec.sweep(loop.loopId, all, nowNs));
         }
-        next = Math.min(next, fec.sweep(loop.loopId, peers.peers(), nowNs));
-        next = Math.min(next, probe(loop, nowNs));
+        // The timers run after every burst; the peers are scanned for due probes only when one may be due.
+        if (nowNs - loop.nextProbeScanNanos >= 0)
+        {
+            loop.nextProbeScanNanos = probe(loop, nowNs);
+        }
+        next = Math.min(next, loop.nextProbeScanNanos);
         flush(loop);
         final ImpairmentStage stage = stages[loop.loopId];
         ImpairmentStage.Held held;
