@@ -123,6 +123,28 @@ public final class Switch implements AutoCloseable
     }
 
     /**
+     * Runs {@code task} at the timers of loop {@code loop} until it is done (the traffic tester's sender).
+     *
+     * @throws IllegalStateException if the loop's command queue is full.
+     */
+    public void startTask(final int loop, final io.l2mesh.switching.datapath.LoopTask task)
+    {
+        if (!loops[loop].offer(l -> l.addTask(task)))
+        {
+            throw new IllegalStateException("datapath loop " + loop + " command queue is full");
+        }
+    }
+
+    /**
+     * Waits until every loop has run a command: what any loop wrote before is then visible to the caller (the
+     * tester reads its receivers after this).
+     */
+    public synchronized void quiesceLoops()
+    {
+        runOnAllLoops(loop -> CompletableFuture.completedFuture(null));
+    }
+
+    /**
      * @return the id of each datapath loop's thread ({@link Thread#threadId()}, for ThreadMXBean's CPU time), by
      * loop; 0 for a loop whose thread has not started. Any thread.
      */

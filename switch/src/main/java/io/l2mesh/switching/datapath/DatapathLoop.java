@@ -56,6 +56,7 @@ public final class DatapathLoop
     private final PortTableRef portTableRef;
     private final Runnable timerTask = this::onTimer;
     private long timerDeadlineNs = Long.MAX_VALUE; // loop thread only: when the scheduled timer task fires
+    private final java.util.ArrayList<LoopTask> tasks = new java.util.ArrayList<>(); // loop thread only
 
     public DatapathLoop(
         final int loopId, final IoEventLoop eventLoop, final int burstSize, final int commandQueueCapacity,
@@ -232,11 +233,38 @@ public final class DatapathLoop
                 earliest = Math.min(earliest, port.pollTimers(loopId, now, errnoCapture));
             }
         }
+        for (int i = tasks.size() - 1; i >= 0; i--)
+        {
+            long next;
+            try
+            {
+                next = tasks.get(i).run(loopId, now, errnoCapture);
+            }
+            catch (final RuntimeException ex)
+            {
+                errorLog.record(threadName + " task", ex); // a failing task is dropped, not retried per burst
+                next = Long.MAX_VALUE;
+            }
+            if (next == Long.MAX_VALUE)
+            {
+                tasks.remove(i);
+            }
+            earliest = Math.min(earliest, next);
+        }
         if (earliest != Long.MAX_VALUE && earliest < timerDeadlineNs)
         {
             timerDeadlineNs = earliest;
             eventLoop.schedule(timerTask, Math.max(0, earliest - now), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Starts running {@code task} at this loop's timers. Loop thread only (a {@link DatapathCommand}).
+     */
+    public void addTask(final LoopTask task)
+    {
+        tasks.add(task);
+        onTimer();
     }
 
     /**

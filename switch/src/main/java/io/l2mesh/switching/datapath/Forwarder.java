@@ -13,6 +13,8 @@ import io.l2mesh.switching.port.PortTableRef;
 import io.l2mesh.switching.port.StormControl;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
+import io.l2mesh.switching.tester.TestFrame;
+import io.l2mesh.switching.tester.TestReceiver;
 import io.l2mesh.switching.vlan.VlanMode;
 import io.l2mesh.switching.vlan.VlanRules;
 
@@ -44,6 +46,7 @@ public final class Forwarder
     private final MacTable macTable;
     private final PortTableRef portTableRef;
     private final EgressWriter egressWriter;
+    private final MemorySegment errnoCapture;
     private final TxBatch[] pending;
     private int pendingCount;
 
@@ -56,6 +59,7 @@ public final class Forwarder
         this.macTable = macTable;
         this.portTableRef = portTableRef;
         this.egressWriter = new EgressWriter(loopId, memory, errnoCapture);
+        this.errnoCapture = errnoCapture;
         this.pending = new TxBatch[io.l2mesh.switching.fdb.MacLimits.MAX_PORTS];
     }
 
@@ -77,6 +81,37 @@ public final class Forwarder
                 discardPending();
             }
         }
+    }
+
+    /**
+     * Sends a tester's frame back out of the port it came in on, its MACs swapped (the far end of a test through a
+     * tunnel: {@code l2mesh ctl test reflect}). In place: the frame's own memory, a plain virtio-net header before
+     * it where the port takes one; untagged.
+     *
+     * @return false if the port refused it (counted as the drop).
+     */
+    private boolean reflect(final Port port, final long[] counters, final long header, final int length)
+    {
+        final long frame = header + VirtioNetHeader.LENGTH;
+        final long destination = EthernetFlyweight.destination(segment, frame);
+        EthernetFlyweight.writeMac(segment, frame, EthernetFlyweight.source(segment, frame));
+        EthernetFlyweight.writeMac(segment, frame + 6, destination);
+        final long from = port.acceptsOffloads() ? header : frame;
+        if (port.acceptsOffloads())
+        {
+            for (int i = 0; i < VirtioNetHeader.LENGTH; i++)
+            {
+                segment.set(java.lang.foreign.ValueLayout.JAVA_BYTE, header + i, (byte)0);
+            }
+        }
+        final long sent = port.send(loopId, segment.address() + from, (int)(frame - from) + length, errnoCapture);
+        if (sent <= 0)
+        {
+            return false;
+        }
+        PortCounters.add(port.counters().loopSlots(loopId), PortCounters.TX_PACKETS, 1);
+        PortCounters.add(port.counters().loopSlots(loopId), PortCounters.TX_BYTES, length);
+        return true;
     }
 
     private void discardPending()
@@ -102,6 +137,7 @@ public final class Forwarder
         final MemorySegment segment = this.segment;
         final CaptureTap tap = ingress.capture();
         final StormControl storm = ingress.storm();
+        final TestReceiver testing = ingress.testReceiver();
         if (!ingress.adminUp())
         {
             for (int i = 0, count = batch.count(); i < count; i++)
@@ -161,6 +197,21 @@ public final class Forwarder
             batch.vlan(i, vlan);
 
             final long frame = header + VirtioNetHeader.LENGTH;
+            if (EthernetFlyweight.type(segment, frame) == TestFrame.ETHER_TYPE)
+            {
+                // The tester's frames are consumed where a trial receives, dropped anywhere else: never learned,
+                // flooded or forwarded.
+                final long payload = testing == null ? -1 : TestFrame.payload(segment, frame, length);
+                if (payload >= 0)
+                {
+                    testing.receive(loopId, segment, payload, length, nowNs);
+                }
+                else if (!ingress.reflectsTests() || !reflect(ingress, rx, header, length))
+                {
+                    PortCounters.drop(rx, DropReason.TEST_FRAME);
+                }
+                continue;
+            }
             if (macTable.learn(vlan, EthernetFlyweight.source(segment, frame), ingressId, nowNs) ==
                 MacTable.LIMIT_REACHED)
             {

@@ -33,6 +33,8 @@ public abstract class Port
     private volatile VlanRules vlanRules;
     private volatile boolean adminUp = true;
     private volatile io.l2mesh.switching.capture.CaptureTap capture;
+    private volatile io.l2mesh.switching.tester.TestReceiver testReceiver;
+    private volatile boolean reflectsTests;
     private final StormControl storm;
 
     @SuppressWarnings("this-escape") // the TxBatches only keep the reference; they use it after construction
@@ -120,6 +122,38 @@ public abstract class Port
     /**
      * @return this port's storm control, which the loops that read it consult before flooding.
      */
+    /**
+     * @return the traffic-tester trial receiving on this port, or null (one volatile read per burst).
+     */
+    public final io.l2mesh.switching.tester.TestReceiver testReceiver()
+    {
+        return testReceiver;
+    }
+
+    /**
+     * Control thread: attaches a trial's receiver (null: none); the port's loops consume its test frames.
+     */
+    public final void testReceiver(final io.l2mesh.switching.tester.TestReceiver receiver)
+    {
+        this.testReceiver = receiver;
+    }
+
+    /**
+     * @return true if this port sends the tester's frames it receives straight back (a remote tester's far end).
+     */
+    public final boolean reflectsTests()
+    {
+        return reflectsTests;
+    }
+
+    /**
+     * Control thread: {@code l2mesh ctl test reflect}.
+     */
+    public final void reflectsTests(final boolean on)
+    {
+        this.reflectsTests = on;
+    }
+
     public final StormControl storm()
     {
         return storm;

@@ -55,7 +55,9 @@ public enum DropReason
     /** A multicast frame beyond the ingress port's storm-control limit. */
     STORM_MULTICAST("storm_multicast"),
     /** A frame to an unknown unicast MAC (to be flooded) beyond the ingress port's storm-control limit. */
-    STORM_UNKNOWN_UNICAST("storm_unknown_unicast");
+    STORM_UNKNOWN_UNICAST("storm_unknown_unicast"),
+    /** A traffic-tester frame (its EtherType) on a port no test receives on: never switched. */
+    TEST_FRAME("test_frame");
 
     private static final DropReason[] VALUES = values();
 
