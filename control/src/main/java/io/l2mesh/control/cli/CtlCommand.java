@@ -23,7 +23,7 @@ import java.nio.file.Path;
     subcommands = {StatusCommand.class, PortCommand.class, FdbCommand.class, VlanCommand.class,
         StatsCommand.class, CaptureCommand.class, ConfigCommand.class, TunnelCommand.Peer.class,
         TunnelCommand.Fec.class, TunnelCommand.Handshake.class, TunnelCommand.Impair.class, RegistryCommand.class,
-        ShutdownCommand.class})
+        TestCommand.class, ShutdownCommand.class})
 public final class CtlCommand
 {
     public static final int EXIT_REFUSED = 1;

@@ -43,7 +43,7 @@ final class CommandHandler
         }
         for (final String changing : List.of("port.add", "port.del", "port.set", "fdb.flush", "fdb.add", "fdb.del",
             "config.save", "config.reload", "config.apply", "config.confirm", "capture.start", "capture.stop",
-            "peer.add", "peer.del", "fec.set", "shutdown"))
+            "peer.add", "peer.del", "fec.set", "test.run", "test.reflect", "shutdown"))
         {
             commands.put(changing, Role.ADMIN);
         }
@@ -58,6 +58,7 @@ final class CommandHandler
     private final ChangeCommands changes;
     private final CaptureCommands captures;
     private final TunnelCommands tunnels;
+    private final TestCommands tests;
     private final io.l2mesh.control.mesh.MeshRegistry registry;
 
     CommandHandler(final Switch sw, final ControlServer server, final ConfigStore store,
@@ -71,6 +72,7 @@ final class CommandHandler
         this.changes = new ChangeCommands(sw, store, server.loop());
         this.captures = new CaptureCommands(sw, server);
         this.tunnels = new TunnelCommands(sw);
+        this.tests = new TestCommands(sw, server);
     }
 
     private JsonNode registryShow()
@@ -123,6 +125,8 @@ final class CommandHandler
             case "handshake.show" -> connection.send(ControlCodec.result(tunnels.handshakeShow(request)));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "registry.show" -> connection.send(ControlCodec.result(registryShow()));
+            case "test.run" -> tests.testRun(request, connection);
+            case "test.reflect" -> connection.send(ControlCodec.result(tests.testReflect(request)));
             case "shutdown" ->
             {
                 final ObjectNode result = ControlCodec.JSON.createObjectNode();

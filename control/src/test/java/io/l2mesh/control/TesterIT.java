@@ -1,0 +1,197 @@
+package io.l2mesh.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.l2mesh.control.protocol.ControlCodec;
+import io.l2mesh.testkit.Cmd;
+import io.l2mesh.testkit.Netns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The built-in traffic tester as a test bench uses it. Across a device under test (a kernel bridge in a namespace
+ * joining two TAP ports of the switch): every frame measured, none learned or flooded to a third port, and over a
+ * 50 Mbit/s token bucket on the bridge {@code --search} finds the limit within 10 %. Through a tunnel to a second
+ * daemon that reflects, with 1 % loss and 5 ms delay set on the first: the loss and latency reported are the
+ * impairment's, and with {@code --max-loss 2} the search keeps the highest rate offered. Needs root.
+ */
+@Timeout(300)
+class TesterIT
+{
+    private final List<MeshNode> nodes = new ArrayList<>();
+    private final List<Netns> namespaces = new ArrayList<>();
+    private DaemonProcess daemon;
+    private Path dir;
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        try
+        {
+            if (daemon != null)
+            {
+                daemon.stop();
+            }
+            for (final MeshNode node : nodes)
+            {
+                node.close();
+            }
+        }
+        finally
+        {
+            for (final Netns ns : namespaces)
+            {
+                ns.close();
+            }
+            if (dir != null)
+            {
+                Cmd.run(10_000, "rm", "-rf", dir.toString());
+            }
+        }
+    }
+
+    private static List<JsonNode> items(final Cmd.Result result) throws Exception
+    {
+        final List<JsonNode> items = new ArrayList<>();
+        for (final String line : result.check().output().split("\n"))
+        {
+            if (line.startsWith("{"))
+            {
+                items.add(ControlCodec.JSON.readTree(line));
+            }
+        }
+        return items;
+    }
+
+    private Cmd.Result ctl(final Path socket, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(DaemonProcess.LAUNCHER, "ctl", "--socket",
+            socket.toString()));
+        command.addAll(List.of(args));
+        return Cmd.run(240_000, command);
+    }
+
+    @Test
+    void shouldMeasureEveryFrameAcrossABridgeAndFindARateLimit() throws Exception
+    {
+        dir = Files.createTempDirectory("l2mesh-tester");
+        final String a = Netns.uniqueLinkName("ta");
+        final String b = Netns.uniqueLinkName("tb");
+        final String c = Netns.uniqueLinkName("tc");
+        final Path config = dir.resolve("l2mesh.yaml");
+        final Path socket = dir.resolve("l2mesh.sock");
+        Files.writeString(config, """
+            switch:
+              loops: 2
+            state-dir: %s
+            control:
+              socket: %s
+            ports:
+              - {name: %s, vlan: 10}
+              - {name: %s, vlan: 20}
+              - {name: %s, vlan: 20}
+            """.formatted(dir.resolve("state"), socket, a, b, c));
+        // Two VLANs: the bridge joins a and b, so the switch must not (the two would make a loop). c shares b's
+        // VLAN: a test frame the switch flooded from b would reach it.
+        daemon = DaemonProcess.start(config, Map.of());
+        final Netns dut = Netns.create("dut");
+        namespaces.add(dut);
+        final Netns bystander = Netns.create("by");
+        namespaces.add(bystander);
+        bystander.adopt(c, "198.18.94.3/24");
+        Cmd.run(10_000, "ip", "link", "set", a, "netns", dut.name()).check();
+        Cmd.run(10_000, "ip", "link", "set", b, "netns", dut.name()).check();
+        dut.run(10_000, "ip", "link", "add", "br0", "type", "bridge").check();
+        for (final String link : List.of(a, b))
+        {
+            dut.run(10_000, "ip", "link", "set", link, "master", "br0").check();
+            dut.run(10_000, "ip", "link", "set", link, "up").check();
+        }
+        dut.run(10_000, "ip", "link", "set", "br0", "up").check();
+
+        final long bystanderBefore = txPackets(socket, c);
+        final List<JsonNode> trials = items(ctl(socket, "test", "run", "--from", a, "--to", b, "--size", "64,1518",
+            "--rate", "10000", "--duration", "2", "--json"));
+        System.out.println("TesterIT: across a bridge: " + trials);
+        assertThat(trials).hasSize(2);
+        for (final JsonNode t : trials)
+        {
+            assertThat(t.path("sent").asLong()).as("10 000 frames/s for 2 s").isEqualTo(20_000);
+            assertThat(t.path("received").asLong()).as("every frame measured").isEqualTo(20_000);
+            assertThat(t.path("duplicates").asLong()).isZero();
+            assertThat(t.path("sender_limited").asBoolean()).isFalse();
+            assertThat(t.path("latency_us").path("p50").asDouble()).isPositive().isLessThan(10_000);
+            assertThat(t.path("latency_us").path("max").asDouble())
+                .isGreaterThanOrEqualTo(t.path("latency_us").path("p99_9").asDouble());
+        }
+        assertThat(txPackets(socket, c) - bystanderBefore).as("no test frame flooded to a third port")
+            .isLessThan(100);
+        assertThat(ctl(socket, "fdb", "show").check().output()).as("no test MAC learned").doesNotContain("02:4c:32:54");
+
+        dut.run(10_000, "tc", "qdisc", "add", "dev", b, "root", "tbf", "rate", "50mbit", "burst", "32kbit", "latency",
+            "50ms").check();
+        final List<JsonNode> search = items(ctl(socket, "test", "run", "--from", a, "--to", b, "--size", "1518",
+            "--rate", "200Mbit/s", "--search", "--duration", "2", "--json"));
+        final JsonNode found = search.get(search.size() - 1);
+        System.out.println("TesterIT: search over a 50 Mbit/s token bucket: " + found);
+        assertThat(found.path("type").asText()).isEqualTo("search");
+        assertThat(found.path("best_bps").asDouble()).as("the limit, within 10 %").isBetween(45e6, 55e6);
+
+        final Cmd.Result noUnit = ctl(socket, "test", "run", "--from", a, "--to", b, "--rate", "10M");
+        assertThat(noUnit.exitCode()).isEqualTo(2);
+        assertThat(noUnit.output()).contains("bits/s with a unit");
+        final Cmd.Result tiny = ctl(socket, "test", "run", "--from", a, "--to", b, "--rate", "100", "--size", "20");
+        assertThat(tiny.exitCode()).isEqualTo(1);
+        assertThat(tiny.output()).contains("is not a frame size");
+    }
+
+    private long txPackets(final Path socket, final String port) throws Exception
+    {
+        for (final JsonNode p : ControlCodec.JSON.readTree(ctl(socket, "stats", "--json").check().output()))
+        {
+            if (p.path("port").asText().equals(port))
+            {
+                return p.path("tx_packets").asLong();
+            }
+        }
+        throw new AssertionError("no port " + port);
+    }
+
+    @Test
+    void shouldReportTheImpairmentOfATunnelToAReflectingNode() throws Exception
+    {
+        final MeshNode a = new MeshNode("xa", "198.18.95.1/24");
+        nodes.add(a);
+        final MeshNode b = new MeshNode("xb", "198.18.95.2/24");
+        nodes.add(b);
+        a.start(b.asPeer(), "", "");
+        b.start(a.asPeer(), "", "");
+        assertThat(a.ping(b, 2)).as("the tunnel is up").isTrue();
+        assertThat(b.ctl("test", "reflect", "mesh0").check().output()).contains("reflects");
+        a.ctl("impair", "set", "mesh0", "--loss", "1", "--delay", "5").check();
+
+        final JsonNode t = items(a.ctl("test", "run", "--from", "mesh0", "--to", "mesh0", "--size", "512", "--rate",
+            "5000", "--duration", "4", "--json")).get(0);
+        System.out.println("TesterIT: through the tunnel, 1 % loss and 5 ms delay on a: " + t);
+        assertThat(t.path("sent").asLong()).isEqualTo(20_000);
+        assertThat(t.path("loss").asDouble()).as("the impairment's 1 %").isBetween(0.005, 0.016);
+        assertThat(t.path("latency_us").path("min").asDouble()).as("never under the delay").isGreaterThan(5_000);
+        assertThat(t.path("latency_us").path("p50").asDouble()).as("the delay and loopback").isBetween(5_000.0,
+            7_000.0);
+
+        final List<JsonNode> search = items(a.ctl("test", "run", "--from", "mesh0", "--to", "mesh0", "--size", "512",
+            "--rate", "5000", "--search", "--max-loss", "2", "--duration", "2", "--json"));
+        final JsonNode found = search.get(search.size() - 1);
+        assertThat(found.path("best_fps").asDouble()).as("1 % loss passes --max-loss 2 at the highest rate offered")
+            .isEqualTo(5_000);
+        assertThat(found.path("trials").asInt()).isEqualTo(1);
+    }
+}
