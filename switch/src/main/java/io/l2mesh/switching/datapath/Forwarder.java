@@ -199,18 +199,22 @@ public final class Forwarder
             final long frame = header + VirtioNetHeader.LENGTH;
             if (EthernetFlyweight.type(segment, frame) == TestFrame.ETHER_TYPE)
             {
-                // The tester's frames are consumed where a trial receives, dropped anywhere else: never learned,
-                // flooded or forwarded.
-                final long payload = testing == null ? -1 : TestFrame.payload(segment, frame, length);
+                // The tester's frames (its EtherType and magic) are consumed where a trial receives, reflected
+                // where the port reflects, dropped anywhere else: never learned, flooded or forwarded. Others of
+                // the EtherType are someone's experiment: switched as any frame.
+                final long payload = TestFrame.payload(segment, frame, length);
                 if (payload >= 0)
                 {
-                    testing.receive(loopId, segment, payload, length, nowNs);
+                    if (testing != null)
+                    {
+                        testing.receive(loopId, segment, payload, length, nowNs);
+                    }
+                    else if (!ingress.reflectsTests() || !reflect(ingress, rx, header, length))
+                    {
+                        PortCounters.drop(rx, DropReason.TEST_FRAME);
+                    }
+                    continue;
                 }
-                else if (!ingress.reflectsTests() || !reflect(ingress, rx, header, length))
-                {
-                    PortCounters.drop(rx, DropReason.TEST_FRAME);
-                }
-                continue;
             }
             if (macTable.learn(vlan, EthernetFlyweight.source(segment, frame), ingressId, nowNs) ==
                 MacTable.LIMIT_REACHED)

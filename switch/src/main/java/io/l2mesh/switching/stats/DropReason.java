@@ -56,7 +56,7 @@ public enum DropReason
     STORM_MULTICAST("storm_multicast"),
     /** A frame to an unknown unicast MAC (to be flooded) beyond the ingress port's storm-control limit. */
     STORM_UNKNOWN_UNICAST("storm_unknown_unicast"),
-    /** A traffic-tester frame (its EtherType) on a port no test receives on: never switched. */
+    /** A traffic-tester frame (its EtherType and magic) on a port no test receives or reflects on: never switched. */
     TEST_FRAME("test_frame");
 
     private static final DropReason[] VALUES = values();

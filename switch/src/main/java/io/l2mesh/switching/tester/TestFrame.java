@@ -13,8 +13,9 @@ import java.nio.ByteOrder;
  *  0        4          8            16              24      26
  *  | magic  | test id  | sequence   | send time ns  | flow  | padding to the frame size
  * </pre>
- * all big-endian. The switch never learns, floods or forwards a frame of this EtherType: the port a test receives
- * on consumes it, any other port drops it ({@code test_frame}).
+ * all big-endian. The switch never learns, floods or forwards a test frame (the EtherType and the magic): the port a
+ * test receives on consumes it, a port that reflects sends it back, any other port drops it ({@code test_frame}).
+ * A frame of the EtherType without the magic is someone else's experiment, switched as any other.
  */
 public final class TestFrame
 {

@@ -49,6 +49,9 @@ class TesterTest
             final long payload = TestFrame.payload(f, 0, first.length);
             assertThat(payload).isEqualTo(14);
             assertThat(TestFrame.testId(f, payload)).isEqualTo(7);
+            final byte[] experiment = first.clone();
+            experiment[14] = 0; // the EtherType, but not the tester's magic: someone's experiment, switched as usual
+            assertThat(TestFrame.payload(MemorySegment.ofArray(experiment), 0, experiment.length)).isEqualTo(-1);
             assertThat(TestFrame.sequence(MemorySegment.ofArray(frames.get(5)), payload)).isEqualTo(5);
             assertThat(f.get(ValueLayout.JAVA_BYTE, 11)).as("flow 0's source MAC").isEqualTo((byte)0x00);
             assertThat(MemorySegment.ofArray(frames.get(1)).get(ValueLayout.JAVA_BYTE, 11)).as("flow 1")
