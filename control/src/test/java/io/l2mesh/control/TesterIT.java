@@ -118,8 +118,9 @@ class TesterIT
         dut.run(10_000, "ip", "link", "set", "br0", "up").check();
 
         final long bystanderBefore = txPackets(socket, c);
+        final Path report = dir.resolve("report.html");
         final List<JsonNode> trials = items(ctl(socket, "test", "run", "--from", a, "--to", b, "--size", "64,1518",
-            "--rate", "10000", "--duration", "2", "--json"));
+            "--rate", "10000", "--duration", "2", "--json", "--report", report.toString()));
         System.out.println("TesterIT: across a bridge: " + trials);
         assertThat(trials).hasSize(2);
         for (final JsonNode t : trials)
@@ -132,6 +133,21 @@ class TesterIT
             assertThat(t.path("latency_us").path("max").asDouble())
                 .isGreaterThanOrEqualTo(t.path("latency_us").path("p99_9").asDouble());
         }
+        final String html = Files.readString(report);
+        final java.util.regex.Matcher images = java.util.regex.Pattern.compile(
+            "<img alt=\"([^\"]*)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        final List<String> plots = new ArrayList<>();
+        while (images.find())
+        {
+            final byte[] png = java.util.Base64.getDecoder().decode(images.group(2));
+            assertThat(png).as("a PNG: %s", images.group(1)).startsWith(0x89, 'P', 'N', 'G');
+            assertThat(png.length).as("%s is drawn", images.group(1)).isGreaterThan(5_000);
+            plots.add(images.group(1));
+        }
+        System.out.println("TesterIT: the report holds " + plots);
+        assertThat(plots).as("throughput per size and a latency histogram per size").hasSize(3);
+        assertThat(plots.get(0)).startsWith("Throughput");
+        assertThat(plots.get(1)).startsWith("Latency, 64-byte");
         assertThat(txPackets(socket, c) - bystanderBefore).as("no test frame flooded to a third port")
             .isLessThan(100);
         assertThat(ctl(socket, "fdb", "show").check().output()).as("no test MAC learned").doesNotContain("02:4c:32:54");

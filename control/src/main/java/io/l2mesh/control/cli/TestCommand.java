@@ -96,6 +96,10 @@ final class TestCommand
             description = "source MACs to spread the frames over (default: ${DEFAULT-VALUE})")
         int flows;
 
+        @Option(names = "--report", paramLabel = "FILE",
+            description = "also write an HTML report with the plots (throughput per size, latency histograms)")
+        java.nio.file.Path report;
+
         @Override
         public Integer call()
         {
@@ -145,8 +149,10 @@ final class TestCommand
                         "offered_fps", "sent", "received", "loss_%", "dup", "reord", "thru_fps", "thru_Mbps",
                         "min_us", "p50_us", "p90_us", "p99_us", "p99.9_us", "max_us");
                 }
+                final java.util.List<JsonNode> items = new java.util.ArrayList<>();
                 client.stream("test.run", args, item ->
                 {
+                    items.add(item);
                     try
                     {
                         out.println(ctl.json ? ControlCodec.JSON.writeValueAsString(item) : row(item));
@@ -158,8 +164,39 @@ final class TestCommand
                     out.flush();
                     return !out.checkError();
                 });
+                if (report != null)
+                {
+                    TestReport.write(report, "l2mesh ctl test run " + String.join(" ", describe()), items);
+                    if (!ctl.json)
+                    {
+                        out.println("report: " + report);
+                    }
+                }
                 return 0;
             });
+        }
+
+        private java.util.List<String> describe()
+        {
+            final java.util.List<String> words = new java.util.ArrayList<>(java.util.List.of("--from", from, "--to",
+                to, "--rate", rate, "--duration", Integer.toString(durationS), "--flows", Integer.toString(flows)));
+            if (sizes != null)
+            {
+                words.add("--size");
+                words.add(java.util.Arrays.toString(sizes).replaceAll("[\\[\\] ]", ""));
+            }
+            if (search)
+            {
+                words.add("--search");
+                words.add("--max-loss");
+                words.add(Double.toString(maxLoss));
+            }
+            if (vlan != null)
+            {
+                words.add("--vlan");
+                words.add(Integer.toString(vlan));
+            }
+            return words;
         }
 
         private static String row(final JsonNode t)

@@ -412,6 +412,11 @@ final class TestCommands
         latency.put("p99", r.p99Us());
         latency.put("p99_9", r.p999Us());
         latency.put("max", r.maxUs());
+        final com.fasterxml.jackson.databind.node.ArrayNode histogram = t.putArray("latency_histogram_us");
+        for (final double[] bucket : r.histogram())
+        {
+            histogram.addArray().add(bucket[0]).add((long)bucket[1]);
+        }
         return t;
     }
 }
