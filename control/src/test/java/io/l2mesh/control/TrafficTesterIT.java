@@ -220,4 +220,28 @@ class TrafficTesterIT
         assertThat(found.path("best_bps").asDouble()).as("the line rate, within 10 %").isBetween(0.9 * line,
             1.1 * line);
     }
+
+    @Test
+    void shouldCarryATaggedTestBackThroughAReflectingTrunk() throws Exception
+    {
+        final String trunk = "    mode: trunk\n    allowed-vlans: [100]\n";
+        final MeshNode a = new MeshNode("va", "198.18.96.1/24");
+        nodes.add(a);
+        final MeshNode b = new MeshNode("vb", "198.18.96.2/24");
+        nodes.add(b);
+        a.start(b.asPeer(), trunk, "");
+        b.start(a.asPeer(), trunk, "");
+        final long deadline = System.currentTimeMillis() + 20_000;
+        while (!a.peer("vb").path("up").asBoolean() && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(100);
+        }
+        assertThat(a.peer("vb").path("up").asBoolean()).as("the tunnel is up").isTrue();
+        b.ctl("test", "reflect", "mesh0").check();
+        final JsonNode t = items(a.ctl("test", "run", "--from", "mesh0", "--to", "mesh0", "--size", "128",
+            "--rate", "2000", "--duration", "2", "--vlan", "100", "--json")).get(0);
+        System.out.println("TrafficTesterIT: VLAN 100 through a reflecting trunk: " + t);
+        assertThat(t.path("received").asLong()).as("tagged there and back: the trunks take only VLAN 100")
+            .isEqualTo(t.path("sent").asLong()).isEqualTo(4_000);
+    }
 }

@@ -86,12 +86,27 @@ public final class Forwarder
     /**
      * Sends a tester's frame back out of the port it came in on, its MACs swapped (the far end of a test through a
      * tunnel: {@code l2mesh ctl test reflect}). In place: the frame's own memory, a plain virtio-net header before
-     * it where the port takes one; untagged.
+     * it where the port takes one. A frame that came tagged goes back with its VLAN's tag, in the 4 bytes its tag
+     * was stripped from.
      *
+     * @param vlan the VLAN whose tag the frame came with, or 0 if it came untagged.
      * @return false if the port refused it (counted as the drop).
      */
-    private boolean reflect(final Port port, final long[] counters, final long header, final int length)
+    private boolean reflect(final Port port, final long strippedHeader, final int strippedLength, final int vlan)
     {
+        long header = strippedHeader;
+        int length = strippedLength;
+        if (vlan != 0)
+        {
+            // The reverse of the strip: the virtio-net header and the MACs 4 bytes down, the tag after them.
+            MemorySegment.copy(segment, header, segment, header - EthernetFlyweight.VLAN_TAG_LENGTH,
+                VirtioNetHeader.LENGTH + EthernetFlyweight.MAC_PAIR_LENGTH);
+            header -= EthernetFlyweight.VLAN_TAG_LENGTH;
+            length += EthernetFlyweight.VLAN_TAG_LENGTH;
+            final long tagAt = header + VirtioNetHeader.LENGTH + EthernetFlyweight.MAC_PAIR_LENGTH;
+            segment.set(EthernetFlyweight.SHORT_BE, tagAt, (short)EthernetFlyweight.TPID_8021Q);
+            segment.set(EthernetFlyweight.SHORT_BE, tagAt + 2, (short)vlan);
+        }
         final long frame = header + VirtioNetHeader.LENGTH;
         final long destination = EthernetFlyweight.destination(segment, frame);
         EthernetFlyweight.writeMac(segment, frame, EthernetFlyweight.source(segment, frame));
@@ -209,7 +224,8 @@ public final class Forwarder
                     {
                         testing.receive(loopId, segment, payload, length, nowNs);
                     }
-                    else if (!ingress.reflectsTests() || !reflect(ingress, rx, header, length))
+                    else if (!ingress.reflectsTests() ||
+                        !reflect(ingress, header, length, tag == FrameCheck.UNTAGGED ? 0 : vlan))
                     {
                         PortCounters.drop(rx, DropReason.TEST_FRAME);
                     }
