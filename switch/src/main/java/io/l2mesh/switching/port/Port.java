@@ -120,9 +120,6 @@ public abstract class Port
     }
 
     /**
-     * @return this port's storm control, which the loops that read it consult before flooding.
-     */
-    /**
      * @return the traffic-tester trial receiving on this port, or null (one volatile read per burst).
      */
     public final io.l2mesh.switching.tester.TestReceiver testReceiver()
@@ -154,6 +151,9 @@ public abstract class Port
         this.reflectsTests = on;
     }
 
+    /**
+     * @return this port's storm control, which the loops that read it consult before flooding.
+     */
     public final StormControl storm()
     {
         return storm;
