@@ -50,18 +50,41 @@ final class AgentSender implements AutoCloseable
     }
 
     /**
-     * Sends one of our initiations, from the agent's own socket.
+     * Sends one of our initiations: from the agent's own socket to the peer's endpoint, or, for a peer we punch
+     * holes to ({@link Peer#punches}), from the listen socket to its endpoint and every candidate at once. Those
+     * go out together so that both NATs on the way hold a mapping for the same pair of addresses the data will
+     * use; the first candidate whose response comes back becomes the endpoint ({@code Handshakes.complete}), and
+     * a second response to the same initiation is refused.
+     *
+     * @return how many datagrams went out.
      */
-    boolean initiation(final Peer peer, final byte[] message)
+    int initiation(final Peer peer, final byte[] message)
     {
         final MemorySegment endpoint = peer.endpoint();
-        if (endpoint == null)
-        {
-            return false;
-        }
         System.arraycopy(message, 0, out, 0, message.length);
-        own.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
-        return true;
+        if (!peer.punches())
+        {
+            if (endpoint == null)
+            {
+                return 0;
+            }
+            own.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
+            return 1;
+        }
+        final PeerCandidates candidates = peer.candidates();
+        int sent = 0;
+        if (endpoint != null && !candidates.contains(endpoint))
+        {
+            socket.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
+            sent++;
+        }
+        for (int i = 0; i < candidates.size(); i++)
+        {
+            final MemorySegment to = candidates.sockaddr(i);
+            socket.sendTo(errno, outSegment, message.length, to.address(), (int)to.byteSize());
+            sent++;
+        }
+        return sent;
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.l2mesh.tunnel;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -24,7 +27,11 @@ import java.nio.ByteOrder;
  *       (so an impaired link delays and loses it like them).</li>
  *   <li>{@link #RTT_ECHO} (4): the probe's u64, sent back at once by the loop that read the probe; its sender
  *       takes the round trip from its own clock.</li>
- *   <li>2 reflexive endpoint, 5 relay: reserved for the NAT work (docs/wire-format.md).</li>
+ *   <li>{@link #REFLEXIVE} (2): u16 port (big-endian), then the IPv4 (4 bytes) or IPv6 (16 bytes) address the
+ *       sender sees our messages come from, when that is none of the endpoints we announced (a NAT's mapping:
+ *       our reflexive endpoint). Sent on each new path and again every {@link #REFLEXIVE_REPEAT} keepalive
+ *       intervals; the receiver publishes it in its registry entry (docs/nat.md).</li>
+ *   <li>5 relay: reserved for the NAT work (docs/wire-format.md).</li>
  * </ul>
  * Static methods over the caller's buffer; allocates nothing.
  */
@@ -40,6 +47,9 @@ final class ControlMessage
     static final int RTT_PROBE = 3;
     static final int RTT_ECHO = 4;
     static final int RTT_LENGTH = 8;
+    static final int REFLEXIVE = 2;
+    /** A reflexive endpoint is told again every this many keepalive intervals while it holds. */
+    static final int REFLEXIVE_REPEAT = 5;
     /** The most TLV bytes one message carries (it travels in one datagram, well inside the tunnel MTU). */
     static final int MAX_LENGTH = 1024;
     private static final VarHandle SHORT_LE =
@@ -96,6 +106,45 @@ final class ControlMessage
         final int value = putHeader(buffer, at, type, RTT_LENGTH);
         LONG_LE.set(buffer, value, stampNanos);
         return value + RTT_LENGTH;
+    }
+
+    /**
+     * Writes a {@link #REFLEXIVE} TLV carrying {@code seen} at {@code at} (agent thread; a rare message).
+     *
+     * @return the offset after it.
+     */
+    static int putReflexive(final byte[] buffer, final int at, final InetSocketAddress seen)
+    {
+        final byte[] address = seen.getAddress().getAddress();
+        final int value = putHeader(buffer, at, REFLEXIVE, 2 + address.length);
+        buffer[value] = (byte)(seen.getPort() >>> 8);
+        buffer[value + 1] = (byte)seen.getPort();
+        System.arraycopy(address, 0, buffer, value + 2, address.length);
+        return value + 2 + address.length;
+    }
+
+    /**
+     * @return the address of a {@link #REFLEXIVE} TLV's value, or null if it is malformed (a length other than 6
+     * or 18, port 0). Allocates: a control message, at most once a keepalive interval per peer.
+     */
+    static InetSocketAddress reflexiveOf(final byte[] buffer, final int valueAt, final int length)
+    {
+        if (length != 2 + 4 && length != 2 + 16)
+        {
+            return null;
+        }
+        final int port = (buffer[valueAt] & 0xff) << 8 | buffer[valueAt + 1] & 0xff;
+        try
+        {
+            final InetAddress address = InetAddress.getByAddress(java.util.Arrays.copyOfRange(buffer, valueAt + 2,
+                valueAt + length));
+            return port == 0 || address.isAnyLocalAddress() || address.isMulticastAddress() ? null :
+                new InetSocketAddress(address, port);
+        }
+        catch (final UnknownHostException ex)
+        {
+            return null; // not reached: the length is 4 or 16
+        }
     }
 
     static long stampOf(final byte[] buffer, final int valueAt)

@@ -9,6 +9,7 @@ import io.l2mesh.tuntap.SocketAddresses;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,7 +41,22 @@ final class Peer
     /** Control TLVs of types this node does not know, skipped (a newer peer). Rare: not per frame. */
     final LongAdder unknownControlTlvs = new LongAdder();
     private final AtomicLong endpointChanges = new AtomicLong(); // loops and the agent
+    /** Moves to another path (another endpoint; later, to or from a relay). */
+    private final AtomicLong pathChanges = new AtomicLong();
     private volatile MemorySegment endpoint; // sockaddr, never changed once published
+    private volatile long pathSinceNanos;
+    /** Where the peer may be reached ({@link PeerCandidates}), rebuilt when one of its sources changes. */
+    private volatile PeerCandidates candidates;
+    private final boolean ipv6;
+    // The candidates' sources (guarded by this): the configured endpoint or its DNS answers, and the registry's.
+    private List<InetSocketAddress> resolved;
+    private List<InetSocketAddress> registryEndpoints = List.of();
+    private List<InetSocketAddress> registryReflexive = List.of();
+    /** Our address as this peer sees it, when it told us ({@link ControlMessage#REFLEXIVE}), and when. */
+    private volatile InetSocketAddress reflexiveSeen;
+    private volatile long reflexiveSeenNanos;
+    /** Set when handshakes fail: the port's resolver looks the peer's DNS name up again at once. */
+    volatile boolean resolveWanted;
     private volatile Session current;
     /** The session the peer's messages arrived on lately (its link counters: {@link PeerStatus#linkLoss}). */
     private volatile Session receiving;
@@ -68,9 +84,10 @@ final class Peer
     final DecoderMemory fecMemory;
 
     Peer(final PeerSpec spec, final PeerOrigin origin, final int threads, final int loops,
-        final DecoderMemory fecMemory)
+        final DecoderMemory fecMemory, final boolean ipv6)
     {
         this.spec = spec;
+        this.ipv6 = ipv6;
         this.origin = origin;
         this.fecMemory = fecMemory;
         this.handshake = new HandshakePeer(spec.publicKey(), spec.presharedKey());
@@ -78,7 +95,10 @@ final class Peer
         this.counters = new PortCounters(threads);
         this.fec = new PeerFec[loops];
         this.ownFec = spec.fec();
-        if (spec.endpoint() != null)
+        this.resolved = spec.endpoint() == null || spec.endpoint().isUnresolved() ? List.of() :
+            List.of(spec.endpoint());
+        this.candidates = PeerCandidates.of(resolved, List.of(), ipv6);
+        if (spec.endpoint() != null && !spec.endpoint().isUnresolved())
         {
             final MemorySegment address = Arena.ofAuto().allocate(SocketAddresses.MAX_LENGTH, 8);
             final int length = SocketAddresses.write(address, 0, spec.endpoint());
@@ -113,7 +133,100 @@ final class Peer
         {
             endpoint = next;
             endpointChanges.incrementAndGet();
+            pathChanges.incrementAndGet();
+            pathSinceNanos = System.nanoTime();
         }
+    }
+
+    long pathChanges()
+    {
+        return pathChanges.get();
+    }
+
+    /**
+     * @return when the peer moved to its current path (System.nanoTime), or 0 if it has none yet.
+     */
+    long pathSinceNanos()
+    {
+        return endpoint == null ? 0 : pathSinceNanos;
+    }
+
+    PeerCandidates candidates()
+    {
+        return candidates;
+    }
+
+    /**
+     * @return true if our initiations to this peer go to every candidate from the listen socket, so that they open
+     * the NAT mappings the peer's answers and data need (hole punching, docs/nat.md); false for a config peer with
+     * one IP endpoint, reached from the agent's own socket (out of reach of a flood at the listen port).
+     */
+    boolean punches()
+    {
+        return origin == PeerOrigin.REGISTRY || spec.endpoint() != null && spec.endpoint().isUnresolved() ||
+            candidates.size() > 1;
+    }
+
+    /**
+     * The resolver thread: what the peer's DNS name resolves to now.
+     *
+     * @return true if that changed the candidates.
+     */
+    synchronized boolean resolved(final List<InetSocketAddress> addresses)
+    {
+        if (addresses.equals(resolved))
+        {
+            return false;
+        }
+        resolved = List.copyOf(addresses);
+        rebuildCandidates();
+        return true;
+    }
+
+    /**
+     * The control thread: the endpoints and reflexive endpoints of the peer's registry entry.
+     *
+     * @return true if that changed the candidates.
+     */
+    synchronized boolean registryCandidates(final List<InetSocketAddress> endpoints,
+        final List<InetSocketAddress> reflexive)
+    {
+        if (endpoints.equals(registryEndpoints) && reflexive.equals(registryReflexive))
+        {
+            return false;
+        }
+        registryEndpoints = List.copyOf(endpoints);
+        registryReflexive = List.copyOf(reflexive);
+        rebuildCandidates();
+        return true;
+    }
+
+    private void rebuildCandidates()
+    {
+        final List<InetSocketAddress> announced = new java.util.ArrayList<>(resolved);
+        announced.addAll(registryEndpoints);
+        candidates = PeerCandidates.of(announced, registryReflexive, ipv6);
+    }
+
+    /**
+     * Any loop, on a {@link ControlMessage#REFLEXIVE} TLV: where the peer sees us.
+     */
+    void reflexiveSeen(final InetSocketAddress seen, final long nowNanos)
+    {
+        if (!seen.equals(reflexiveSeen))
+        {
+            reflexiveSeen = seen;
+        }
+        reflexiveSeenNanos = nowNanos;
+    }
+
+    /**
+     * @return our address as the peer told it within {@code maxAgeNanos}, or null.
+     */
+    InetSocketAddress reflexiveSeen(final long nowNanos, final long maxAgeNanos)
+    {
+        final InetSocketAddress seen = reflexiveSeen;
+        return seen != null && nowNanos - reflexiveSeenNanos <= maxAgeNanos ? seen : null;
     }
 
     long endpointChanges()

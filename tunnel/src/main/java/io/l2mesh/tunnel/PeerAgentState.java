@@ -25,6 +25,10 @@ final class PeerAgentState
     long lastInitiationNanos;
     /** Initiations sent since the peer last had a usable session ({@link PeerTimers#retryAfter}). */
     int unanswered;
+    /** The endpoint we last told the peer it has ({@link ControlMessage#REFLEXIVE}), on which session, when. */
+    java.lang.foreign.MemorySegment toldEndpoint;
+    Session toldSession;
+    long toldNanos;
     // FEC adaptation (FecAdaptation): the adaptive parity, and the decode sums at the last report we sent.
     AdaptiveParity adaptive;
     long reportsSeen;

@@ -50,9 +50,10 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
         {
             throw new IllegalArgumentException("peer " + name + ": pre-shared key must be 32 bytes");
         }
-        if (endpoint != null && endpoint.getAddress() == null)
+        if (endpoint != null && endpoint.getAddress() == null &&
+            !(endpoint.isUnresolved() && isDnsName(endpoint.getHostString())))
         {
-            throw new IllegalArgumentException("peer " + name + ": endpoint must be an IP address");
+            throw new IllegalArgumentException("peer " + name + ": endpoint must be an IP address or a DNS name");
         }
         if (macLimit < 1)
         {
@@ -83,6 +84,16 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
         }
         publicKey = publicKey.clone();
         presharedKey = presharedKey == null ? null : presharedKey.clone();
+    }
+
+    /**
+     * @return true if {@code host} is a DNS name (RFC 1123 labels of letters, digits and hyphens, 253 characters
+     * at most) that is no IP literal: an endpoint the tunnel's resolver looks up ({@code EndpointResolver}).
+     */
+    public static boolean isDnsName(final String host)
+    {
+        return host.length() <= 253 && !host.matches("[0-9.]+") &&
+            host.matches("(?i)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
     }
 
     @Override

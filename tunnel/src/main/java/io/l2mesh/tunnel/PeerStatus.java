@@ -27,11 +27,17 @@ import java.net.InetSocketAddress;
  * @param linkSent         messages the peer sent on the session its messages arrive on as far as we know (its
  *                         newest counter that arrived, plus one), or 0.
  * @param linkReceived     of those, the ones that arrived.
+ * @param candidates       where the peer may be reached, tried in this order (its own endpoints, then where others
+ *                         see it).
+ * @param pathMs           how long the peer has been on its current path, or -1 if it has none.
+ * @param pathChanges      moves to another path.
+ * @param reflexive        our address as the peer told it it sees us (our NAT's mapping), or null.
  */
 public record PeerStatus(String name, String publicKey, InetSocketAddress endpoint, boolean up, long lastHandshakeMs,
     long idleMs, long endpointChanges, PortStats stats, int protocolVersion, long unknownControlTlvs,
     PeerOrigin origin, long handshakes, long rttNanos, long lastRttNanos, long minRttNanos, long rttSamples,
-    long linkSent, long linkReceived)
+    long linkSent, long linkReceived, java.util.List<InetSocketAddress> candidates, long pathMs, long pathChanges,
+    InetSocketAddress reflexive)
 {
     /**
      * The tunnel protocol version this node speaks.
@@ -47,6 +53,27 @@ public record PeerStatus(String name, String publicKey, InetSocketAddress endpoi
         return linkSent <= 0 ? 0 : Math.max(0, linkSent - linkReceived) / (double)linkSent;
     }
 
+    /**
+     * @return the path our messages take to the peer: {@code direct ADDR:PORT}, or {@code none}.
+     */
+    public String path()
+    {
+        return endpoint == null ? "none" : "direct " + format(endpoint);
+    }
+
+    /**
+     * @return "198.18.0.1:51820" or "[fd00::1]:51820".
+     */
+    public static String format(final InetSocketAddress address)
+    {
+        if (address.isUnresolved())
+        {
+            return address.getHostString() + ":" + address.getPort();
+        }
+        final String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
     static PeerStatus of(final Peer peer, final long nowNanos)
     {
         final long received = peer.lastReceivedNanos();
@@ -57,6 +84,8 @@ public record PeerStatus(String name, String publicKey, InetSocketAddress endpoi
             peer.endpointChanges(), peer.counters.snapshot(), peer.remoteVersion, peer.unknownControlTlvs.sum(),
             peer.origin, peer.handshakes(), peer.health.smoothedRttNanos(), peer.health.lastRttNanos(),
             peer.health.minRttNanos(),
-            peer.health.samples(), link[0], link[1]);
+            peer.health.samples(), link[0], link[1], peer.candidates().addresses(),
+            peer.pathSinceNanos() == 0 ? -1 : (nowNanos - peer.pathSinceNanos()) / 1_000_000, peer.pathChanges(),
+            peer.reflexiveSeen(nowNanos, Long.MAX_VALUE));
     }
 }

@@ -1,8 +1,11 @@
 package io.l2mesh.tunnel;
 
+import io.l2mesh.tuntap.SocketAddresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +23,8 @@ final class PeerTimers
     private static final long CONFIRM_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long CONFIRM_REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long REPORT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Unanswered initiations after which a peer's DNS name is looked up again (2 s at the fast retries). */
+    static final int RESOLVE_AFTER_FAILURES = 20;
     private static final Logger LOG = LoggerFactory.getLogger(PeerTimers.class);
 
     private final String portName;
@@ -27,6 +32,7 @@ final class PeerTimers
     private final Handshakes handshakes;
     private final AgentSender sender;
     private final FecAdaptation fecAdaptation;
+    private final EndpointResolver resolver;
     private final long keepaliveNanos;
     private final long rekeyNanos;
     private final long rejectAfterNanos;
@@ -34,8 +40,9 @@ final class PeerTimers
     private long nextReportNanos;
 
     PeerTimers(final TunnelPortSpec spec, final SessionTable sessions, final Handshakes handshakes,
-        final AgentSender sender, final FecAdaptation fecAdaptation)
+        final AgentSender sender, final FecAdaptation fecAdaptation, final EndpointResolver resolver)
     {
+        this.resolver = resolver;
         this.portName = spec.name();
         this.sessions = sessions;
         this.handshakes = handshakes;
@@ -101,16 +108,24 @@ final class PeerTimers
         {
             state.unanswered = 0;
         }
-        else if (peer.endpoint() != null && (state.unanswered == 0 ||
+        else if ((peer.endpoint() != null || peer.candidates().size() > 0) && (state.unanswered == 0 ||
             now - state.lastInitiationNanos > retryAfter(state.unanswered)))
         {
             handshakes.initiate(peer, now);
             state.unanswered++;
+            if (state.unanswered % RESOLVE_AFTER_FAILURES == 0)
+            {
+                resolver.wanted(peer); // its DNS name may point elsewhere now
+            }
         }
         if (usable != null && usable.confirmed() && !usable.versionAnnounced)
         {
             usable.versionAnnounced = true;
             sender.control(peer, usable, ControlMessage::putVersion);
+        }
+        if (usable != null && usable.confirmed())
+        {
+            tellReflexive(peer, usable, now);
         }
         if (usable != null && now - Math.max(peer.lastSentNanos(), usable.createdNanos) > keepaliveNanos)
         {
@@ -128,5 +143,30 @@ final class PeerTimers
             fecAdaptation.report(peer, usable);
         }
         fecAdaptation.adapt(peer);
+    }
+
+    /**
+     * Tells the peer where its messages come from when that is none of the endpoints it announced: its NAT's
+     * mapping, its reflexive endpoint, which it publishes in its registry entry (docs/nat.md). Told on each new
+     * session and each new path, and again every {@link ControlMessage#REFLEXIVE_REPEAT} keepalive intervals
+     * (a lost message is made good, and the peer's copy does not age out). Per tick it costs two comparisons.
+     */
+    private void tellReflexive(final Peer peer, final Session session, final long now)
+    {
+        final MemorySegment endpoint = peer.endpoint();
+        final PeerAgentState state = peer.agent;
+        if (endpoint == null || endpoint == state.toldEndpoint && session == state.toldSession &&
+            now - state.toldNanos < ControlMessage.REFLEXIVE_REPEAT * keepaliveNanos)
+        {
+            return;
+        }
+        state.toldEndpoint = endpoint;
+        state.toldSession = session;
+        state.toldNanos = now;
+        if (!peer.candidates().announces(endpoint))
+        {
+            final InetSocketAddress seen = SocketAddresses.read(endpoint, 0);
+            sender.control(peer, session, (buffer, at) -> ControlMessage.putReflexive(buffer, at, seen));
+        }
     }
 }

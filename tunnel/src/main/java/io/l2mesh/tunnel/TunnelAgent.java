@@ -135,6 +135,22 @@ final class TunnelAgent
         return queued;
     }
 
+    /**
+     * Any thread: the peer's candidates changed (its registry entry, its DNS name). A peer without a session is
+     * tried at once at its new candidates, with the fast retries again: both ends of a pair see the entry's
+     * update within about the same moment, so their initiations cross and open both NATs (hole punching).
+     */
+    void candidatesChanged(final Peer peer)
+    {
+        submit(() ->
+        {
+            if (peer.current() == null)
+            {
+                peer.agent.unanswered = 0;
+            }
+        });
+    }
+
     private void run()
     {
         while (running)

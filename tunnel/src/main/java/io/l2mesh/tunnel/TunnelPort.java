@@ -12,6 +12,7 @@ import io.l2mesh.tuntap.UdpSocket;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,6 +60,7 @@ public final class TunnelPort extends Port
     private final TunnelSend send;
     private final TunnelLoop[] loops;
     private final Arena arena = Arena.ofShared();
+    private final EndpointResolver resolver;
     private long peerVersion; // guarded by this
 
     private TunnelPort(final int id, final TunnelPortSpec spec, final UdpLoopSockets sockets, final int loopCount,
@@ -71,6 +73,8 @@ public final class TunnelPort extends Port
         this.loopCount = loopCount;
         this.fec = new TunnelFec(spec.fec(), spec.mtu(), loopCount);
         this.timestamps = TimestampStore.open(stateDir, spec.name());
+        this.resolver = new EndpointResolver(spec.name(), peers, spec.local().getAddress() instanceof Inet6Address,
+            this::candidatesChanged);
         for (final PeerSpec peer : spec.peers())
         {
             publishPeer(peer, PeerOrigin.CONFIG);
@@ -81,7 +85,7 @@ public final class TunnelPort extends Port
         final Handshakes handshakes = new Handshakes(spec.name(), new Handshake(spec.suite(), spec.identity()),
             spec.suite(), peers, sessions, sender, agentSlots, handshakeCounters, timestamps);
         final PeerTimers timers = new PeerTimers(spec, sessions, handshakes, sender,
-            new FecAdaptation(spec.name(), fec, sender));
+            new FecAdaptation(spec.name(), fec, sender), resolver);
         final HandshakeInbox initiations = new HandshakeInbox(HandshakeInbox.CAPACITY);
         final HandshakeInbox replies = new HandshakeInbox(HandshakeInbox.REPLY_CAPACITY);
         this.gate = new HandshakeGate(sockets, new CookieChecker(spec.identity().publicKey()), initiations,
@@ -292,7 +296,8 @@ public final class TunnelPort extends Port
 
     private void publishPeer(final PeerSpec peer, final PeerOrigin origin)
     {
-        final Peer added = new Peer(peer, origin, loopCount + 1, loopCount, fec.peerMemory());
+        final Peer added = new Peer(peer, origin, loopCount + 1, loopCount, fec.peerMemory(),
+            spec.local().getAddress() instanceof Inet6Address);
         added.handshake.restoreTimestamp(timestamps.newest(peer.publicKey())); // a peer that comes back
         peerByMac.register(added);
         try
@@ -304,6 +309,66 @@ public final class TunnelPort extends Port
             peerByMac.forget(added);
             throw ex;
         }
+        resolver.wanted(added); // a DNS name: looked up on the resolver's thread
+    }
+
+    private void candidatesChanged(final Peer peer)
+    {
+        final TunnelAgent a = agent; // null while the constructor runs: the agent's first tick tries them all
+        if (a != null)
+        {
+            a.candidatesChanged(peer);
+        }
+    }
+
+    /**
+     * Sets the endpoints and reflexive endpoints a peer's registry entry gives (its candidates after its own
+     * endpoint, {@link PeerCandidates}); a peer without a session is tried there at once.
+     *
+     * @return false if there is no such peer.
+     */
+    public boolean candidates(final String name, final List<InetSocketAddress> endpoints,
+        final List<InetSocketAddress> reflexive)
+    {
+        final Peer peer = peers.byName(name);
+        if (peer == null)
+        {
+            return false;
+        }
+        if (peer.registryCandidates(endpoints, reflexive))
+        {
+            candidatesChanged(peer);
+        }
+        return true;
+    }
+
+    /**
+     * @return this node's reflexive endpoints: the addresses its peers told it they see it at
+     * ({@link ControlMessage#REFLEXIVE}, its NAT's mappings), each told within the last
+     * {@link #reflexiveMaxAgeNanos()}, most often told first (at most {@link PeerCandidates#MAX} / 2).
+     */
+    public List<InetSocketAddress> reflexiveEndpoints()
+    {
+        final long now = System.nanoTime();
+        final java.util.Map<InetSocketAddress, Integer> told = new java.util.LinkedHashMap<>();
+        for (final Peer peer : peers.peers())
+        {
+            final InetSocketAddress seen = peer.reflexiveSeen(now, reflexiveMaxAgeNanos());
+            if (seen != null)
+            {
+                told.merge(seen, 1, Integer::sum);
+            }
+        }
+        return told.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(PeerCandidates.MAX / 2)
+            .map(java.util.Map.Entry::getKey).toList();
+    }
+
+    /**
+     * @return how long a reflexive endpoint a peer told stays: three of its repeats.
+     */
+    long reflexiveMaxAgeNanos()
+    {
+        return 3L * ControlMessage.REFLEXIVE_REPEAT * spec.keepaliveSeconds() * 1_000_000_000L;
     }
 
     /**
@@ -519,6 +584,7 @@ public final class TunnelPort extends Port
     @Override
     public void close()
     {
+        resolver.close();
         agent.stop();
         fec.close(peers.peers());
         sockets.close();

@@ -323,6 +323,18 @@ final class TunnelReceive
         {
             peer.health.echo(ControlMessage.stampOf(buffer, valueAt), System.nanoTime());
         }
+        else if (type == ControlMessage.REFLEXIVE)
+        {
+            final java.net.InetSocketAddress seen = ControlMessage.reflexiveOf(buffer, valueAt, length);
+            if (seen != null)
+            {
+                peer.reflexiveSeen(seen, System.nanoTime()); // our NAT's mapping, as the peer sees it
+            }
+            else
+            {
+                peer.unknownControlTlvs.increment();
+            }
+        }
         else
         {
             peer.unknownControlTlvs.increment(); // a newer peer's message: skipped, as the protocol promises

@@ -15,7 +15,7 @@ class SessionTableTest
 {
     private final SessionTable table = new SessionTable();
     private final Peer peer = new Peer(new PeerSpec("p", KeyPair.generate().publicKey(), null, null),
-        PeerOrigin.CONFIG, 1, 1, DecoderMemory.unbounded());
+        PeerOrigin.CONFIG, 1, 1, DecoderMemory.unbounded(), false);
     private long now;
 
     private Session install(final boolean initiator)

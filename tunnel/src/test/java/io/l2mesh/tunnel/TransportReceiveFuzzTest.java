@@ -28,7 +28,7 @@ class TransportReceiveFuzzTest
     private static final byte[] KEY_A = new byte[32];
     private static final byte[] KEY_B = new byte[32];
     private static final Peer PEER = new Peer(new PeerSpec("p", KeyPair.generate().publicKey(), null, null),
-        PeerOrigin.CONFIG, 2, 1, DecoderMemory.unbounded());
+        PeerOrigin.CONFIG, 2, 1, DecoderMemory.unbounded(), false);
 
     static
     {
