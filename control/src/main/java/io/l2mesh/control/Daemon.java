@@ -36,8 +36,16 @@ public final class Daemon
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_CONFIG = 2;
 
+    /** Seconds the JVM keeps a DNS answer (peer endpoints that are names: docs/nat.md), unless set otherwise. */
+    static final String DNS_CACHE_SECONDS = "5";
+
     public static void main(final String[] args)
     {
+        // The JVM keeps DNS answers 30 s by default: a dynamic-DNS peer that moved would be looked up in vain.
+        if (java.security.Security.getProperty("networkaddress.cache.ttl") == null)
+        {
+            java.security.Security.setProperty("networkaddress.cache.ttl", DNS_CACHE_SECONDS);
+        }
         System.exit(commandLine().execute(args));
     }
 

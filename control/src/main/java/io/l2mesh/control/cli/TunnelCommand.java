@@ -42,8 +42,8 @@ final class TunnelCommand
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Every peer: origin (config or registry), endpoint, session, last handshake, RTT, link loss, " +
-            "traffic, drops.")
+        description = "Every peer: origin (config or registry), path (direct ADDR:PORT) and time on it, " +
+            "candidates, session, last handshake, RTT, link loss, traffic, drops.")
     static final class PeerList implements Callable<Integer>
     {
         @ParentCommand
@@ -58,14 +58,15 @@ final class TunnelCommand
             final ObjectNode args = portArgs(port);
             return peer.ctl.query("peer.list", args, (result, out) ->
             {
-                final TableRenderer table = new TableRenderer("port", "peer", "from", "endpoint", "up",
-                    "handshake_s_ago", "rtt_ms", "link_loss", "rx_packets", "tx_packets", "drops");
+                final TableRenderer table = new TableRenderer("port", "peer", "from", "path", "on_path_s",
+                    "candidates", "up", "handshake_s_ago", "rtt_ms", "link_loss", "rx_packets", "tx_packets", "drops");
                 final long now = System.currentTimeMillis();
                 for (final JsonNode p : result)
                 {
                     final long handshake = p.path("last_handshake_ms").asLong();
                     table.row(p.path("port").asText(), p.path("name").asText(), p.path("origin").asText(),
-                        p.path("endpoint").asText("-"),
+                        p.path("path").asText("-"), p.path("path_ms").asLong(-1) < 0 ? "-" :
+                            p.path("path_ms").asLong() / 1000, candidates(p.path("candidates")),
                         p.path("up").asBoolean() ? "yes" : "no", handshake == 0 ? "-" : (now - handshake) / 1000,
                         p.path("rtt_ms").isNull() ? "-" : String.format("%.3f", p.path("rtt_ms").asDouble()),
                         String.format("%.4f", p.path("link_loss").asDouble()), p.path("rx_packets").asLong(),
@@ -74,6 +75,23 @@ final class TunnelCommand
                 out.print(table.render());
             });
         }
+    }
+
+    /**
+     * @return the first two candidates, and how many more.
+     */
+    static String candidates(final JsonNode list)
+    {
+        if (list.isEmpty())
+        {
+            return "-";
+        }
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < Math.min(2, list.size()); i++)
+        {
+            text.append(i == 0 ? "" : ",").append(list.get(i).asText());
+        }
+        return list.size() > 2 ? text + " +" + (list.size() - 2) : text.toString();
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
@@ -92,7 +110,8 @@ final class TunnelCommand
         @Option(names = "--public-key", required = true, paramLabel = "BASE64", description = "the peer's key")
         String publicKey;
 
-        @Option(names = "--endpoint", paramLabel = "IP:PORT", description = "where to reach it first (optional)")
+        @Option(names = "--endpoint", paramLabel = "HOST:PORT",
+            description = "where to reach it first: an IP or a DNS name, looked up again when it fails (optional)")
         String endpoint;
 
         @Option(names = "--preshared-key-file", paramLabel = "FILE", description = "32-byte base64 PSK, mode 600")

@@ -340,6 +340,16 @@ final class ConfigReader
      */
     InetSocketAddress endpoint(final String text, final String where, final int defaultPort)
     {
+        return endpoint(text, where, defaultPort, false);
+    }
+
+    /**
+     * As {@link #endpoint(String, String, int)}, and with {@code names} a DNS name too ({@code home.example.net:
+     * 51820}): that one stays unresolved here; the tunnel port looks it up, and again later
+     * (docs/nat.md).
+     */
+    InetSocketAddress endpoint(final String text, final String where, final int defaultPort, final boolean names)
+    {
         String host = text;
         int port = defaultPort;
         final int colon = text.lastIndexOf(':');
@@ -361,9 +371,15 @@ final class ConfigReader
             host = text.substring(0, colon);
             port = udpPort(text.substring(colon + 1), text, where);
         }
-        if (!host.matches("[0-9a-fA-F:.]+") || (!host.contains(".") && !host.contains(":")))
+        final boolean literal = host.matches("[0-9a-fA-F:.]+") && (host.contains(".") || host.contains(":"));
+        if (!literal && names && !text.startsWith("[") && io.l2mesh.tunnel.PeerSpec.isDnsName(host))
         {
-            throw error(where, "'" + text + "' is not an IP address (names are not resolved)");
+            return InetSocketAddress.createUnresolved(host, port);
+        }
+        if (!literal)
+        {
+            throw error(where, "'" + text + "' is not an IP address" + (names ? " or a DNS name" :
+                " (names are not resolved)"));
         }
         try
         {

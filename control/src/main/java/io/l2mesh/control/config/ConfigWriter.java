@@ -151,8 +151,7 @@ public final class ConfigWriter
 
     private static String endpoint(final java.net.InetSocketAddress address)
     {
-        final String host = address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        return io.l2mesh.tunnel.PeerStatus.format(address); // a DNS name stays a name
     }
 
     /**

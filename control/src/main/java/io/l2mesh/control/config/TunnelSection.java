@@ -124,8 +124,9 @@ final class TunnelSection
             throw in.error(where + ".public-key", ex.getMessage());
         }
         final InetSocketAddress endpoint = peer.has("endpoint") ? in.endpoint(in.text(peer, where, "endpoint", null),
-            where + ".endpoint", TunnelPortSpec.DEFAULT_UDP_PORT) : null;
-        if (endpoint != null && endpoint.getAddress().getClass() != listen.getAddress().getClass() &&
+            where + ".endpoint", TunnelPortSpec.DEFAULT_UDP_PORT, true) : null;
+        if (endpoint != null && !endpoint.isUnresolved() &&
+            endpoint.getAddress().getClass() != listen.getAddress().getClass() &&
             !listen.getAddress().isAnyLocalAddress())
         {
             throw in.error(where + ".endpoint", "not of the listen address's family");

@@ -196,6 +196,8 @@ final class MeshPeers
             {
                 port.fec(entry.name(), spec.fec());
             }
+            // Every endpoint the entry gives, and where others see it: a pair behind NATs punches holes there.
+            port.candidates(entry.name(), entry.endpoints(), entry.reflexive());
         }
         catch (final IllegalArgumentException ex)
         {

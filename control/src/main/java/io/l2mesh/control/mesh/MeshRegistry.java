@@ -87,6 +87,7 @@ public final class MeshRegistry implements AutoCloseable
     private final RegistryConfig config;
     private final Supplier<L2meshConfig> current;
     private final MeshPeers peers;
+    private final Switch sw;
     private final Path denyFile;
     private final BlockingQueue<Object> events = new ArrayBlockingQueue<>(EVENT_QUEUE);
     private final Map<String, Long> refusedCounts = new TreeMap<>(); // reason -> count
@@ -126,6 +127,7 @@ public final class MeshRegistry implements AutoCloseable
         this.current = current;
         final PortConfig port = current.get().registryPort();
         this.peers = new MeshPeers(sw, port.name());
+        this.sw = sw;
         this.denyFile = stateDir == null ? null : stateDir.resolve("registry-" + config.mesh() + ".deny");
         this.clientBuilder = clientBuilder(config);
         loadDeny();
@@ -642,7 +644,19 @@ public final class MeshRegistry implements AutoCloseable
         current.get().ports().forEach(p -> ports.add(p.name()));
         final List<InetSocketAddress> endpoints = tunnel.advertise().isEmpty() ?
             localEndpoints(tunnel.listen(), ports) : tunnel.advertise();
-        return new NodeEntry(config.nodeName(), tunnel.identity().publicKey(), endpoints, tunnel.listen().getPort(),
+        final List<InetSocketAddress> reflexive = new ArrayList<>();
+        if (sw.ports().byName(port.name()) instanceof io.l2mesh.tunnel.TunnelPort running)
+        {
+            for (final InetSocketAddress seen : running.reflexiveEndpoints())
+            {
+                if (!endpoints.contains(seen) && reflexive.size() < NodeEntry.MAX_ENDPOINTS)
+                {
+                    reflexive.add(seen); // where our peers see us: behind a NAT, its mapping (docs/nat.md)
+                }
+            }
+        }
+        return new NodeEntry(config.nodeName(), tunnel.identity().publicKey(), endpoints, reflexive,
+            tunnel.listen().getPort(),
             port.common().mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : port.common().mtu(), tunnel.fec().on() ?
             tunnel.fec() : null, PeerStatus.OWN_PROTOCOL_VERSION, config.certificate());
     }
@@ -722,6 +736,8 @@ public final class MeshRegistry implements AutoCloseable
             e.put("state", state);
             final MeshPeers.Accepted a = accepted.get(name);
             e.put("endpoints", a == null ? "" : String.join(",", a.entry().endpoints().stream()
+                .map(NodeEntry::format).toList()));
+            e.put("reflexive", a == null ? "" : String.join(",", a.entry().reflexive().stream()
                 .map(NodeEntry::format).toList()));
             e.put("expires", a == null ? 0 : a.cert().notAfter());
         });

@@ -16,21 +16,24 @@ import java.util.List;
 
 /**
  * A node's registry entry, the value at {@code /l2mesh/<mesh>/nodes/<name>} (docs/registry.md):
- * <pre>{"v":1,"name":"n1","public-key":"BASE64","endpoints":["198.18.1.2:51820"],"port":51820,"mtu":1380,
- *  "fec":"off","protocol":2,"certificate":"BODY.SIGNATURE"}</pre>
+ * <pre>{"v":1,"name":"n1","public-key":"BASE64","endpoints":["198.18.1.2:51820"],
+ *  "reflexive":["198.18.0.9:51820"],"port":51820,"mtu":1380,"fec":"off","protocol":2,
+ *  "certificate":"BODY.SIGNATURE"}</pre>
  * Parsing checks shape and size only; whether the certificate admits the entry is {@link EntryCheck}'s job.
  *
  * @param name        the node's name (also the key's last segment).
  * @param publicKey   its tunnel key, 32 bytes.
  * @param endpoints   where it listens, most preferred first.
+ * @param reflexive   where its peers see it (its NAT's mappings, docs/nat.md), most often seen first; optional in
+ *                    the JSON (older nodes write none).
  * @param port        its tunnel's UDP port.
  * @param mtu         its tunnel MTU.
  * @param fec         the FEC it asks its peers to use with it, or null for theirs.
  * @param protocol    its tunnel protocol version.
  * @param certificate the authority's certificate for it, as signed text.
  */
-public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> endpoints, int port, int mtu,
-    FecSpec fec, int protocol, String certificate)
+public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> endpoints,
+    List<InetSocketAddress> reflexive, int port, int mtu, FecSpec fec, int protocol, String certificate)
 {
     /** An entry is a few hundred bytes; a bigger value is refused unread. */
     public static final int MAX_BYTES = 16 * 1024;
@@ -41,6 +44,16 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
     {
         publicKey = publicKey.clone();
         endpoints = List.copyOf(endpoints);
+        reflexive = List.copyOf(reflexive);
+    }
+
+    /**
+     * An entry without reflexive endpoints.
+     */
+    public NodeEntry(final String name, final byte[] publicKey, final List<InetSocketAddress> endpoints,
+        final int port, final int mtu, final FecSpec fec, final int protocol, final String certificate)
+    {
+        this(name, publicKey, endpoints, List.of(), port, mtu, fec, protocol, certificate);
     }
 
     @Override
@@ -57,6 +70,11 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
         json.put("public-key", KeyPair.encode(publicKey));
         final ArrayNode list = json.putArray("endpoints");
         endpoints.forEach(e -> list.add(format(e)));
+        if (!reflexive.isEmpty())
+        {
+            final ArrayNode seen = json.putArray("reflexive");
+            reflexive.forEach(e -> seen.add(format(e)));
+        }
         json.put("port", port);
         json.put("mtu", mtu);
         if (fec == null)
@@ -140,10 +158,20 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
         {
             endpoints.add(endpoint(endpoint.asText()));
         }
+        final JsonNode seen = json.path("reflexive");
+        if (!seen.isMissingNode() && (!seen.isArray() || seen.size() > MAX_ENDPOINTS))
+        {
+            throw new Refused(Refused.MALFORMED, "'reflexive' must be a list of at most " + MAX_ENDPOINTS);
+        }
+        final List<InetSocketAddress> reflexive = new ArrayList<>();
+        for (final JsonNode endpoint : seen)
+        {
+            reflexive.add(endpoint(endpoint.asText()));
+        }
         try
         {
             return new NodeEntry(json.get("name").asText(), KeyPair.decodeKey(json.get("public-key").asText(),
-                "public-key"), endpoints, port, mtu, fec(json.get("fec")), json.path("protocol").asInt(0),
+                "public-key"), endpoints, reflexive, port, mtu, fec(json.get("fec")), json.path("protocol").asInt(0),
                 json.get("certificate").asText());
         }
         catch (final IllegalArgumentException ex)
@@ -208,8 +236,8 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
     public boolean equals(final Object other)
     {
         return other instanceof NodeEntry e && name.equals(e.name) && Arrays.equals(publicKey, e.publicKey) &&
-            endpoints.equals(e.endpoints) && port == e.port && mtu == e.mtu && java.util.Objects.equals(fec, e.fec) &&
-            protocol == e.protocol && certificate.equals(e.certificate);
+            endpoints.equals(e.endpoints) && reflexive.equals(e.reflexive) && port == e.port && mtu == e.mtu &&
+            java.util.Objects.equals(fec, e.fec) && protocol == e.protocol && certificate.equals(e.certificate);
     }
 
     @Override

@@ -56,6 +56,13 @@ final class TunnelMetrics
             "peer");
         final Family roams = Family.counter("l2mesh_peer_endpoint_changes",
             "Times the peer's address changed (roaming).", "port", "peer");
+        final Family pathChanges = Family.counter("l2mesh_peer_path_changes",
+            "Times the peer moved to another path (another direct endpoint, to or from a relay).", "port", "peer");
+        final Family pathAge = Family.gauge("l2mesh_peer_path_seconds",
+            "Seconds the peer has been on its current path (absent while it has none).", "port", "peer");
+        final Family candidates = Family.gauge("l2mesh_peer_candidates",
+            "Endpoints the peer may be reached at (its own, then where others see it), tried when it has no path.",
+            "port", "peer");
         final Family shards = Family.counter("l2mesh_peer_fec_shards_received",
             "FEC shards received from the peer.", "port", "peer");
         final Family recovered = Family.counter("l2mesh_peer_fec_recovered_frames",
@@ -120,6 +127,12 @@ final class TunnelMetrics
                 rttSamples.add(peer.rttSamples(), name, p);
                 linkLoss.add(peer.linkLoss(), name, p);
                 roams.add(peer.endpointChanges(), name, p);
+                pathChanges.add(peer.pathChanges(), name, p);
+                if (peer.pathMs() >= 0)
+                {
+                    pathAge.add(peer.pathMs() / 1e3, name, p);
+                }
+                candidates.add(peer.candidates().size(), name, p);
                 final long[] decoded = tunnel.fecDecoded(p);
                 shards.add(decoded[0], name, p);
                 recovered.add(decoded[1], name, p);
@@ -149,7 +162,7 @@ final class TunnelMetrics
             }
         }
         return List.of(up, rxPackets, rxBytes, txPackets, txBytes, drops, handshakes, handshakeAge, idle, rtt, minRtt,
-            rttSamples, linkLoss, roams, shards, recovered, unrecoverable, waited, residual, dataShards, parityShards,
-            decoderMemory, events, underLoad, agentErrors, macMoves, impairment);
+            rttSamples, linkLoss, roams, pathChanges, pathAge, candidates, shards, recovered, unrecoverable, waited,
+            residual, dataShards, parityShards, decoderMemory, events, underLoad, agentErrors, macMoves, impairment);
     }
 }

@@ -61,8 +61,13 @@ final class TunnelCommands
                 p.put("name", peer.name());
                 p.put("public_key", peer.publicKey());
                 p.put("origin", peer.origin().label());
-                p.put("endpoint", peer.endpoint() == null ? null :
-                    peer.endpoint().getAddress().getHostAddress() + ":" + peer.endpoint().getPort());
+                p.put("endpoint", peer.endpoint() == null ? null : PeerStatus.format(peer.endpoint()));
+                p.put("path", peer.path());
+                p.put("path_ms", peer.pathMs());
+                p.put("path_changes", peer.pathChanges());
+                final ArrayNode candidates = p.putArray("candidates");
+                peer.candidates().forEach(c -> candidates.add(PeerStatus.format(c)));
+                p.put("reflexive", peer.reflexive() == null ? null : PeerStatus.format(peer.reflexive()));
                 p.put("up", peer.up());
                 p.put("last_handshake_ms", peer.lastHandshakeMs());
                 p.put("handshakes", peer.handshakes());
