@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #startTls()}: the same over TLS with client certificates required ({@code --client-cert-auth}), from a
  * test CA that {@code openssl} makes in the directory (EC P-256, valid two days; the server's certificate names
  * IP 127.0.0.1). {@link #clientCertificate(String)} signs one more client.
+ * <p>
+ * {@link #startIn(Netns, String)}: the same in a test's network namespace, on one of its addresses (a registry on
+ * a lab's "internet", reached by nodes behind NATs).
  */
 public final class EtcdServer implements AutoCloseable
 {
@@ -27,6 +30,8 @@ public final class EtcdServer implements AutoCloseable
     private final int clientPort;
     private final int peerPort;
     private final boolean tls;
+    private final Netns netns; // null: the root namespace
+    private final String host;
     private Process process;
 
     /**
@@ -38,6 +43,14 @@ public final class EtcdServer implements AutoCloseable
 
     private EtcdServer(final Path dir, final int clientPort, final int peerPort, final boolean tls)
     {
+        this(dir, clientPort, peerPort, tls, null, "127.0.0.1");
+    }
+
+    private EtcdServer(final Path dir, final int clientPort, final int peerPort, final boolean tls, final Netns netns,
+        final String host)
+    {
+        this.netns = netns;
+        this.host = host;
         this.dir = dir;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
@@ -54,10 +67,23 @@ public final class EtcdServer implements AutoCloseable
         return start(true);
     }
 
+    /**
+     * Starts etcd in {@code netns}, listening on {@code host} (an address of the namespace) at ports 2379 and 2380
+     * (the namespace is the test's own: nothing else has them).
+     */
+    public static EtcdServer startIn(final Netns netns, final String host) throws IOException, InterruptedException
+    {
+        return start(new EtcdServer(Files.createTempDirectory("l2mesh-etcd"), 2379, 2380, false, netns, host));
+    }
+
     private static EtcdServer start(final boolean tls) throws IOException, InterruptedException
     {
-        final EtcdServer etcd = new EtcdServer(Files.createTempDirectory("l2mesh-etcd"), freeTcpPort(),
-            freeTcpPort(), tls);
+        return start(new EtcdServer(Files.createTempDirectory("l2mesh-etcd"), freeTcpPort(), freeTcpPort(), tls));
+    }
+
+    private static EtcdServer start(final EtcdServer etcd) throws IOException, InterruptedException
+    {
+        final boolean tls = etcd.tls;
         try
         {
             if (tls)
@@ -135,7 +161,7 @@ public final class EtcdServer implements AutoCloseable
      */
     public String endpoint()
     {
-        return (tls ? "https" : "http") + "://127.0.0.1:" + clientPort;
+        return (tls ? "https" : "http") + "://" + host + ":" + clientPort;
     }
 
     /**
@@ -143,8 +169,9 @@ public final class EtcdServer implements AutoCloseable
      */
     public void startAgain() throws IOException, InterruptedException
     {
-        final String peer = "http://127.0.0.1:" + peerPort;
-        final List<String> command = new java.util.ArrayList<>(List.of("etcd", "--name", "test", "--data-dir",
+        final String peer = "http://" + host + ":" + peerPort;
+        final List<String> command = new java.util.ArrayList<>(inNetns());
+        command.addAll(List.of("etcd", "--name", "test", "--data-dir",
             dir.resolve("data").toString(), "--listen-client-urls", endpoint(), "--advertise-client-urls", endpoint(),
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "test=" + peer,
             "--log-level", "warn"));
@@ -174,9 +201,14 @@ public final class EtcdServer implements AutoCloseable
             Files.readString(dir.resolve("etcd.log")));
     }
 
+    private List<String> inNetns()
+    {
+        return netns == null ? List.of() : List.of("ip", "netns", "exec", netns.name());
+    }
+
     private boolean healthy()
     {
-        if (tls)
+        if (tls || netns != null)
         {
             return etcdctl("--dial-timeout", "1s", "endpoint", "health").exitCode() == 0;
         }
@@ -221,8 +253,8 @@ public final class EtcdServer implements AutoCloseable
      */
     public Cmd.Result etcdctl(final String... args)
     {
-        final List<String> command = new java.util.ArrayList<>(List.of("env", "ETCDCTL_API=3", "etcdctl",
-            "--endpoints", endpoint()));
+        final List<String> command = new java.util.ArrayList<>(inNetns());
+        command.addAll(List.of("env", "ETCDCTL_API=3", "etcdctl", "--endpoints", endpoint()));
         if (tls)
         {
             final Path ca = dir.resolve("ca");
