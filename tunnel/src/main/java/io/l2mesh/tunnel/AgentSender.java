@@ -33,6 +33,13 @@ final class AgentSender implements AutoCloseable
     private final MemorySegment errno = Libc.newErrnoCapture(arena);
 
     private final MemorySegment from = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
+    /** Where a message for a relayed peer is wrapped for its relay ({@link TunnelRelay#wrap}). */
+    private final byte[] relayOut = new byte[out.length + TunnelRelay.OVERHEAD];
+    private final MemorySegment relayOutSegment = MemorySegment.ofArray(relayOut);
+    private final PeerTable peers;
+    /** Initiations to a punching peer go through the relays too from this many unanswered ones on. */
+    static final int RELAY_AFTER = 3;
+    private long rejectAfterNanos = Long.MAX_VALUE;
     private final MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);
 
     /**
@@ -42,8 +49,9 @@ final class AgentSender implements AutoCloseable
      *               their responses and cookie replies come back where no flood at the listen port can crowd them
      *               out.
      */
-    AgentSender(final UdpSocket socket, final UdpSocket own, final int thread)
+    AgentSender(final UdpSocket socket, final UdpSocket own, final int thread, final PeerTable peers)
     {
+        this.peers = peers;
         this.socket = socket;
         this.own = own;
         this.thread = thread;
@@ -54,7 +62,9 @@ final class AgentSender implements AutoCloseable
      * holes to ({@link Peer#punches}), from the listen socket to its endpoint and every candidate at once. Those
      * go out together so that both NATs on the way hold a mapping for the same pair of addresses the data will
      * use; the first candidate whose response comes back becomes the endpoint ({@code Handshakes.complete}), and
-     * a second response to the same initiation is refused.
+     * a second response to the same initiation is refused. From {@link #RELAY_AFTER} unanswered initiations on
+     * (or at once if the peer has no candidate) they go through every usable relay as well, so a pair no NAT lets
+     * through meets there; a relayed pair keeps trying the direct path ({@link #probeDirect}).
      *
      * @return how many datagrams went out.
      */
@@ -84,7 +94,65 @@ final class AgentSender implements AutoCloseable
             socket.sendTo(errno, outSegment, message.length, to.address(), (int)to.byteSize());
             sent++;
         }
+        if (peer.agent.unanswered >= RELAY_AFTER || sent == 0)
+        {
+            final long now = System.nanoTime();
+            for (final Peer relay : peers.peers())
+            {
+                if (relay != peer && TunnelRelay.usable(relay, now, rejectAfterNanos) &&
+                    relayed(relay, peer, message, message.length))
+                {
+                    sent++;
+                }
+            }
+        }
         return sent;
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code datagram} (for {@code to}) through {@code relay}.
+     */
+    private boolean relayed(final Peer relay, final Peer to, final byte[] datagram, final int length)
+    {
+        final Session session = relay.current();
+        final MemorySegment endpoint = relay.endpoint();
+        if (session == null || endpoint == null)
+        {
+            return false;
+        }
+        final int wrapped = TunnelRelay.wrap(session, thread, relayOut, to, datagram, 0, length);
+        if (wrapped < 0)
+        {
+            return false;
+        }
+        socket.sendTo(errno, relayOutSegment, wrapped, endpoint.address(), (int)endpoint.byteSize());
+        return true;
+    }
+
+    /**
+     * A peer on a relayed path: a keepalive on its session straight to each of its candidates, from the listen
+     * socket. It opens our NAT's mappings towards them, and the first one that arrives moves the peer to the
+     * direct path (it roams to where it came from), which moves us too when its messages come directly: the
+     * session is kept all along.
+     */
+    void probeDirect(final Peer peer, final Session session)
+    {
+        final PeerCandidates candidates = peer.candidates();
+        for (int i = 0; i < candidates.size(); i++)
+        {
+            final int length = session.seal(thread, out, 0);
+            if (length <= 0)
+            {
+                return;
+            }
+            final MemorySegment to = candidates.sockaddr(i);
+            socket.sendTo(errno, outSegment, length, to.address(), (int)to.byteSize());
+        }
+    }
+
+    void rejectAfterNanos(final long nanos)
+    {
+        rejectAfterNanos = nanos;
     }
 
     /**
@@ -121,6 +189,12 @@ final class AgentSender implements AutoCloseable
      */
     boolean handshakeTo(final MemorySegment to, final int toLength, final byte[] message)
     {
+        if (RelayAddress.is(to, toLength))
+        {
+            final Peer relay = peers.byId(RelayAddress.relayId(to));
+            final Peer sender = peers.byId(RelayAddress.senderId(to));
+            return relay != null && sender != null && relayed(relay, sender, message, message.length);
+        }
         System.arraycopy(message, 0, out, 0, message.length);
         socket.sendTo(errno, outSegment, message.length, to.address(), toLength);
         return true;
@@ -182,6 +256,11 @@ final class AgentSender implements AutoCloseable
      */
     private boolean sendOut(final Peer peer, final int length)
     {
+        final Peer relay = peer.relay();
+        if (relay != null)
+        {
+            return length > 0 && relayed(relay, peer, out, length);
+        }
         final MemorySegment endpoint = peer.endpoint();
         if (endpoint == null || length <= 0)
         {

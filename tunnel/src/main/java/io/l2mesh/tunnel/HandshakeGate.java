@@ -76,8 +76,9 @@ final class HandshakeGate
         }
         final int fromLength = loop.fromLength();
         boolean checkedUnderLoad = false;
-        if (type == Handshake.TYPE_INITIATION)
+        if (type == Handshake.TYPE_INITIATION && !RelayAddress.is(loop.from, fromLength))
         {
+            // (One through a relay came on an authenticated member's session, within its pair's allowance.)
             final long now = System.nanoTime(); // per handshake message, never per frame
             if (load.underLoad(now, initiations.queued()))
             {

@@ -81,7 +81,7 @@ final class Handshakes
                 return known == null ? null : known.handshake;
             }, sessions.newIndex());
         final Peer peer = peerOf(result.peer());
-        if (peer == null || HandshakeBudget.tooSoon(peer, now))
+        if (peer == null || HandshakeBudget.tooSoon(peer, now) || !fromNamedSender(peer, slot))
         {
             PortCounters.drop(agentSlots, DropReason.HANDSHAKE); // removed meanwhile, or an initiation flood
             return;
@@ -110,8 +110,23 @@ final class Handshakes
             if (pending != null)
             {
                 final Handshake.Result result = handshake.complete(pending, slot.message());
+                if (!fromNamedSender(peer, slot))
+                {
+                    break;
+                }
                 peer.agent.clearPending();
-                peer.noteSource(source, slot.sourceLength);
+                if (RelayAddress.is(source, slot.sourceLength))
+                {
+                    final Peer relay = peers.byId(RelayAddress.relayId(source));
+                    if (relay != null)
+                    {
+                        peer.relayedBy(relay); // no direct path answered first: the pair meets at the relay
+                    }
+                }
+                else
+                {
+                    peer.noteSource(source, slot.sourceLength);
+                }
                 final Session session = new Session(peer, result, suite, sender.thread + 1, now);
                 Handshake.wipe(result.sendKey(), result.receiveKey());
                 session.confirm(); // we hold the peer's response: it has these keys
@@ -178,6 +193,15 @@ final class Handshakes
             LOG.warn("tunnel {}: cannot initiate to {}: {}", portName, peer.name(), refused.error().label());
             peer.agent.lastInitiationNanos = now;
         }
+    }
+
+    /**
+     * @return false if the message came through a relay that named another sender than the one whose keys it
+     * carries (the relay lied: no answer goes to the named one).
+     */
+    private boolean fromNamedSender(final Peer peer, final HandshakeInbox.Slot slot)
+    {
+        return !RelayAddress.is(source, slot.sourceLength) || RelayAddress.senderId(source) == peer.id;
     }
 
     private Peer peerOf(final HandshakePeer handshakePeer)

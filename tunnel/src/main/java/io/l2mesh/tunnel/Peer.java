@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class Peer
 {
     final PeerSpec spec;
+    /** The first 8 bytes of the public key (LE): how relayed datagrams name the peer ({@link PeerTable#byId}). */
+    final long id;
     /** The config or the registry ({@link PeerOrigin}). */
     final PeerOrigin origin;
     final HandshakePeer handshake;
@@ -55,6 +57,16 @@ final class Peer
     /** Our address as this peer sees it, when it told us ({@link ControlMessage#REFLEXIVE}), and when. */
     private volatile InetSocketAddress reflexiveSeen;
     private volatile long reflexiveSeenNanos;
+    /** The relay our messages to the peer go through, or null for the direct path to {@link #endpoint}. */
+    private volatile Peer relay;
+    /**
+     * When an authenticated message last came from the peer directly (not through a relay). Plain: written per
+     * message by the loop that read it, read by loops deciding whether a relayed message moves the path; a stale
+     * value delays a move by a message.
+     */
+    private long lastDirectNanos;
+    /** When this node relays: the pairs from this peer to others, found by reference, added under the monitor. */
+    private volatile RelayPair[] relayPairs = new RelayPair[0];
     /** Set when handshakes fail: the port's resolver looks the peer's DNS name up again at once. */
     volatile boolean resolveWanted;
     private volatile Session current;
@@ -87,6 +99,7 @@ final class Peer
         final DecoderMemory fecMemory, final boolean ipv6)
     {
         this.spec = spec;
+        this.id = idOf(spec.publicKey());
         this.ipv6 = ipv6;
         this.origin = origin;
         this.fecMemory = fecMemory;
@@ -128,14 +141,116 @@ final class Peer
      */
     void noteSource(final MemorySegment from, final int length)
     {
+        final long now = System.nanoTime();
+        lastDirectNanos = now;
         final MemorySegment next = SocketAddresses.changedCopy(endpoint, from, length);
         if (next != null)
         {
             endpoint = next;
             endpointChanges.incrementAndGet();
+        }
+        if (next != null || relay != null)
+        {
+            relay = null; // a direct path works: off the relay, on the same session
+            pathChanges.incrementAndGet();
+            pathSinceNanos = now;
+        }
+    }
+
+    /**
+     * Any loop, for each authenticated message from the peer that came through {@code through}: the peer now
+     * sends that way, so we answer that way too, unless its messages came directly within {@code directHoldNanos}
+     * (a relayed message sent before the peer moved to the direct path must not move us back).
+     */
+    void viaRelay(final Peer through, final long nowNanos, final long directHoldNanos)
+    {
+        if (relay != through && (endpoint == null || nowNanos - lastDirectNanos > directHoldNanos))
+        {
+            relay = through;
+            pathChanges.incrementAndGet();
+            pathSinceNanos = nowNanos;
+        }
+    }
+
+    /**
+     * Agent: a handshake through {@code through} completed (its response came that way).
+     */
+    void relayedBy(final Peer through)
+    {
+        if (relay != through)
+        {
+            relay = through;
             pathChanges.incrementAndGet();
             pathSinceNanos = System.nanoTime();
         }
+    }
+
+    /**
+     * @return the relay our messages to the peer go through, or null (direct).
+     */
+    Peer relay()
+    {
+        return relay;
+    }
+
+    /**
+     * @return the pair from this peer to {@code to} that this node relays for, made on first use.
+     */
+    RelayPair relayPair(final Peer to)
+    {
+        for (final RelayPair pair : relayPairs)
+        {
+            if (pair.to == to)
+            {
+                return pair;
+            }
+        }
+        return addRelayPair(to);
+    }
+
+    private synchronized RelayPair addRelayPair(final Peer to)
+    {
+        final RelayPair[] now = relayPairs;
+        for (final RelayPair pair : now)
+        {
+            if (pair.to == to)
+            {
+                return pair;
+            }
+        }
+        final RelayPair added = new RelayPair(to); // once per pair, not per datagram
+        final RelayPair[] next = java.util.Arrays.copyOf(now, now.length + 1);
+        next[now.length] = added;
+        relayPairs = next;
+        return added;
+    }
+
+    /**
+     * Control thread: {@code gone} was removed from the port; its pairs from this peer go with it.
+     */
+    synchronized void forgetRelayPair(final Peer gone)
+    {
+        final RelayPair[] now = relayPairs;
+        relayPairs = java.util.Arrays.stream(now).filter(p -> p.to != gone).toArray(RelayPair[]::new);
+        if (relay == gone)
+        {
+            relay = null; // its relay left: the peer falls silent, and the agent looks for a path again
+        }
+    }
+
+    RelayPair[] relayPairs()
+    {
+        return relayPairs;
+    }
+
+    static long idOf(final byte[] publicKey)
+    {
+        long id = 0;
+        for (int i = 7; i >= 0; i--)
+        {
+            id = id << 8 | publicKey[i] & 0xff;
+        }
+        return id;
     }
 
     long pathChanges()
@@ -148,7 +263,7 @@ final class Peer
      */
     long pathSinceNanos()
     {
-        return endpoint == null ? 0 : pathSinceNanos;
+        return endpoint == null && relay == null ? 0 : pathSinceNanos;
     }
 
     PeerCandidates candidates()

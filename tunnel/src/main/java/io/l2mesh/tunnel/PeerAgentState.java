@@ -29,6 +29,8 @@ final class PeerAgentState
     java.lang.foreign.MemorySegment toldEndpoint;
     Session toldSession;
     long toldNanos;
+    /** When the direct path was last tried while the peer was relayed ({@link AgentSender#probeDirect}). */
+    long lastDirectProbeNanos;
     // FEC adaptation (FecAdaptation): the adaptive parity, and the decode sums at the last report we sent.
     AdaptiveParity adaptive;
     long reportsSeen;

@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param allowedMacs  the only source MACs this peer may send from, and MACs whose frames go to it alone (like
  *                     WireGuard's allowed-ips, for L2); null: any, learned as they come.
  * @param macLimit     most MACs learned behind this peer ({@link #DEFAULT_MAC_LIMIT} unless set).
+ * @param relay        the peer relays for us: peers we have no direct path to are reached through it
+ *                     (docs/nat.md).
  */
 public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetSocketAddress endpoint, FecSpec fec,
-    long[] allowedMacs, int macLimit)
+    long[] allowedMacs, int macLimit, boolean relay)
 {
     /** MACs a peer may have learned behind it unless its {@code mac-limit} says otherwise. */
     public static final int DEFAULT_MAC_LIMIT = 4096;
@@ -37,6 +39,20 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
         final InetSocketAddress endpoint, final FecSpec fec)
     {
         this(name, publicKey, presharedKey, endpoint, fec, null, DEFAULT_MAC_LIMIT);
+    }
+
+    public PeerSpec(final String name, final byte[] publicKey, final byte[] presharedKey,
+        final InetSocketAddress endpoint, final FecSpec fec, final long[] allowedMacs, final int macLimit)
+    {
+        this(name, publicKey, presharedKey, endpoint, fec, allowedMacs, macLimit, false);
+    }
+
+    /**
+     * @return this peer, as a relay for us or not.
+     */
+    public PeerSpec withRelay(final boolean offersRelay)
+    {
+        return new PeerSpec(name, publicKey, presharedKey, endpoint, fec, allowedMacs, macLimit, offersRelay);
     }
 
     public PeerSpec
@@ -124,7 +140,7 @@ public record PeerSpec(String name, byte[] publicKey, byte[] presharedKey, InetS
     {
         return name.equals(other.name) && Arrays.equals(publicKey, other.publicKey) &&
             Arrays.equals(presharedKey, other.presharedKey) && Objects.equals(endpoint, other.endpoint) &&
-            Arrays.equals(allowedMacs, other.allowedMacs) && macLimit == other.macLimit;
+            Arrays.equals(allowedMacs, other.allowedMacs) && macLimit == other.macLimit && relay == other.relay;
     }
 
     @Override

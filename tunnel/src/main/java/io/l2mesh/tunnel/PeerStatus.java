@@ -32,12 +32,13 @@ import java.net.InetSocketAddress;
  * @param pathMs           how long the peer has been on its current path, or -1 if it has none.
  * @param pathChanges      moves to another path.
  * @param reflexive        our address as the peer told it it sees us (our NAT's mapping), or null.
+ * @param relay            the relay our messages to the peer go through, or null (direct).
  */
 public record PeerStatus(String name, String publicKey, InetSocketAddress endpoint, boolean up, long lastHandshakeMs,
     long idleMs, long endpointChanges, PortStats stats, int protocolVersion, long unknownControlTlvs,
     PeerOrigin origin, long handshakes, long rttNanos, long lastRttNanos, long minRttNanos, long rttSamples,
     long linkSent, long linkReceived, java.util.List<InetSocketAddress> candidates, long pathMs, long pathChanges,
-    InetSocketAddress reflexive)
+    InetSocketAddress reflexive, String relay)
 {
     /**
      * The tunnel protocol version this node speaks.
@@ -54,11 +55,12 @@ public record PeerStatus(String name, String publicKey, InetSocketAddress endpoi
     }
 
     /**
-     * @return the path our messages take to the peer: {@code direct ADDR:PORT}, or {@code none}.
+     * @return the path our messages take to the peer: {@code direct ADDR:PORT}, {@code relay NAME}, or
+     * {@code none}.
      */
     public String path()
     {
-        return endpoint == null ? "none" : "direct " + format(endpoint);
+        return relay != null ? "relay " + relay : endpoint == null ? "none" : "direct " + format(endpoint);
     }
 
     /**
@@ -86,6 +88,6 @@ public record PeerStatus(String name, String publicKey, InetSocketAddress endpoi
             peer.health.minRttNanos(),
             peer.health.samples(), link[0], link[1], peer.candidates().addresses(),
             peer.pathSinceNanos() == 0 ? -1 : (nowNanos - peer.pathSinceNanos()) / 1_000_000, peer.pathChanges(),
-            peer.reflexiveSeen(nowNanos, Long.MAX_VALUE));
+            peer.reflexiveSeen(nowNanos, Long.MAX_VALUE), peer.relay() == null ? null : peer.relay().name());
     }
 }

@@ -22,9 +22,19 @@ final class PeerTable
      * @param byName name to peer.
      * @param byKey  public key (as a map key) to peer.
      */
-    record Snapshot(Peer[] peers, Map<String, Peer> byName, Map<Key, Peer> byKey)
+    record Snapshot(Peer[] peers, Map<String, Peer> byName, Map<Key, Peer> byKey, long[] ids, Peer[] byId)
     {
-        static final Snapshot EMPTY = new Snapshot(new Peer[0], Map.of(), Map.of());
+        static final Snapshot EMPTY = new Snapshot(new Peer[0], Map.of(), Map.of(), new long[0], new Peer[0]);
+
+        /**
+         * @return the peer with this {@link Peer#id}, or null; a binary search, no allocation (per relayed
+         * datagram).
+         */
+        Peer byId(final long id)
+        {
+            final int i = Arrays.binarySearch(ids, id);
+            return i < 0 ? null : byId[i];
+        }
     }
 
     /**
@@ -60,6 +70,11 @@ final class PeerTable
     Peer byName(final String name)
     {
         return snapshot.byName.get(name);
+    }
+
+    Peer byId(final long id)
+    {
+        return snapshot.byId(id);
     }
 
     Peer byKey(final byte[] publicKey)
@@ -114,6 +129,13 @@ final class PeerTable
             byName.put(peer.name(), peer);
             byKey.put(new Key(peer.spec.publicKey()), peer);
         }
-        snapshot = new Snapshot(peers.toArray(new Peer[0]), Map.copyOf(byName), Map.copyOf(byKey));
+        final Peer[] sorted = peers.toArray(new Peer[0]);
+        Arrays.sort(sorted, (a, b) -> Long.compare(a.id, b.id));
+        final long[] ids = new long[sorted.length];
+        for (int i = 0; i < sorted.length; i++)
+        {
+            ids[i] = sorted[i].id; // two keys alike in their first 8 bytes: 2^-64; the second is not relayed to
+        }
+        snapshot = new Snapshot(peers.toArray(new Peer[0]), Map.copyOf(byName), Map.copyOf(byKey), ids, sorted);
     }
 }

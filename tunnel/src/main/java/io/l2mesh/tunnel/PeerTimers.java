@@ -126,6 +126,11 @@ final class PeerTimers
         if (usable != null && usable.confirmed())
         {
             tellReflexive(peer, usable, now);
+            if (peer.relay() != null && now - state.lastDirectProbeNanos > keepaliveNanos)
+            {
+                state.lastDirectProbeNanos = now; // relayed: keep trying the direct path, on the same session
+                sender.probeDirect(peer, usable);
+            }
         }
         if (usable != null && now - Math.max(peer.lastSentNanos(), usable.createdNanos) > keepaliveNanos)
         {

@@ -20,8 +20,10 @@ import java.nio.ByteOrder;
  * {@code kind}: {@link #KIND_FRAME} an Ethernet frame; {@link #KIND_SHARD} an FEC shard (its shard header first,
  * {@code fec.stream.ShardHeaderFlyweight}), {@code stream} naming the sender's FEC stream (one per sending
  * loop); {@link #KIND_REPORT} a loss report (u32 LE parts per million); {@link #KIND_CONTROL} an in-session
- * control message, a TLV list ({@link ControlMessage}). A payload of zero bytes is a keepalive. A receiver drops
- * a kind it does not know as malformed, which is why new messages go into control TLVs, not new kinds.
+ * control message, a TLV list ({@link ControlMessage}); {@link #KIND_RELAY_TO} and {@link #KIND_RELAY_FROM} a
+ * datagram passed through a relay (docs/nat.md). A payload of zero bytes is a keepalive. A receiver drops a kind
+ * it does not know as malformed, which is why new messages go into control TLVs, not new kinds (the relay's two
+ * carry whole datagrams, more than a TLV holds; only nodes that relay or are relayed for see them).
  */
 final class TransportHeader
 {
@@ -31,6 +33,10 @@ final class TransportHeader
     static final int KIND_SHARD = 1;
     static final int KIND_REPORT = 2;
     static final int KIND_CONTROL = 3;
+    /** A datagram for the relay to pass on: u64 LE the destination's peer id, then the datagram (docs/nat.md). */
+    static final int KIND_RELAY_TO = 4;
+    /** A datagram a relay passes on to us: u64 LE the source's peer id, then the datagram. */
+    static final int KIND_RELAY_FROM = 5;
     private static final int KIND_OFFSET = 1;
     private static final int STREAM_OFFSET = 2;
     private static final int ZERO_OFFSET = 3;
@@ -92,7 +98,8 @@ final class TransportHeader
     static boolean validPrefix(final MemorySegment segment, final long at)
     {
         final int kind = kind(segment, at);
-        return kind >= KIND_FRAME && kind <= KIND_CONTROL && segment.get(ValueLayout.JAVA_BYTE, at + ZERO_OFFSET) == 0;
+        return kind >= KIND_FRAME && kind <= KIND_RELAY_FROM &&
+            segment.get(ValueLayout.JAVA_BYTE, at + ZERO_OFFSET) == 0;
     }
 
     static int kind(final byte[] buffer)
@@ -120,7 +127,17 @@ final class TransportHeader
      */
     static boolean validPrefix(final byte[] buffer)
     {
-        return buffer[KIND_OFFSET] >= KIND_FRAME && buffer[KIND_OFFSET] <= KIND_CONTROL && buffer[ZERO_OFFSET] == 0;
+        return buffer[KIND_OFFSET] >= KIND_FRAME && buffer[KIND_OFFSET] <= KIND_RELAY_FROM && buffer[ZERO_OFFSET] == 0;
+    }
+
+    static long u64(final byte[] buffer, final int at)
+    {
+        return (long)LONG_LE.get(buffer, at);
+    }
+
+    static void u64(final byte[] buffer, final int at, final long value)
+    {
+        LONG_LE.set(buffer, at, value);
     }
 
     static int u32(final byte[] buffer, final int at)

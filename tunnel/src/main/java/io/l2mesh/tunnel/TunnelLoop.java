@@ -73,6 +73,16 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     long echoStamp;
     /** When this loop's timers next look for due RTT probes (the earliest of the peers' next probes). */
     long nextProbeScanNanos;
+    // A datagram that came through a relay (TunnelRelay), while it is handled: the relay, the sender it named,
+    // the datagram's length, and the socket address of the relay's message (put back after).
+    Peer relayedBy;
+    Peer relayedFrom;
+    int relayedLength;
+    final byte[] savedFrom = new byte[SocketAddresses.MAX_LENGTH];
+    int savedFromLength;
+    /** Where a message for a relayed peer is wrapped for its relay (TunnelRelay.wrap). */
+    final byte[] relayOut = new byte[MAX_MESSAGE + 64 + TunnelRelay.OVERHEAD];
+    final MemorySegment relayOutSegment = MemorySegment.ofArray(relayOut);
 
     TunnelLoop(final int loopId, final Arena arena, final TunnelSend send, final TunnelReceive receive,
         final CookieChecker.Worker cookies)

@@ -61,6 +61,7 @@ public final class TunnelPort extends Port
     private final TunnelLoop[] loops;
     private final Arena arena = Arena.ofShared();
     private final EndpointResolver resolver;
+    private final TunnelRelay relay;
     private long peerVersion; // guarded by this
 
     private TunnelPort(final int id, final TunnelPortSpec spec, final UdpLoopSockets sockets, final int loopCount,
@@ -81,7 +82,7 @@ public final class TunnelPort extends Port
         }
         final long[] agentSlots = counters().loopSlots(loopCount);
         final AgentSender sender = new AgentSender(sockets.socket(0),
-            UdpSocket.bind(new InetSocketAddress(spec.local().getAddress(), 0), false, 1 << 20), loopCount);
+            UdpSocket.bind(new InetSocketAddress(spec.local().getAddress(), 0), false, 1 << 20), loopCount, peers);
         final Handshakes handshakes = new Handshakes(spec.name(), new Handshake(spec.suite(), spec.identity()),
             spec.suite(), peers, sessions, sender, agentSlots, handshakeCounters, timestamps);
         final PeerTimers timers = new PeerTimers(spec, sessions, handshakes, sender,
@@ -92,7 +93,10 @@ public final class TunnelPort extends Port
             replies, handshakeCounters);
         this.agent = new TunnelAgent(spec.name(), peers, initiations, replies, handshakeCounters, gate,
             handshakes, timers, sender, agentSlots, peerByMac);
-        this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, gate, agent);
+        sender.rejectAfterNanos(timers.rejectAfterNanos());
+        this.relay = new TunnelRelay(spec.relay(), peers, sockets);
+        this.receive = new TunnelReceive(sockets, counters(), peers, sessions, peerByMac, fec, gate, agent, relay,
+            spec.keepaliveSeconds() * 1_000_000_000L);
         this.send = new TunnelSend(sockets, spec.mtu(), counters(), peers, peerByMac, fec, agent, loopCount,
             spec.impairment(), spec.keepaliveSeconds() * 1_000_000_000L);
         this.loops = new TunnelLoop[loopCount];
@@ -343,6 +347,29 @@ public final class TunnelPort extends Port
     }
 
     /**
+     * @return what this port relays ({@link RelaySpec}): its settings, totals and each pair, for the control plane.
+     */
+    public RelayStatus relayStatus()
+    {
+        final List<RelayStatus.Pair> pairs = new java.util.ArrayList<>();
+        for (final Peer from : peers.peers())
+        {
+            for (final RelayPair pair : from.relayPairs())
+            {
+                pairs.add(new RelayStatus.Pair(from.name(), pair.to.name(), pair.packets(), pair.bytes(),
+                    pair.capped()));
+            }
+        }
+        final long[] refused = new long[TunnelRelay.REFUSALS.length];
+        for (int i = 0; i < refused.length; i++)
+        {
+            refused[i] = relay.refused(i);
+        }
+        return new RelayStatus(relay.spec(), relay.forwarded(), relay.forwardedBytes(), refused, relay.delivered(),
+            relay.deliveryRefused(), pairs);
+    }
+
+    /**
      * @return this node's reflexive endpoints: the addresses its peers told it they see it at
      * ({@link ControlMessage#REFLEXIVE}, its NAT's mappings), each told within the last
      * {@link #reflexiveMaxAgeNanos()}, most often told first (at most {@link PeerCandidates#MAX} / 2).
@@ -440,6 +467,10 @@ public final class TunnelPort extends Port
         peerVersion++;
         gone.live = false;
         peerByMac.forget(gone);
+        for (final Peer other : peers.peers())
+        {
+            other.forgetRelayPair(gone);
+        }
         agent.submit(() -> sessions.retireAll(gone));
         fec.retire(gone);
         return true;

@@ -27,11 +27,12 @@ import java.util.Set;
  * @param rekeySeconds     age at which the initiator of a session makes a new one.
  * @param fec              forward error correction of what the port sends (changeable at run time).
  * @param impairment       what the port does to its outgoing packets (changeable at run time).
+ * @param relay            whether the port relays for its peers ({@link RelaySpec}).
  */
 public record TunnelPortSpec(
     String name, InetSocketAddress local, KeyPair identity, CipherSuite suite, List<PeerSpec> peers,
     VlanRules vlanRules, int mtu, int macLimit, int keepaliveSeconds, int rekeySeconds, FecSpec fec,
-    ImpairmentSpec impairment)
+    ImpairmentSpec impairment, RelaySpec relay)
 {
     /**
      * Inner MTU that fits a 1500-byte underlay in every case: 1380 + 14 (Ethernet) + 4 (a VLAN tag) + 10 (FEC
@@ -50,6 +51,7 @@ public record TunnelPortSpec(
         peers = List.copyOf(peers);
         fec = fec == null ? FecSpec.OFF : fec;
         impairment = impairment == null ? ImpairmentSpec.NONE : impairment;
+        relay = relay == null ? RelaySpec.OFF : relay;
         if (peers.size() > MAX_PEERS)
         {
             throw new IllegalArgumentException("at most " + MAX_PEERS + " peers per tunnel port");
@@ -90,30 +92,36 @@ public record TunnelPortSpec(
     {
         return new TunnelPortSpec(name, local, identity, CipherSuite.AESGCM, peers, VlanRules.access(vlan),
             DEFAULT_MTU, MacLimits.UNLIMITED, DEFAULT_KEEPALIVE_SECONDS, DEFAULT_REKEY_SECONDS, FecSpec.OFF,
-            ImpairmentSpec.NONE);
+            ImpairmentSpec.NONE, RelaySpec.OFF);
     }
 
     public TunnelPortSpec withRekeySeconds(final int seconds)
     {
         return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
-            seconds, fec, impairment);
+            seconds, fec, impairment, relay);
     }
 
     public TunnelPortSpec withFec(final FecSpec value)
     {
         return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
-            rekeySeconds, value, impairment);
+            rekeySeconds, value, impairment, relay);
     }
 
     public TunnelPortSpec withImpairment(final ImpairmentSpec value)
     {
         return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
-            rekeySeconds, fec, value);
+            rekeySeconds, fec, value, relay);
     }
 
     public TunnelPortSpec withKeepaliveSeconds(final int seconds)
     {
         return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, seconds,
-            rekeySeconds, fec, impairment);
+            rekeySeconds, fec, impairment, relay);
+    }
+
+    public TunnelPortSpec withRelay(final RelaySpec value)
+    {
+        return new TunnelPortSpec(name, local, identity, suite, peers, vlanRules, mtu, macLimit, keepaliveSeconds,
+            rekeySeconds, fec, impairment, value);
     }
 }

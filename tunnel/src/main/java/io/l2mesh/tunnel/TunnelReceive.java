@@ -40,11 +40,16 @@ final class TunnelReceive
     private final TunnelFec fec;
     private final HandshakeGate gate;
     private final TunnelAgent agent;
+    private final TunnelRelay relay;
+    /** A relayed message moves a peer's path to the relay only if none came directly for this long. */
+    private final long directHoldNanos;
 
     TunnelReceive(final UdpLoopSockets sockets, final PortCounters portCounters, final PeerTable peers,
         final SessionTable sessions, final PeerByMac peerByMac, final TunnelFec fec, final HandshakeGate gate,
-        final TunnelAgent agent)
+        final TunnelAgent agent, final TunnelRelay relay, final long keepaliveNanos)
     {
+        this.relay = relay;
+        this.directHoldNanos = 2 * keepaliveNanos + 1_000_000_000L;
         this.sockets = sockets;
         this.portCounters = portCounters;
         this.peers = peers;
@@ -226,9 +231,22 @@ final class TunnelReceive
             return;
         }
         final long now = System.nanoTime();
+        final Peer relayedBy = loop.relayedBy;
+        if (relayedBy != null && peer != loop.relayedFrom)
+        {
+            relay.mismatch(portSlots); // a relay passed on another peer's message under this sender's name
+            return;
+        }
         peer.received(now);
         peer.receivedOn(session);
-        peer.noteSource(loop.from, loop.fromLength()); // authenticated: may roam
+        if (relayedBy == null)
+        {
+            peer.noteSource(loop.from, loop.fromLength()); // authenticated: may roam
+        }
+        else
+        {
+            peer.viaRelay(relayedBy, now, directHoldNanos);
+        }
         session.confirm();
         final Session current = peer.current();
         if (current != session && (current == null || session.createdNanos > current.createdNanos))
@@ -246,6 +264,21 @@ final class TunnelReceive
             case TransportHeader.KIND_FRAME -> deliver(loop, segment, at + TransportHeader.LENGTH, plain);
             case TransportHeader.KIND_SHARD -> onShard(loop, peer, plain, portSlots, now);
             case TransportHeader.KIND_REPORT -> onReport(peer, loop.work, plain);
+            case TransportHeader.KIND_RELAY_TO, TransportHeader.KIND_RELAY_FROM ->
+            {
+                if (relayedBy != null)
+                {
+                    PortCounters.drop(portSlots, DropReason.RELAY); // relays do not chain
+                }
+                else if (TransportHeader.kind(segment, at) == TransportHeader.KIND_RELAY_TO)
+                {
+                    relay.forward(loop, peer, plain, portSlots, now);
+                }
+                else
+                {
+                    onRelayed(loop, peer, plain, portSlots);
+                }
+            }
             default ->
             {
                 if (plain > ControlMessage.MAX_LENGTH ||
@@ -255,6 +288,50 @@ final class TunnelReceive
                 }
                 loop.echoIfDue();
             }
+        }
+    }
+
+    /**
+     * A datagram {@code through} passed on to us: handled as if it had come directly, with its sender's path and
+     * (for a handshake message) its source being the relay ({@link RelayAddress}).
+     */
+    private void onRelayed(final TunnelLoop loop, final Peer through, final int plain, final long[] portSlots)
+    {
+        final Peer sender = relay.unwrap(loop, through, plain, portSlots);
+        if (sender == null)
+        {
+            return;
+        }
+        final int length = loop.relayedLength;
+        final byte[] work = loop.work;
+        loop.savedFromLength = loop.fromLength();
+        MemorySegment.copy(loop.from, ValueLayout.JAVA_BYTE, 0, loop.savedFrom, 0, loop.savedFromLength);
+        loop.relayedBy = through;
+        loop.relayedFrom = sender;
+        RelayAddress.write(loop.from, through.id, sender.id);
+        loop.fromLength.set(ValueLayout.JAVA_INT, 0, RelayAddress.LENGTH);
+        try
+        {
+            if (work[0] == TransportHeader.TYPE && length >= TransportHeader.LENGTH + 16 &&
+                TransportHeader.validPrefix(work))
+            {
+                decrypt(loop, length, portSlots);
+            }
+            else if (HandshakeGate.isHandshake(work[0], length))
+            {
+                gate.admit(loop, length, portSlots);
+            }
+            else
+            {
+                PortCounters.drop(portSlots, DropReason.MALFORMED);
+            }
+        }
+        finally
+        {
+            loop.relayedBy = null;
+            loop.relayedFrom = null;
+            MemorySegment.copy(loop.savedFrom, 0, loop.from, ValueLayout.JAVA_BYTE, 0, loop.savedFromLength);
+            loop.fromLength.set(ValueLayout.JAVA_INT, 0, loop.savedFromLength);
         }
     }
 

@@ -169,17 +169,19 @@ final class TunnelSend
         final int headersLength = SegmentCutter.headersLength(all, header, frameLength);
         final SegmentCutter cutter = loop.cutter;
         final long frame = header + VirtioNetHeader.LENGTH;
+        final long destination = EthernetFlyweight.readMac(all, frame);
+        final Peer known = EthernetFlyweight.isMulticast(destination) ? null : peerByMac.lookup(destination);
+        // Through a relay a datagram is TunnelRelay.OVERHEAD bytes longer: its segments are cut that much shorter.
+        final int cutMtu = known != null && known.relay() != null ? mtu - TunnelRelay.OVERHEAD : mtu;
         final DropReason refused = headersLength < 0 ? DropReason.MALFORMED : cutter.prepare(all, frame,
             frameLength, headersLength, VirtioNetHeader.gsoType(all, header), VirtioNetHeader.csumStart(all, header),
-            VirtioNetHeader.gsoSize(all, header), mtu);
+            VirtioNetHeader.gsoSize(all, header), cutMtu);
         if (refused != null)
         {
             return refused == DropReason.MTU ? -Errno.EMSGSIZE : -Errno.EBADMSG;
         }
         final int segments = cutter.count();
         PortCounters.add(portCounters.loopSlots(loop.loopId), PortCounters.TX_SOFTWARE_SEGMENTS, segments);
-        final long destination = EthernetFlyweight.readMac(all, frame);
-        final Peer known = EthernetFlyweight.isMulticast(destination) ? null : peerByMac.lookup(destination);
         final Session inPlace = known == null || fec.effective(known).on() ? null :
             sessionSealingInPlace(known, cutter.frameLength(0, false) + MESSAGE_OVERHEAD);
         if (inPlace != null)
@@ -208,7 +210,7 @@ final class TunnelSend
     {
         final Session session = peer.current();
         return GSO_SEND && session != null && session.worksInPlace() && peer.endpoint() != null &&
-            impairment.isNone() && messageLength <= UdpGsoBatch.CAPACITY ? session : null;
+            peer.relay() == null && impairment.isNone() && messageLength <= UdpGsoBatch.CAPACITY ? session : null;
     }
 
     /**
@@ -282,7 +284,8 @@ final class TunnelSend
     {
         final Session session = peer.current();
         final long now = System.nanoTime();
-        if (session == null || peer.endpoint() == null || !session.usable(now, agent.rejectAfterNanos()))
+        if (session == null || peer.endpoint() == null && peer.relay() == null ||
+            !session.usable(now, agent.rejectAfterNanos()))
         {
             notConnected(loop, peer);
             return -Errno.ENOTCONN;
@@ -426,7 +429,8 @@ final class TunnelSend
         final int payloadLength)
     {
         final Session session = peer.current();
-        final MemorySegment endpoint = peer.endpoint();
+        final Peer relay = peer.relay();
+        final MemorySegment endpoint = relay == null ? peer.endpoint() : relay.endpoint();
         if (session == null || endpoint == null)
         {
             return -Errno.ENOTCONN;
@@ -436,6 +440,10 @@ final class TunnelSend
         {
             peer.handshakeWanted.set(true);
             return -Errno.ENOTCONN;
+        }
+        if (relay != null)
+        {
+            return sendRelayed(loop, peer, relay, endpoint, at, message, payloadLength);
         }
         final MemorySegment from = at == 0 ? loop.workSegment : loop.plainMessage;
         final ImpairmentSpec impair = impairment;
@@ -466,6 +474,39 @@ final class TunnelSend
         }
         final long sent = sockets.socket(loop.loopId).sendTo(loop.errno, from, message, endpoint.address(),
             (int)endpoint.byteSize());
+        return sent > 0 ? payloadLength : sent;
+    }
+
+    /**
+     * Wraps the sealed message at {@code at} of the work buffer for the peer's relay and sends it there (gathered
+     * with the burst's other messages to the relay). Impairment does not apply on a relayed path.
+     */
+    private long sendRelayed(final TunnelLoop loop, final Peer peer, final Peer relay, final MemorySegment endpoint,
+        final int at, final int message, final int payloadLength)
+    {
+        final Session relaySession = relay.current();
+        if (relaySession == null)
+        {
+            return -Errno.ENOTCONN; // the relay is gone: the peer falls silent, and the agent looks for a path
+        }
+        final int wrapped = TunnelRelay.wrap(relaySession, loop.loopId, loop.relayOut, peer, loop.work, at, message);
+        if (wrapped < 0)
+        {
+            relay.handshakeWanted.set(true);
+            return -Errno.ENOTCONN;
+        }
+        if (GSO_SEND && wrapped <= UdpGsoBatch.CAPACITY)
+        {
+            final UdpGsoBatch batch = sockets.gso(loop.loopId);
+            if (!batch.fits(endpoint, wrapped))
+            {
+                flush(loop);
+            }
+            batch.add(loop.relayOutSegment, 0, wrapped, endpoint);
+            return payloadLength;
+        }
+        final long sent = sockets.socket(loop.loopId).sendTo(loop.errno, loop.relayOutSegment, wrapped,
+            endpoint.address(), (int)endpoint.byteSize());
         return sent > 0 ? payloadLength : sent;
     }
 

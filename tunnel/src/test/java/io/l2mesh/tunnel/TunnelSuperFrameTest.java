@@ -286,7 +286,7 @@ class TunnelSuperFrameTest
         }
         return new TunnelPortSpec(spec.name(), spec.local(), spec.identity(), spec.suite(), spec.peers(),
             VlanRules.trunk(new int[] {10}, VlanRules.NONE), spec.mtu(), spec.macLimit(), spec.keepaliveSeconds(),
-            spec.rekeySeconds(), spec.fec(), spec.impairment());
+            spec.rekeySeconds(), spec.fec(), spec.impairment(), spec.relay());
     }
 
     /**

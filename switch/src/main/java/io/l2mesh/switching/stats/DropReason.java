@@ -57,7 +57,9 @@ public enum DropReason
     /** A frame to an unknown unicast MAC (to be flooded) beyond the ingress port's storm-control limit. */
     STORM_UNKNOWN_UNICAST("storm_unknown_unicast"),
     /** A traffic-tester frame (its EtherType and magic) on a port no test receives or reflects on: never switched. */
-    TEST_FRAME("test_frame");
+    TEST_FRAME("test_frame"),
+    /** A datagram a relay would not pass on, or one relayed to us that we would not take (docs/nat.md). */
+    RELAY("relay");
 
     private static final DropReason[] VALUES = values();
 
