@@ -1,5 +1,6 @@
 package io.l2mesh.control;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.l2mesh.control.mesh.AuthorityKeys;
 import io.l2mesh.testkit.Cmd;
 import io.l2mesh.testkit.EtcdServer;
@@ -105,6 +106,14 @@ class NatIT
 
     private void startInRegistry(final NsNode... starting) throws Exception
     {
+        startWithRelay(null, starting);
+    }
+
+    /**
+     * Starts the nodes with the registry; {@code relay} (if not null) with {@code relay: true}.
+     */
+    private void startWithRelay(final NsNode relay, final NsNode... starting) throws Exception
+    {
         final List<CompletableFuture<Void>> started = new ArrayList<>();
         for (final NsNode node : starting)
         {
@@ -113,7 +122,7 @@ class NatIT
             {
                 try
                 {
-                    node.start(registry, KEEPALIVE, "", "");
+                    node.start(registry, KEEPALIVE, node == relay ? "    relay: true\n" : "", "");
                 }
                 catch (final Exception ex)
                 {
@@ -213,6 +222,63 @@ class NatIT
         assertThat(newPath).as("b reaches a at its new mapping, directly").startsWith("direct " +
             NatLab.INTERNET_PREFIX + "2:4");
         assertThat(b.peer("a").path("path_changes").asLong()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void shouldRelayAPairBehindASymmetricNatUnseenAndMoveToADirectPathOnceOneOpens() throws Exception
+    {
+        internetWithRegistry();
+        final NsNode p = node("p", lab.publicHost("pub", 1), "198.19.0.1");
+        final NatLab.Site siteA = lab.site("sa", 2, NatLab.Nat.SYMMETRIC);
+        final NatLab.Site siteB = lab.site("sb", 3, NatLab.Nat.CONE);
+        final NsNode a = node("a", siteA.host(), "198.19.0.2");
+        final NsNode b = node("b", siteB.host(), "198.19.0.3");
+        final NsNode[] all = {p, a, b};
+        startWithRelay(p, all);
+
+        // a's NAT gives each destination another port: b's punches go to the mapping p saw, which lets only p
+        // in. No direct path: the pair meets at p, which relays.
+        final long relayed = await(30_000, () -> path(a, "b").equals("relay p") && path(b, "a").equals("relay p"));
+        assertThat(relayed).as("a and b through the relay p" + diagnosis(all)).isGreaterThanOrEqualTo(0);
+        System.out.printf("NatIT: symmetric NAT: a <-> b through the relay after %d ms%n", relayed);
+        assertThat(a.ns.ping(b.overlay, 10)).as("a pings b through the relay").isTrue();
+
+        // p relays their datagrams but cannot open them: a capture on p's tunnel port shows a's pings to p, and
+        // none of a's pings to b.
+        final Path pcap = p.dir.resolve("relay.pcap");
+        final CompletableFuture<Cmd.Result> capture = CompletableFuture.supplyAsync(() -> p.ctl("capture", "start",
+            "mesh0", pcap.toString(), "--duration", "4", "--wait"));
+        Thread.sleep(500);
+        assertThat(a.ns.ping(b.overlay, 8)).isTrue();
+        assertThat(a.ns.ping(p.overlay, 3)).isTrue();
+        capture.join().check();
+        final String icmp = Cmd.run(30_000, "tshark", "-r", pcap.toString(), "-Y", "icmp", "-T", "fields", "-e",
+            "ip.src", "-e", "ip.dst").check().output();
+        assertThat(icmp).as("what p's tunnel port saw").contains("198.19.0.2\t198.19.0.1")
+            .doesNotContain("198.19.0.3");
+        final JsonNode relay = p.json("relay", "show").get(0);
+        assertThat(relay.path("forwarded").asLong()).as("p relayed" + relay).isGreaterThan(18);
+        assertThat(relay.path("pairs").toString()).contains("\"from\":\"a\",\"to\":\"b\"",
+            "\"from\":\"b\",\"to\":\"a\"");
+        final double bits = Iperf3.tcp(b.ns, a.ns, b.overlay, 2);
+        System.out.printf("NatIT: iperf3 a -> b through the relay: %.0f Mbit/s%n", bits / 1e6);
+        assertThat(bits).isGreaterThan(0);
+
+        // a's router is replaced by one that keeps ports: a direct path becomes possible. The relayed pair keeps
+        // trying it, moves to it on the same session, and stays connected when the relay goes away.
+        final long handshakesBefore = a.peer("b").path("handshakes").asLong();
+        lab.nat(siteA, NatLab.Nat.CONE);
+        lab.flush(siteA);
+        final long direct = await(30_000, () -> path(a, "b").startsWith("direct ") &&
+            path(b, "a").startsWith("direct "));
+        System.out.printf("NatIT: a's NAT became cone: a <-> b direct after %d ms%n", direct);
+        assertThat(direct).as("the pair found the direct path" + diagnosis(all)).isGreaterThanOrEqualTo(0);
+        p.close();
+        final Cmd.Result pings = a.ns.pingResult(b.overlay, 20);
+        assertThat(pings.output()).as("a pings b with the relay gone").contains("20 received");
+        assertThat(path(a, "b")).startsWith("direct ");
+        assertThat(a.peer("b").path("handshakes").asLong() - handshakesBefore).as("no new session for the move")
+            .isLessThanOrEqualTo(1);
     }
 
     @Test

@@ -131,6 +131,13 @@ final class NsNode implements AutoCloseable
         }
     }
 
+    JsonNode json(final String... args) throws Exception
+    {
+        final java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+        all.add("--json");
+        return ControlCodec.JSON.readTree(ctl(all.toArray(new String[0])).check().output());
+    }
+
     Cmd.Result ctl(final String... args)
     {
         final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(DaemonProcess.LAUNCHER,

@@ -22,8 +22,8 @@ import java.nio.file.Path;
 @Command(name = "ctl", mixinStandardHelpOptions = true, description = "Control a running l2mesh daemon.",
     subcommands = {StatusCommand.class, PortCommand.class, FdbCommand.class, VlanCommand.class,
         StatsCommand.class, CaptureCommand.class, ConfigCommand.class, TunnelCommand.Peer.class,
-        TunnelCommand.Fec.class, TunnelCommand.Handshake.class, TunnelCommand.Impair.class, RegistryCommand.class,
-        TestCommand.class, ShutdownCommand.class})
+        TunnelCommand.Fec.class, TunnelCommand.Handshake.class, TunnelCommand.Relay.class, TunnelCommand.Impair.class,
+        RegistryCommand.class, TestCommand.class, ShutdownCommand.class})
 public final class CtlCommand
 {
     public static final int EXIT_REFUSED = 1;

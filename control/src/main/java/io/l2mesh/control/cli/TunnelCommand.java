@@ -318,6 +318,52 @@ final class TunnelCommand
         }
     }
 
+    @Command(name = "relay", mixinStandardHelpOptions = true,
+        description = "What tunnel ports relay for peers with no direct path between them (docs/nat.md).",
+        subcommands = {RelayShow.class})
+    static final class Relay
+    {
+        @ParentCommand
+        CtlCommand ctl;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+        description = "Per tunnel port: whether it relays, totals, refusals by reason, and each pair it relayed for.")
+    static final class RelayShow implements Callable<Integer>
+    {
+        @ParentCommand
+        Relay relay;
+
+        @Parameters(arity = "0..1", paramLabel = "PORT")
+        String port;
+
+        @Override
+        public Integer call()
+        {
+            return relay.ctl.query("relay.show", portArgs(port), (result, out) ->
+            {
+                for (final JsonNode p : result)
+                {
+                    out.printf("%s: relay %s (%d Mbit/s per pair); forwarded %d datagrams, %d bytes; refused %s;"
+                        + " delivered to us %d, refused %d%n", p.path("port").asText(),
+                        p.path("serve").asBoolean() ? "on" : "off", p.path("pair_mbps").asInt(),
+                        p.path("forwarded").asLong(), p.path("forwarded_bytes").asLong(), p.path("refused"),
+                        p.path("delivered_to_us").asLong(), p.path("delivery_refused").asLong());
+                }
+                final TableRenderer table = new TableRenderer("port", "from", "to", "packets", "bytes", "capped");
+                for (final JsonNode p : result)
+                {
+                    for (final JsonNode pair : p.path("pairs"))
+                    {
+                        table.row(p.path("port").asText(), pair.path("from").asText(), pair.path("to").asText(),
+                            pair.path("packets").asLong(), pair.path("bytes").asLong(), pair.path("capped").asLong());
+                    }
+                }
+                out.print(table.render());
+            });
+        }
+    }
+
     @Command(name = "impair", mixinStandardHelpOptions = true,
         description = "Impair what a tunnel port sends (loss, bursts, delay, reordering, duplication, rate).",
         subcommands = {ImpairShow.class, ImpairSet.class, ImpairClear.class})

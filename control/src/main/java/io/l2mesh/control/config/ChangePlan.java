@@ -325,7 +325,8 @@ public final class ChangePlan
         }
         return a.listen().equals(b.listen()) && a.privateKeyFile().equals(b.privateKeyFile()) &&
             a.identity().equals(b.identity()) && a.suite() == b.suite() &&
-            a.keepaliveSeconds() == b.keepaliveSeconds() && a.rekeySeconds() == b.rekeySeconds();
+            a.keepaliveSeconds() == b.keepaliveSeconds() && a.rekeySeconds() == b.rekeySeconds() &&
+            a.relay().equals(b.relay());
     }
 
     private static TunnelPort tunnelPort(final Switch sw, final String name)

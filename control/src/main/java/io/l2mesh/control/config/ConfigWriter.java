@@ -227,6 +227,17 @@ public final class ConfigWriter
             {
                 p.put("registry", true);
             }
+            if (tunnel.relay().serve())
+            {
+                if (tunnel.relay().pairMbps() == io.l2mesh.tunnel.RelaySpec.DEFAULT_PAIR_MBPS)
+                {
+                    p.put("relay", true);
+                }
+                else
+                {
+                    p.putObject("relay").put("pair-mbps", tunnel.relay().pairMbps());
+                }
+            }
             if (!tunnel.advertise().isEmpty())
             {
                 final ArrayNode advertise = p.putArray("advertise");
@@ -262,6 +273,10 @@ public final class ConfigWriter
                 if (peer.spec().macLimit() != PeerSpec.DEFAULT_MAC_LIMIT)
                 {
                     q.put("mac-limit", peer.spec().macLimit());
+                }
+                if (peer.spec().relay())
+                {
+                    q.put("relay", true);
                 }
             }
         }

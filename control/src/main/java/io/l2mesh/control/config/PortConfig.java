@@ -54,11 +54,12 @@ public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan
      */
     public record Tunnel(InetSocketAddress listen, Path privateKeyFile, KeyPair identity, CipherSuite suite,
         int keepaliveSeconds, int rekeySeconds, List<TunnelPeer> peers, FecSpec fec, ImpairmentSpec impairment,
-        boolean registry, List<InetSocketAddress> advertise)
+        boolean registry, List<InetSocketAddress> advertise, io.l2mesh.tunnel.RelaySpec relay)
     {
         /**
          * @param registry  publish this node in the mesh registry through this port, and add its entries as peers.
          * @param advertise the endpoints the registry entry gives (empty: the node's own addresses).
+         * @param relay     whether the port relays for its peers (docs/nat.md).
          */
         public Tunnel
         {
@@ -88,7 +89,7 @@ public record PortConfig(String type, TapPortSpec common, Unix unix, Vxlan vxlan
         return new TunnelPortSpec(common.name(), tunnel.listen(), tunnel.identity(), tunnel.suite(),
             tunnel.peers().stream().map(TunnelPeer::spec).toList(), common.vlanRules(),
             common.mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : common.mtu(), common.macLimit(), tunnel.keepaliveSeconds(),
-            tunnel.rekeySeconds(), tunnel.fec(), tunnel.impairment());
+            tunnel.rekeySeconds(), tunnel.fec(), tunnel.impairment(), tunnel.relay());
     }
 
     public String name()

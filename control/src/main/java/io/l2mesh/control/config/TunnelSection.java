@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.l2mesh.switching.frame.MacAddresses;
 import io.l2mesh.tunnel.FecSpec;
 import io.l2mesh.tunnel.PeerSpec;
+import io.l2mesh.tunnel.RelaySpec;
 import io.l2mesh.tunnel.TunnelPortSpec;
 import io.l2mesh.tunnel.impair.ImpairmentSpec;
 import io.l2mesh.tunnel.noise.CipherSuite;
@@ -25,11 +26,12 @@ import java.util.Set;
 final class TunnelSection
 {
     static final Set<String> KEYS = Set.of("listen", "private-key-file", "cipher", "keepalive", "rekey", "peers",
-        "fec", "impair", "registry", "advertise");
+        "fec", "impair", "registry", "advertise", "relay");
     /** Most endpoints a registry entry advertises. */
     static final int MAX_ADVERTISE = 16;
     static final Set<String> PEER_KEYS = Set.of("name", "public-key", "endpoint", "preshared-key-file", "fec",
-        "allowed-macs", "mac-limit");
+        "allowed-macs", "mac-limit", "relay");
+    static final Set<String> RELAY_KEYS = Set.of("pair-mbps");
     static final Set<String> FEC_KEYS = Set.of("k", "m", "adaptive", "target");
     static final Set<String> IMPAIR_KEYS = Set.of("loss", "burst-good-to-bad", "burst-bad-to-good", "burst-loss",
         "delay", "jitter", "reorder", "reorder-gap", "duplicate", "rate-kbps", "seed");
@@ -105,7 +107,29 @@ final class TunnelSection
         }
         return new PortConfig.Tunnel(listen, keyFile, identity, suite, keepalive, rekey, peers,
             fec(in, node.get("fec"), path + ".fec"), impairment(in, node.get("impair"), path + ".impair"),
-            in.bool(node, path, "registry", false), advertise);
+            in.bool(node, path, "registry", false), advertise, relay(in, node.get("relay"), path + ".relay"));
+    }
+
+    /**
+     * {@code relay: true | false | {pair-mbps: N}}: whether the port relays for its peers (docs/nat.md).
+     */
+    private static RelaySpec relay(final ConfigReader in, final JsonNode node, final String path)
+    {
+        if (node == null || node.isNull())
+        {
+            return RelaySpec.OFF;
+        }
+        if (node.isBoolean())
+        {
+            return node.asBoolean() ? RelaySpec.ON : RelaySpec.OFF;
+        }
+        if (!node.isObject())
+        {
+            throw in.error(path, "true, false or {pair-mbps: N}");
+        }
+        in.requireObject(node, path, RELAY_KEYS);
+        return new RelaySpec(true, in.intValue(node, path, "pair-mbps", RelaySpec.DEFAULT_PAIR_MBPS, 1,
+            RelaySpec.MAX_PAIR_MBPS));
     }
 
     private static PortConfig.TunnelPeer peer(final ConfigReader in, final JsonNode peer, final String where,
@@ -152,7 +176,8 @@ final class TunnelSection
         try
         {
             return new PortConfig.TunnelPeer(name, publicKey.trim(), endpoint, pskFile,
-                new PeerSpec(name, key, psk, endpoint, fec, allowedMacs, macLimit));
+                new PeerSpec(name, key, psk, endpoint, fec, allowedMacs, macLimit,
+                    in.bool(peer, where, "relay", false)));
         }
         catch (final IllegalArgumentException ex)
         {

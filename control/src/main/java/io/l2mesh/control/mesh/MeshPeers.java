@@ -179,7 +179,7 @@ final class MeshPeers
         shadowed.remove(entry.name());
         final PeerSpec spec = new PeerSpec(entry.name(), entry.publicKey(), null,
             endpoint(entry.endpoints(), port.spec().local()), entry.fec(), accepted.cert().allowedMacs(),
-            PeerSpec.DEFAULT_MAC_LIMIT);
+            PeerSpec.DEFAULT_MAC_LIMIT, entry.relay());
         final PeerSpec running = port.peerSpec(entry.name());
         try
         {

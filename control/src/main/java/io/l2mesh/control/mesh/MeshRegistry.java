@@ -658,7 +658,7 @@ public final class MeshRegistry implements AutoCloseable
         return new NodeEntry(config.nodeName(), tunnel.identity().publicKey(), endpoints, reflexive,
             tunnel.listen().getPort(),
             port.common().mtu() == 0 ? TunnelPortSpec.DEFAULT_MTU : port.common().mtu(), tunnel.fec().on() ?
-            tunnel.fec() : null, PeerStatus.OWN_PROTOCOL_VERSION, config.certificate());
+            tunnel.fec() : null, PeerStatus.OWN_PROTOCOL_VERSION, config.certificate(), tunnel.relay().serve());
     }
 
     /**

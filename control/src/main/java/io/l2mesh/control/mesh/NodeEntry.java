@@ -26,6 +26,7 @@ import java.util.List;
  * @param endpoints   where it listens, most preferred first.
  * @param reflexive   where its peers see it (its NAT's mappings, docs/nat.md), most often seen first; optional in
  *                    the JSON (older nodes write none).
+ * @param relay       the node relays for the mesh's members ({@code "relay": true}; absent: false).
  * @param port        its tunnel's UDP port.
  * @param mtu         its tunnel MTU.
  * @param fec         the FEC it asks its peers to use with it, or null for theirs.
@@ -33,7 +34,8 @@ import java.util.List;
  * @param certificate the authority's certificate for it, as signed text.
  */
 public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> endpoints,
-    List<InetSocketAddress> reflexive, int port, int mtu, FecSpec fec, int protocol, String certificate)
+    List<InetSocketAddress> reflexive, int port, int mtu, FecSpec fec, int protocol, String certificate,
+    boolean relay)
 {
     /** An entry is a few hundred bytes; a bigger value is refused unread. */
     public static final int MAX_BYTES = 16 * 1024;
@@ -45,6 +47,16 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
         publicKey = publicKey.clone();
         endpoints = List.copyOf(endpoints);
         reflexive = List.copyOf(reflexive);
+    }
+
+    /**
+     * An entry of a node that relays for no one.
+     */
+    public NodeEntry(final String name, final byte[] publicKey, final List<InetSocketAddress> endpoints,
+        final List<InetSocketAddress> reflexive, final int port, final int mtu, final FecSpec fec,
+        final int protocol, final String certificate)
+    {
+        this(name, publicKey, endpoints, reflexive, port, mtu, fec, protocol, certificate, false);
     }
 
     /**
@@ -97,6 +109,10 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
             }
         }
         json.put("protocol", protocol);
+        if (relay)
+        {
+            json.put("relay", true);
+        }
         json.put("certificate", certificate);
         try
         {
@@ -172,7 +188,7 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
         {
             return new NodeEntry(json.get("name").asText(), KeyPair.decodeKey(json.get("public-key").asText(),
                 "public-key"), endpoints, reflexive, port, mtu, fec(json.get("fec")), json.path("protocol").asInt(0),
-                json.get("certificate").asText());
+                json.get("certificate").asText(), json.path("relay").asBoolean(false));
         }
         catch (final IllegalArgumentException ex)
         {
@@ -237,7 +253,8 @@ public record NodeEntry(String name, byte[] publicKey, List<InetSocketAddress> e
     {
         return other instanceof NodeEntry e && name.equals(e.name) && Arrays.equals(publicKey, e.publicKey) &&
             endpoints.equals(e.endpoints) && reflexive.equals(e.reflexive) && port == e.port && mtu == e.mtu &&
-            java.util.Objects.equals(fec, e.fec) && protocol == e.protocol && certificate.equals(e.certificate);
+            java.util.Objects.equals(fec, e.fec) && relay == e.relay && protocol == e.protocol &&
+            certificate.equals(e.certificate);
     }
 
     @Override

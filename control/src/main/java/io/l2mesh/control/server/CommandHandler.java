@@ -37,7 +37,7 @@ final class CommandHandler
         final Map<String, Role> commands = new LinkedHashMap<>();
         for (final String readOnly : List.of("status", "port.list", "fdb.show", "vlan.show", "stats", "stats.watch",
             "config.show", "capture.list", "peer.list", "fec.show", "impair.show",
-            "handshake.show", "registry.show"))
+            "handshake.show", "registry.show", "relay.show"))
         {
             commands.put(readOnly, Role.MONITOR);
         }
@@ -123,6 +123,7 @@ final class CommandHandler
             case "fec.show" -> connection.send(ControlCodec.result(tunnels.fecShow(request)));
             case "fec.set" -> connection.send(ControlCodec.result(changes.fecSet(request, connection.peer())));
             case "handshake.show" -> connection.send(ControlCodec.result(tunnels.handshakeShow(request)));
+            case "relay.show" -> connection.send(ControlCodec.result(tunnels.relayShow(request)));
             case "impair.show" -> connection.send(ControlCodec.result(tunnels.impairShow(request)));
             case "registry.show" -> connection.send(ControlCodec.result(registryShow()));
             case "test.run" -> tests.testRun(request, connection);

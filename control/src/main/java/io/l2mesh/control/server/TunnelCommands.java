@@ -163,6 +163,43 @@ final class TunnelCommands
         return result;
     }
 
+    /**
+     * What each tunnel port relays: whether it serves, each pair's allowance, totals, refusals by reason, and
+     * every pair (one direction) it relayed for.
+     */
+    JsonNode relayShow(final Request request)
+    {
+        final ArrayNode result = ControlCodec.JSON.createArrayNode();
+        for (final TunnelPort tunnel : tunnels(request))
+        {
+            final io.l2mesh.tunnel.RelayStatus relay = tunnel.relayStatus();
+            final ObjectNode p = result.addObject();
+            p.put("port", tunnel.name());
+            p.put("serve", relay.spec().serve());
+            p.put("pair_mbps", relay.spec().pairMbps());
+            p.put("forwarded", relay.forwarded());
+            p.put("forwarded_bytes", relay.forwardedBytes());
+            final ObjectNode refused = p.putObject("refused");
+            for (int i = 0; i < relay.refused().length; i++)
+            {
+                refused.put(io.l2mesh.tunnel.RelayStatus.REFUSALS.get(i), relay.refused()[i]);
+            }
+            p.put("delivered_to_us", relay.delivered());
+            p.put("delivery_refused", relay.deliveryRefused());
+            final ArrayNode pairs = p.putArray("pairs");
+            for (final io.l2mesh.tunnel.RelayStatus.Pair pair : relay.pairs())
+            {
+                final ObjectNode q = pairs.addObject();
+                q.put("from", pair.from());
+                q.put("to", pair.to());
+                q.put("packets", pair.packets());
+                q.put("bytes", pair.bytes());
+                q.put("capped", pair.capped());
+            }
+        }
+        return result;
+    }
+
     JsonNode impairShow(final Request request)
     {
         final ArrayNode result = ControlCodec.JSON.createArrayNode();
