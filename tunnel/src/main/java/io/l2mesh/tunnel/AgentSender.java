@@ -63,8 +63,8 @@ final class AgentSender implements AutoCloseable
      * go out together so that both NATs on the way hold a mapping for the same pair of addresses the data will
      * use; the first candidate whose response comes back becomes the endpoint ({@code Handshakes.complete}), and
      * a second response to the same initiation is refused. From {@link #RELAY_AFTER} unanswered initiations on
-     * (or at once if the peer has no candidate) they go through every usable relay as well, so a pair no NAT lets
-     * through meets there; a relayed pair keeps trying the direct path ({@link #probeDirect}).
+     * (or at once if the peer has no candidate), to any peer, they go through every usable relay as well, so a
+     * pair no NAT lets through meets there; a relayed pair keeps trying the direct path ({@link #probeDirect}).
      *
      * @return how many datagrams went out.
      */
@@ -72,27 +72,29 @@ final class AgentSender implements AutoCloseable
     {
         final MemorySegment endpoint = peer.endpoint();
         System.arraycopy(message, 0, out, 0, message.length);
+        int sent = 0;
         if (!peer.punches())
         {
-            if (endpoint == null)
+            if (endpoint != null)
             {
-                return 0;
+                own.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
+                sent++;
             }
-            own.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
-            return 1;
         }
-        final PeerCandidates candidates = peer.candidates();
-        int sent = 0;
-        if (endpoint != null && !candidates.contains(endpoint))
+        else
         {
-            socket.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
-            sent++;
-        }
-        for (int i = 0; i < candidates.size(); i++)
-        {
-            final MemorySegment to = candidates.sockaddr(i);
-            socket.sendTo(errno, outSegment, message.length, to.address(), (int)to.byteSize());
-            sent++;
+            final PeerCandidates candidates = peer.candidates();
+            if (endpoint != null && !candidates.contains(endpoint))
+            {
+                socket.sendTo(errno, outSegment, message.length, endpoint.address(), (int)endpoint.byteSize());
+                sent++;
+            }
+            for (int i = 0; i < candidates.size(); i++)
+            {
+                final MemorySegment to = candidates.sockaddr(i);
+                socket.sendTo(errno, outSegment, message.length, to.address(), (int)to.byteSize());
+                sent++;
+            }
         }
         if (peer.agent.unanswered >= RELAY_AFTER || sent == 0)
         {

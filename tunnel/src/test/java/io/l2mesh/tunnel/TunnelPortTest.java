@@ -80,10 +80,17 @@ class TunnelPortTest
     private Node node(final String name, final KeyPair key, final InetSocketAddress local,
         final List<PeerSpec> peers, final int rekeySeconds, final Path stateDir) throws Exception
     {
+        return node(name, key, local, peers, rekeySeconds, stateDir, RelaySpec.OFF);
+    }
+
+    private Node node(final String name, final KeyPair key, final InetSocketAddress local,
+        final List<PeerSpec> peers, final int rekeySeconds, final Path stateDir, final RelaySpec relay)
+        throws Exception
+    {
         final Switch sw = Switch.start(new SwitchContext().loops(2));
         closing.add(sw);
         final TunnelPortSpec spec = TunnelPortSpec.of("tun-" + name, local, key, peers, 1)
-            .withRekeySeconds(rekeySeconds);
+            .withRekeySeconds(rekeySeconds).withRelay(relay);
         final TunnelPort tunnel = sw.addPort(id -> TunnelPort.open(id, spec, sw.loopCount(), 64, stateDir));
         final UnixPortSpec vmSpec =
             UnixPortSpec.access("vm", dir.resolve(name + ".sock"), UnixPortSpec.Framing.STREAM, 1);
@@ -841,6 +848,109 @@ class TunnelPortTest
             assertThat(b.vm().receive(5_000)).as("frames go on, %d", i).isEqualTo(f);
         }
         assertThat(b.port().peerStatus().get(0).up()).isTrue();
+    }
+
+    /**
+     * A hub that relays, and two of its peers that cannot reach each other (each has the other at a port where
+     * nothing listens): their handshake and frames go through the hub, inside each one's session with it; the
+     * hub tells each where it sees it (its reflexive endpoint), and counts what it relayed per pair.
+     *
+     * @return hub, one, two, up, one and two on the relayed path.
+     */
+    private Node[] relayedPair(final RelaySpec relay) throws Exception
+    {
+        final KeyPair hubKey = KeyPair.generate();
+        final KeyPair oneKey = KeyPair.generate();
+        final KeyPair twoKey = KeyPair.generate();
+        final InetSocketAddress hubAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress oneAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress twoAt = new InetSocketAddress("127.0.0.1", freePort());
+        final InetSocketAddress nowhere = new InetSocketAddress("127.0.0.1", freePort());
+        final Node hub = node("hub", hubKey, hubAt, List.of(new PeerSpec("one", oneKey.publicKey(), null, null),
+            new PeerSpec("two", twoKey.publicKey(), null, null)), 120, null, relay);
+        final PeerSpec toHub = new PeerSpec("hub", hubKey.publicKey(), null, hubAt).withRelay(true);
+        final Node one = node("one", oneKey, oneAt, List.of(toHub,
+            new PeerSpec("two", twoKey.publicKey(), null, nowhere)), 120);
+        final Node two = node("two", twoKey, twoAt, List.of(toHub,
+            new PeerSpec("one", oneKey.publicKey(), null, nowhere)), 120);
+        return new Node[] {hub, one, two};
+    }
+
+    @Test
+    void shouldRelayAPairWithNoDirectPathAndTellEachItsReflexiveEndpoint() throws Exception
+    {
+        final Node[] nodes = relayedPair(RelaySpec.ON);
+        final Node hub = nodes[0];
+        final Node one = nodes[1];
+        final Node two = nodes[2];
+        await(() -> peer(one.port(), "two").path().equals("relay hub") &&
+            peer(two.port(), "one").path().equals("relay hub"), "one and two on the relay");
+        for (int i = 0; i < 50; i++)
+        {
+            final byte[] there = frame(MAC_B, MAC_A, 60 + i * 20, i);
+            one.vm().send(there);
+            assertThat(two.vm().receive(5_000)).as("one to two %d", i).isEqualTo(there);
+            final byte[] back = frame(MAC_A, MAC_B, 14 + TunnelPortSpec.DEFAULT_MTU - i, i);
+            two.vm().send(back);
+            assertThat(one.vm().receive(5_000)).as("two to one %d", i).isEqualTo(back);
+        }
+        final RelayStatus relayed = hub.port().relayStatus();
+        assertThat(relayed.forwarded()).isGreaterThanOrEqualTo(100);
+        assertThat(relayed.pairs()).extracting(RelayStatus.Pair::from, RelayStatus.Pair::to)
+            .contains(org.assertj.core.groups.Tuple.tuple("one", "two"), org.assertj.core.groups.Tuple.tuple("two",
+                "one"));
+        assertThat(hub.port().counters().snapshot().rxPackets()).as("the hub got only the first frame, flooded while " +
+            "its destination was unknown").isLessThanOrEqualTo(2);
+        // The hub has no endpoint of one's: where one's messages come from is news to one.
+        await(() -> one.port().reflexiveEndpoints().contains(new InetSocketAddress("127.0.0.1",
+            one.port().spec().local().getPort())), "one learned its reflexive endpoint from the hub");
+        assertThat(peer(one.port(), "hub").reflexive()).isEqualTo(one.port().spec().local());
+        assertThat(peer(two.port(), "one").pathChanges()).isGreaterThanOrEqualTo(1);
+    }
+
+    /**
+     * No open relay, no spoofed forwarding, bounded: a port that does not relay refuses; a relay passes datagrams
+     * only to another of its peers and within each pair's allowance; a node takes relayed datagrams only from a
+     * peer it takes as its relay.
+     */
+    @Test
+    void shouldRefuseWhatARelayMayNotPass() throws Exception
+    {
+        final Node[] pair = pair(120);
+        final byte[] toSomeone = ByteBuffer.allocate(8 + 40).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .putLong(Peer.idOf(keyA.publicKey())).array();
+        assertThat(pair[0].port().sendRaw("peer", TransportHeader.KIND_RELAY_TO, new int[] {0},
+            new byte[][] {toSomeone})).isTrue();
+        await(() -> pair[1].port().relayStatus().refused()[TunnelRelay.OFF] == 1, "a non-relay refuses");
+        assertThat(pair[0].port().sendRaw("peer", TransportHeader.KIND_RELAY_FROM, new int[] {0},
+            new byte[][] {toSomeone})).isTrue();
+        await(() -> pair[1].port().relayStatus().deliveryRefused() == 1, "only a relay of ours may pass us on");
+        assertThat(pair[1].port().counters().drops(DropReason.RELAY)).isEqualTo(2);
+
+        final Node[] nodes = relayedPair(new RelaySpec(true, 1)); // 1 Mbit/s a pair: 6250 bytes at once
+        final Node hub = nodes[0];
+        final Node one = nodes[1];
+        await(() -> peer(one.port(), "two").path().equals("relay hub"), "one on the relay");
+        final long unknownId = 0x1234_5678_9abc_def0L;
+        final byte[] toUnknown = ByteBuffer.allocate(8 + 40).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .putLong(unknownId).array();
+        final byte[] toItself = ByteBuffer.allocate(8 + 40).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .putLong(Peer.idOf(one.port().spec().identity().publicKey())).array();
+        assertThat(one.port().sendRaw("hub", TransportHeader.KIND_RELAY_TO, new int[] {0, 0},
+            new byte[][] {toUnknown, toItself})).isTrue();
+        await(() -> hub.port().relayStatus().refused()[TunnelRelay.NO_PEER] == 2, "not to a stranger or back");
+        final byte[][] flood = new byte[40][];
+        final int[] streams = new int[flood.length];
+        for (int i = 0; i < flood.length; i++)
+        {
+            flood[i] = ByteBuffer.allocate(8 + 1000).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(Peer.idOf(nodes[2].port().spec().identity().publicKey())).array();
+        }
+        assertThat(one.port().sendRaw("hub", TransportHeader.KIND_RELAY_TO, streams, flood)).isTrue();
+        await(() -> hub.port().relayStatus().refused()[TunnelRelay.CAPPED] > 20, "the pair's allowance holds");
+        final RelayStatus.Pair pair12 = hub.port().relayStatus().pairs().stream()
+            .filter(p -> p.from().equals("one") && p.to().equals("two")).findFirst().orElseThrow();
+        assertThat(pair12.capped()).isGreaterThan(20);
     }
 
     /**

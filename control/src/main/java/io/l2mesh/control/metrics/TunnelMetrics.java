@@ -6,6 +6,7 @@ import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortStats;
 import io.l2mesh.tunnel.FecSpec;
 import io.l2mesh.tunnel.PeerStatus;
+import io.l2mesh.tunnel.RelayStatus;
 import io.l2mesh.tunnel.TunnelPort;
 import io.l2mesh.tunnel.impair.ImpairmentCounters;
 
@@ -90,6 +91,21 @@ final class TunnelMetrics
             "MACs that moved from one peer to another.", "port");
         final Family impairment = Family.counter("l2mesh_tunnel_impairment_frames",
             "Frames the port's impairment stage acted on, by action (l2mesh ctl impair show).", "port", "action");
+        final Family relayed = Family.counter("l2mesh_relay_forwarded",
+            "Datagrams the port relayed between two of its peers.", "port");
+        final Family relayedBytes = Family.counter("l2mesh_relay_forwarded_bytes",
+            "Bytes the port relayed between two of its peers.", "port");
+        final Family relayRefused = Family.counter("l2mesh_relay_refused",
+            "Datagrams the port would not relay, by reason.", "port", "reason");
+        final Family relayDelivered = Family.counter("l2mesh_relay_delivered",
+            "Datagrams a relay passed on to this port.", "port");
+        final Family pairPackets = Family.counter("l2mesh_relay_pair_packets",
+            "Datagrams relayed from one peer to another (one direction).", "port", "from", "to");
+        final Family pairBytes = Family.counter("l2mesh_relay_pair_bytes",
+            "Bytes relayed from one peer to another (one direction).", "port", "from", "to");
+        final Family pairCapped = Family.counter("l2mesh_relay_pair_capped",
+            "Datagrams from one peer to another dropped over the pair's allowance (pair-mbps).", "port", "from",
+            "to");
         for (final Port port : sw.ports().ports())
         {
             if (!(port instanceof TunnelPort tunnel))
@@ -160,9 +176,24 @@ final class TunnelMetrics
             {
                 impairment.add(tunnel.impairmentCounters().get(i), name, ImpairmentCounters.label(i));
             }
+            final RelayStatus relay = tunnel.relayStatus();
+            relayed.add(relay.forwarded(), name);
+            relayedBytes.add(relay.forwardedBytes(), name);
+            for (int i = 0; i < relay.refused().length; i++)
+            {
+                relayRefused.add(relay.refused()[i], name, RelayStatus.REFUSALS.get(i));
+            }
+            relayDelivered.add(relay.delivered(), name);
+            for (final RelayStatus.Pair pair : relay.pairs())
+            {
+                pairPackets.add(pair.packets(), name, pair.from(), pair.to());
+                pairBytes.add(pair.bytes(), name, pair.from(), pair.to());
+                pairCapped.add(pair.capped(), name, pair.from(), pair.to());
+            }
         }
         return List.of(up, rxPackets, rxBytes, txPackets, txBytes, drops, handshakes, handshakeAge, idle, rtt, minRtt,
             rttSamples, linkLoss, roams, pathChanges, pathAge, candidates, shards, recovered, unrecoverable, waited,
-            residual, dataShards, parityShards, decoderMemory, events, underLoad, agentErrors, macMoves, impairment);
+            residual, dataShards, parityShards, decoderMemory, events, underLoad, agentErrors, macMoves, impairment,
+            relayed, relayedBytes, relayRefused, relayDelivered, pairPackets, pairBytes, pairCapped);
     }
 }

@@ -247,6 +247,48 @@ class ConfigFileTest
             "\"02:00:00:00:00:0a\"]", "[]"))).hasMessageContaining("must be a list of 1 to 1024 unicast MACs");
     }
 
+    @Test
+    void shouldReadRelaysAndDnsEndpointsAndWriteThemBack(@org.junit.jupiter.api.io.TempDir final Path dir)
+        throws Exception
+    {
+        final Path key = secret(dir.resolve("node.key"), io.l2mesh.tunnel.noise.KeyPair.generate().privateBase64());
+        final String peerKey = io.l2mesh.tunnel.noise.KeyPair.generate().publicBase64();
+        final String text = """
+            ports:
+              - name: mesh0
+                type: tunnel
+                listen: 0.0.0.0
+                private-key-file: %s
+                relay: {pair-mbps: 50}
+                peers:
+                  - name: home
+                    public-key: %s
+                    endpoint: home.example.net:51821
+                    relay: true
+            """.formatted(key, peerKey);
+        final L2meshConfig config = ConfigFile.parse("tunnel.yaml", text);
+        final io.l2mesh.tunnel.TunnelPortSpec spec = config.ports().get(0).tunnelSpec();
+        assertThat(spec.relay()).isEqualTo(new io.l2mesh.tunnel.RelaySpec(true, 50));
+        final io.l2mesh.tunnel.PeerSpec peer = spec.peers().get(0);
+        assertThat(peer.relay()).isTrue();
+        assertThat(peer.endpoint().isUnresolved()).as("looked up by the tunnel port, not here").isTrue();
+        assertThat(peer.endpoint().getHostString()).isEqualTo("home.example.net");
+        assertThat(peer.endpoint().getPort()).isEqualTo(51821);
+        final String written = ConfigWriter.toYaml(config);
+        assertThat(written).contains("home.example.net:51821", "pair-mbps: 50");
+        assertThat(ConfigFile.parse("written.yaml", written).ports()).isEqualTo(config.ports());
+        assertThat(ConfigFile.parse("on.yaml", text.replace("relay: {pair-mbps: 50}", "relay: true")).ports()
+            .get(0).tunnelSpec().relay()).isEqualTo(io.l2mesh.tunnel.RelaySpec.ON);
+
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("home.example.net", "-bad-.net")))
+            .hasMessageContaining("tunnel.yaml:10: ports[0].peers[0].endpoint: '-bad-.net:51821' is not an IP " +
+                "address or a DNS name");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("pair-mbps: 50", "pair-mbps: 0")))
+            .hasMessageContaining("pair-mbps");
+        assertThatThrownBy(() -> ConfigFile.parse("tunnel.yaml", text.replace("relay: {pair-mbps: 50}",
+            "relay: yes-please"))).hasMessageContaining("true, false or {pair-mbps: N}");
+    }
+
     private static Path secret(final Path file, final String content) throws Exception
     {
         java.nio.file.Files.writeString(file, content + "\n");

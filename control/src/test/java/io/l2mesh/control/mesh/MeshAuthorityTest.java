@@ -144,6 +144,17 @@ class MeshAuthorityTest
             .getBytes(StandardCharsets.UTF_8)))).as("names are not resolved").isEqualTo(Refused.MALFORMED);
         assertThat(reason(() -> NodeEntry.parse(json.replace("\"k\":10", "\"k\":999")
             .getBytes(StandardCharsets.UTF_8)))).isEqualTo(Refused.MALFORMED);
+
+        // Behind a NAT: where others see it, and whether it relays (both absent in an older node's entry).
+        final NodeEntry natted = new NodeEntry("n2", node.publicKey(), List.of(new InetSocketAddress("198.18.201.2",
+            51820)), List.of(new InetSocketAddress("198.18.200.2", 40001)), 51820, 1380, null, 2, "c.s", true);
+        final String natJson = new String(natted.toJson(), StandardCharsets.UTF_8);
+        assertThat(natJson).contains("\"reflexive\":[\"198.18.200.2:40001\"]", "\"relay\":true");
+        assertThat(NodeEntry.parse(natted.toJson())).isEqualTo(natted);
+        assertThat(NodeEntry.parse(entry.toJson()).reflexive()).isEmpty();
+        assertThat(NodeEntry.parse(entry.toJson()).relay()).isFalse();
+        assertThat(reason(() -> NodeEntry.parse(natJson.replace("[\"198.18.200.2:40001\"]", "\"x\"")
+            .getBytes(StandardCharsets.UTF_8)))).as("reflexive not a list").isEqualTo(Refused.MALFORMED);
     }
 
     @Test
