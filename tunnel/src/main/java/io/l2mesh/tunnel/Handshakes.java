@@ -125,7 +125,7 @@ final class Handshakes
                 }
                 else
                 {
-                    peer.noteSource(source, slot.sourceLength);
+                    peer.noteSource(source, slot.sourceLength, now);
                 }
                 final Session session = new Session(peer, result, suite, sender.thread + 1, now);
                 Handshake.wipe(result.sendKey(), result.receiveKey());

@@ -136,12 +136,11 @@ final class Peer
     }
 
     /**
-     * Follows the peer to the address an authenticated packet came from (roaming). Allocates only when the
-     * address changes.
+     * Follows the peer to the address an authenticated packet came from directly (roaming), at {@code now}
+     * (System.nanoTime), off a relay if it was on one. Allocates only when the address changes.
      */
-    void noteSource(final MemorySegment from, final int length)
+    void noteSource(final MemorySegment from, final int length, final long now)
     {
-        final long now = System.nanoTime();
         lastDirectNanos = now;
         final MemorySegment next = SocketAddresses.changedCopy(endpoint, from, length);
         if (next != null)

@@ -154,14 +154,15 @@ final class PeerTimers
      * Tells the peer where its messages come from when that is none of the endpoints it announced: its NAT's
      * mapping, its reflexive endpoint, which it publishes in its registry entry (docs/nat.md). Told on each new
      * session and each new path, and again every {@link ControlMessage#REFLEXIVE_REPEAT} keepalive intervals
-     * (a lost message is made good, and the peer's copy does not age out). Per tick it costs two comparisons.
+     * (a lost message is made good, and the peer's copy does not age out); not while the peer is relayed (its
+     * messages then come from the relay). Per tick it costs a few comparisons.
      */
     private void tellReflexive(final Peer peer, final Session session, final long now)
     {
         final MemorySegment endpoint = peer.endpoint();
         final PeerAgentState state = peer.agent;
-        if (endpoint == null || endpoint == state.toldEndpoint && session == state.toldSession &&
-            now - state.toldNanos < ControlMessage.REFLEXIVE_REPEAT * keepaliveNanos)
+        if (endpoint == null || peer.relay() != null || endpoint == state.toldEndpoint &&
+            session == state.toldSession && now - state.toldNanos < ControlMessage.REFLEXIVE_REPEAT * keepaliveNanos)
         {
             return;
         }

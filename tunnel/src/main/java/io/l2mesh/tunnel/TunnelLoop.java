@@ -80,6 +80,8 @@ final class TunnelLoop implements ShardSink, FrameSink, ControlMessage.Visitor
     int relayedLength;
     final byte[] savedFrom = new byte[SocketAddresses.MAX_LENGTH];
     int savedFromLength;
+    /** The relay put datagrams in this loop's GSO batch during the receive call: flushed at its end. */
+    boolean relayBatched;
     /** Where a message for a relayed peer is wrapped for its relay (TunnelRelay.wrap). */
     final byte[] relayOut = new byte[MAX_MESSAGE + 64 + TunnelRelay.OVERHEAD];
     final MemorySegment relayOutSegment = MemorySegment.ofArray(relayOut);

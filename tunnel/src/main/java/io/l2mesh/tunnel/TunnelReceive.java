@@ -96,6 +96,11 @@ final class TunnelReceive
         {
             agent.wake();
         }
+        if (loop.relayBatched)
+        {
+            loop.relayBatched = false;
+            sockets.flush(loop.loopId, portSlots, loop.errno); // what this node relayed (TunnelRelay.forward)
+        }
         return batch.count();
     }
 
@@ -241,7 +246,7 @@ final class TunnelReceive
         peer.receivedOn(session);
         if (relayedBy == null)
         {
-            peer.noteSource(loop.from, loop.fromLength()); // authenticated: may roam
+            peer.noteSource(loop.from, loop.fromLength(), now); // authenticated: may roam
         }
         else
         {

@@ -22,9 +22,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>
  * <b>At the relay</b> ({@link #forward}), opened in place in the loop's work buffer: the destination must be
  * another of its peers with a session and a direct path, and the pair within its allowance ({@link RelayPair});
- * then the id is rewritten to the sender's and the same bytes are sealed again, in place, for the destination.
- * No copy, nothing allocated. Only authenticated members can ask (the message opened with their session), and
- * only for other members: no open relay; and the sender's id is the relay's word, not the sender's.
+ * then the id is rewritten to the sender's and the same bytes are sealed again, in place, for the destination,
+ * and copied once into the loop's UDP GSO batch. Nothing allocated. Only authenticated members can ask (the
+ * message opened with their session), and only for other members: no open relay; and the sender's id is the
+ * relay's word, not the sender's.
  * <p>
  * <b>At the receiver</b> ({@link #unwrap}): only from a peer it takes as a relay ({@link PeerSpec#relay}); the
  * datagram inside is moved to the front of the work buffer and handled as if it had come directly, except that
@@ -113,8 +114,15 @@ final class TunnelRelay
             refuse(NO_PATH, portSlots);
             return;
         }
-        sockets.socket(loop.loopId).sendTo(loop.errno, loop.workSegment, message, endpoint.address(),
-            (int)endpoint.byteSize());
+        // Gathered with the burst's other datagrams to the same destination (one sendmsg with UDP_SEGMENT), sent
+        // when the loop's receive call ends (TunnelReceive.receive).
+        final io.l2mesh.tunnel.udp.UdpGsoBatch batch = sockets.gso(loop.loopId);
+        if (!batch.fits(endpoint, message))
+        {
+            sockets.flush(loop.loopId, portSlots, loop.errno);
+        }
+        batch.add(loop.workSegment, 0, message, endpoint);
+        loop.relayBatched = true;
         pair.relayed(plain);
         forwarded.increment();
         forwardedBytes.add(plain);
