@@ -37,7 +37,7 @@ final class AgentSender implements AutoCloseable
     private final byte[] relayOut = new byte[out.length + TunnelRelay.OVERHEAD];
     private final MemorySegment relayOutSegment = MemorySegment.ofArray(relayOut);
     private final PeerTable peers;
-    /** Initiations to a punching peer go through the relays too from this many unanswered ones on. */
+    /** Initiations to any peer go through the relays too from this many unanswered ones on. */
     static final int RELAY_AFTER = 3;
     private long rejectAfterNanos = Long.MAX_VALUE;
     private final MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);

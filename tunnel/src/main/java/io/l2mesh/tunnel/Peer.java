@@ -154,6 +154,10 @@ final class Peer
             pathChanges.incrementAndGet();
             pathSinceNanos = now;
         }
+        else if (pathSinceNanos == 0)
+        {
+            pathSinceNanos = now; // the configured endpoint answered: on this path from now
+        }
     }
 
     /**

@@ -71,4 +71,16 @@ public final class L2meshCollector implements MultiCollector
     {
         return ControlMetrics.REGISTRY_FAMILIES;
     }
+
+    /**
+     * @return the families a node may serve no series of: the registry's (no registry), the relay's pairs (it
+     * relayed for none), a peer's time on its path (no peer has one).
+     */
+    public static List<String> familiesSometimesAbsent()
+    {
+        final List<String> names = new java.util.ArrayList<>(ControlMetrics.REGISTRY_FAMILIES);
+        names.addAll(List.of("l2mesh_relay_pair_packets_total", "l2mesh_relay_pair_bytes_total",
+            "l2mesh_relay_pair_capped_total", "l2mesh_peer_path_seconds"));
+        return names;
+    }
 }
