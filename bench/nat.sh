@@ -86,8 +86,10 @@ site s 5 203 "masquerade random,fully-random"
 node() { # NAME OVERLAY-LAST [TUNNEL-EXTRA]: a node in namespace $P-NAME with the registry only
     local name=$1
     (umask 077; "$l2mesh" keygen > "$work/$name.key")
+    local relay=""
+    [ "$name" = p ] && relay=--relay # the authority lets p's entry say it relays
     "$l2mesh" authority sign --name "$name" --public-key "$("$l2mesh" pubkey < "$work/$name.key")" --expires 1d \
-        --key "$work/authority.key" > "$work/$name.cert"
+        $relay --key "$work/authority.key" > "$work/$name.cert"
     cat > "$work/$name.yaml" <<YAML
 switch:
   loops: 1

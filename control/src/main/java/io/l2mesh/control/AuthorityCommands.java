@@ -67,6 +67,10 @@ final class AuthorityCommands
             description = "the only source MACs it may send from (its allowed-macs on every peer)")
         List<String> allowedMacs;
 
+        @Option(names = "--relay", description = "it may relay for the mesh (its entry's \"relay\": true is " +
+            "believed only with this; docs/nat.md)")
+        boolean relay;
+
         @Option(names = "--key", required = true, paramLabel = "FILE", description = "the authority's private key")
         Path key;
 
@@ -79,7 +83,7 @@ final class AuthorityCommands
                 final long[] macs = allowedMacs == null ? null :
                     allowedMacs.stream().mapToLong(MacAddresses::parse).toArray();
                 final NodeCertificate cert = new NodeCertificate(name, KeyPair.decodeKey(publicKey, "--public-key"),
-                    now - 60, now + seconds(expires), macs);
+                    now - 60, now + seconds(expires), macs, relay);
                 System.out.println(cert.sign(AuthorityKeys.readPrivate(key)));
                 return Daemon.EXIT_OK;
             }

@@ -117,7 +117,7 @@ class NatIT
         final List<CompletableFuture<Void>> started = new ArrayList<>();
         for (final NsNode node : starting)
         {
-            final String registry = node.registry(etcd.endpoint(), authorityPub, authority);
+            final String registry = node.registry(etcd.endpoint(), authorityPub, authority, node == relay);
             started.add(CompletableFuture.runAsync(() ->
             {
                 try

@@ -47,19 +47,21 @@ final class NsNode implements AutoCloseable
     /**
      * Writes the node's certificate, signed by the test's authority.
      */
-    Path certificate(final PrivateKey authority) throws Exception
+    Path certificate(final PrivateKey authority, final boolean relay) throws Exception
     {
         final long now = System.currentTimeMillis() / 1000;
         final Path file = dir.resolve("node.cert");
-        Files.writeString(file, new NodeCertificate(name, key.publicKey(), now - 60, now + 86_400, null)
+        Files.writeString(file, new NodeCertificate(name, key.publicKey(), now - 60, now + 86_400, null, relay)
             .sign(authority) + "\n");
         return file;
     }
 
     /**
-     * @return the {@code registry:} section for this node (its certificate written), for {@link #start}.
+     * @return the {@code registry:} section for this node (its certificate written, saying it may relay if
+     * {@code relay}), for {@link #start}.
      */
-    String registry(final String etcd, final Path authorityPub, final PrivateKey authority) throws Exception
+    String registry(final String etcd, final Path authorityPub, final PrivateKey authority, final boolean relay)
+        throws Exception
     {
         return """
             registry:
@@ -68,7 +70,7 @@ final class NsNode implements AutoCloseable
               lease-ttl: 5
               authority: %s
               certificate: %s
-            """.formatted(etcd, authorityPub, certificate(authority));
+            """.formatted(etcd, authorityPub, certificate(authority, relay));
     }
 
     /**

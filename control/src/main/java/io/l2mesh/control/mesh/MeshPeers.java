@@ -42,6 +42,8 @@ final class MeshPeers
     private TunnelPort bound;
     private long seenVersion = -1;
     private final java.util.Set<String> shadowed = new java.util.HashSet<>();
+    /** Entries that claimed to relay without a certificate that says so (logged once each). */
+    private final java.util.Set<String> relayClaims = new java.util.HashSet<>();
 
     MeshPeers(final Switch sw, final String portName)
     {
@@ -177,9 +179,15 @@ final class MeshPeers
             return;
         }
         shadowed.remove(entry.name());
+        final boolean relay = entry.relay() && accepted.cert().relay();
+        if (entry.relay() && !relay && relayClaims.add(entry.name()))
+        {
+            LOG.warn("registry entry {} says it relays, but its certificate does not (authority sign --relay): " +
+                "not taken as a relay", entry.name());
+        }
         final PeerSpec spec = new PeerSpec(entry.name(), entry.publicKey(), null,
             endpoint(entry.endpoints(), port.spec().local()), entry.fec(), accepted.cert().allowedMacs(),
-            PeerSpec.DEFAULT_MAC_LIMIT, entry.relay());
+            PeerSpec.DEFAULT_MAC_LIMIT, relay);
         final PeerSpec running = port.peerSpec(entry.name());
         try
         {

@@ -128,6 +128,11 @@ public final class MeshRegistry implements AutoCloseable
         final PortConfig port = current.get().registryPort();
         this.peers = new MeshPeers(sw, port.name());
         this.sw = sw;
+        if (port.tunnel().relay().serve() && !config.cert().relay())
+        {
+            LOG.warn("registry: port {} relays, but this node's certificate does not say so (authority sign " +
+                "--relay): the mesh's nodes will not take it as a relay", port.name());
+        }
         this.denyFile = stateDir == null ? null : stateDir.resolve("registry-" + config.mesh() + ".deny");
         this.clientBuilder = clientBuilder(config);
         loadDeny();

@@ -17,14 +17,25 @@ import java.util.regex.Pattern;
 /**
  * The mesh authority's word that the node called {@code name} has the tunnel key {@code publicKey}, from
  * {@code notBefore} to {@code notAfter} (seconds since the epoch), optionally only for the source MACs
- * {@code allowedMacs} (the peer's {@code allowed-macs} on every node that accepts it). Written by
+ * {@code allowedMacs} (the peer's {@code allowed-macs} on every node that accepts it), and optionally as a relay
+ * ({@code relay}: its entry's {@code "relay": true} is believed only then, docs/nat.md). Written by
  * {@code l2mesh authority sign}, published by the node in its registry entry, checked by every peer against
  * {@code registry.authority}: write access to etcd alone admits nobody. The signed body (docs/registry.md):
  * <pre>{"v":1,"name":"n1","public-key":"BASE64","not-before":1764633600,"not-after":1767225600,
- *  "allowed-macs":["02:00:00:00:00:01"]}</pre>
+ *  "allowed-macs":["02:00:00:00:00:01"],"relay":true}</pre>
  */
-public record NodeCertificate(String name, byte[] publicKey, long notBefore, long notAfter, long[] allowedMacs)
+public record NodeCertificate(String name, byte[] publicKey, long notBefore, long notAfter, long[] allowedMacs,
+    boolean relay)
 {
+    /**
+     * A certificate for a node that does not relay.
+     */
+    public NodeCertificate(final String name, final byte[] publicKey, final long notBefore, final long notAfter,
+        final long[] allowedMacs)
+    {
+        this(name, publicKey, notBefore, notAfter, allowedMacs, false);
+    }
+
     /** Node names: they are etcd key segments and peer names. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     static final ObjectMapper JSON = new ObjectMapper();
@@ -77,6 +88,10 @@ public record NodeCertificate(String name, byte[] publicKey, long notBefore, lon
             final ArrayNode macs = body.putArray("allowed-macs");
             Arrays.stream(allowedMacs).forEach(mac -> macs.add(MacAddresses.format(mac)));
         }
+        if (relay)
+        {
+            body.put("relay", true);
+        }
         try
         {
             return SignedText.sign(JSON.writeValueAsBytes(body), authority);
@@ -115,7 +130,8 @@ public record NodeCertificate(String name, byte[] publicKey, long notBefore, lon
                 }
             }
             cert = new NodeCertificate(json.get("name").asText(), KeyPair.decodeKey(json.get("public-key").asText(),
-                "public-key"), json.get("not-before").asLong(), json.get("not-after").asLong(), macs);
+                "public-key"), json.get("not-before").asLong(), json.get("not-after").asLong(), macs,
+                json.path("relay").asBoolean(false));
         }
         catch (final IOException | IllegalArgumentException ex)
         {
@@ -138,7 +154,8 @@ public record NodeCertificate(String name, byte[] publicKey, long notBefore, lon
     public boolean equals(final Object other)
     {
         return other instanceof NodeCertificate c && name.equals(c.name) && Arrays.equals(publicKey, c.publicKey) &&
-            notBefore == c.notBefore && notAfter == c.notAfter && Arrays.equals(allowedMacs, c.allowedMacs);
+            notBefore == c.notBefore && notAfter == c.notAfter && Arrays.equals(allowedMacs, c.allowedMacs) &&
+            relay == c.relay;
     }
 
     @Override

@@ -145,6 +145,14 @@ class MeshAuthorityTest
         assertThat(reason(() -> NodeEntry.parse(json.replace("\"k\":10", "\"k\":999")
             .getBytes(StandardCharsets.UTF_8)))).isEqualTo(Refused.MALFORMED);
 
+        // The authority says who may relay: only then is an entry's "relay": true believed (MeshPeers).
+        final NodeCertificate relayCert = new NodeCertificate("n2", node.publicKey(), NOW - 60, NOW + 3600, null,
+            true);
+        assertThat(NodeCertificate.verify(relayCert.sign(authority.getPrivate()), authority.getPublic(), NOW)
+            .relay()).isTrue();
+        assertThat(NodeCertificate.verify(new NodeCertificate("n2", node.publicKey(), NOW - 60, NOW + 3600, null)
+            .sign(authority.getPrivate()), authority.getPublic(), NOW).relay()).isFalse();
+
         // Behind a NAT: where others see it, and whether it relays (both absent in an older node's entry).
         final NodeEntry natted = new NodeEntry("n2", node.publicKey(), List.of(new InetSocketAddress("198.18.201.2",
             51820)), List.of(new InetSocketAddress("198.18.200.2", 40001)), 51820, 1380, null, 2, "c.s", true);

@@ -49,6 +49,22 @@ class MeshPeersTest
         return new MeshPeers.Accepted(entry, cert);
     }
 
+    @Test
+    void shouldTakeAnEntryAsARelayOnlyIfItsCertificateSaysSo()
+    {
+        final KeyPair r = KeyPair.generate();
+        final KeyPair q = KeyPair.generate();
+        final TunnelPort port = tunnel(List.of());
+        final MeshPeers peers = new MeshPeers(sw, "mesh0");
+        final List<InetSocketAddress> at = List.of(new InetSocketAddress("127.0.0.1", 4101));
+        peers.put(new MeshPeers.Accepted(new NodeEntry("r", r.publicKey(), at, List.of(), 4101, 1380, null, 2, "c.s",
+            true), new NodeCertificate("r", r.publicKey(), NOW - 60, NOW + 3600, null, true)));
+        peers.put(new MeshPeers.Accepted(new NodeEntry("q", q.publicKey(), at, List.of(), 4101, 1380, null, 2, "c.s",
+            true), new NodeCertificate("q", q.publicKey(), NOW - 60, NOW + 3600, null)));
+        assertThat(port.peerSpec("r").relay()).as("certified relay").isTrue();
+        assertThat(port.peerSpec("q").relay()).as("claims to relay, the authority did not say so").isFalse();
+    }
+
     private static PeerStatus status(final TunnelPort port, final String name)
     {
         return port.peerStatus().stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
