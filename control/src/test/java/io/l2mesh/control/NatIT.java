@@ -104,11 +104,6 @@ class NatIT
         return node;
     }
 
-    private void startInRegistry(final NsNode... starting) throws Exception
-    {
-        startWithRelay(null, starting);
-    }
-
     /**
      * Starts the nodes with the registry; {@code relay} (if not null) with {@code relay: true}.
      */
@@ -176,16 +171,41 @@ class NatIT
         return text.toString();
     }
 
-    @Test
-    void shouldPunchADirectPathThroughTwoConeNatsAndRecoverWhenANatRenumbers() throws Exception
+    /**
+     * The internet with etcd and the public node p; site A behind its NAT and site B behind a cone NAT, node a and
+     * node b behind them.
+     */
+    private record TwoSites(NsNode p, NatLab.Site siteA, NatLab.Site siteB, NsNode a, NsNode b)
+    {
+        NsNode[] all()
+        {
+            return new NsNode[] {p, a, b};
+        }
+    }
+
+    /**
+     * Starts {@link TwoSites}, p relaying if {@code relay}.
+     */
+    private TwoSites twoSites(final NatLab.Nat natA, final boolean relay) throws Exception
     {
         internetWithRegistry();
         final NsNode p = node("p", lab.publicHost("pub", 1), "198.19.0.1");
-        final NatLab.Site siteA = lab.site("sa", 2, NatLab.Nat.CONE);
+        final NatLab.Site siteA = lab.site("sa", 2, natA);
         final NatLab.Site siteB = lab.site("sb", 3, NatLab.Nat.CONE);
-        final NsNode a = node("a", siteA.host(), "198.19.0.2");
-        final NsNode b = node("b", siteB.host(), "198.19.0.3");
-        startInRegistry(p, a, b);
+        final TwoSites sites = new TwoSites(p, siteA, siteB, node("a", siteA.host(), "198.19.0.2"),
+            node("b", siteB.host(), "198.19.0.3"));
+        startWithRelay(relay ? p : null, sites.all());
+        return sites;
+    }
+
+    @Test
+    void shouldPunchADirectPathThroughTwoConeNatsAndRecoverWhenANatRenumbers() throws Exception
+    {
+        final TwoSites sites = twoSites(NatLab.Nat.CONE, false);
+        final NsNode p = sites.p();
+        final NatLab.Site siteA = sites.siteA();
+        final NsNode a = sites.a();
+        final NsNode b = sites.b();
 
         // p sees each site at its router's address with the port kept; it tells them, they publish it, and each
         // punches to the other's reflexive endpoint: a direct path, not through p.
@@ -196,7 +216,8 @@ class NatIT
         assertThat(direct).as("a and b on a direct path through their NATs" + diagnosis(a, b, p))
             .isGreaterThanOrEqualTo(0);
         assertThat(a.peer("p").path("reflexive").asText()).as("where p sees a").isEqualTo(aSeen);
-        assertThat(a.peer("b").path("candidates").toString()).contains(siteB.address() + ":" + NsNode.PORT, bSeen);
+        assertThat(a.peer("b").path("candidates").toString()).contains(sites.siteB().address() + ":" + NsNode.PORT,
+            bSeen);
         assertThat(etcd.etcdctl("get", "/l2mesh/nat/nodes/a", "--print-value-only").check().output())
             .as("a's registry entry").contains("\"reflexive\":[\"" + aSeen + "\"]");
         System.out.printf("NatIT: cone NATs: direct path a <-> b after %d ms%n", direct);
@@ -227,14 +248,12 @@ class NatIT
     @Test
     void shouldRelayAPairBehindASymmetricNatUnseenAndMoveToADirectPathOnceOneOpens() throws Exception
     {
-        internetWithRegistry();
-        final NsNode p = node("p", lab.publicHost("pub", 1), "198.19.0.1");
-        final NatLab.Site siteA = lab.site("sa", 2, NatLab.Nat.SYMMETRIC);
-        final NatLab.Site siteB = lab.site("sb", 3, NatLab.Nat.CONE);
-        final NsNode a = node("a", siteA.host(), "198.19.0.2");
-        final NsNode b = node("b", siteB.host(), "198.19.0.3");
-        final NsNode[] all = {p, a, b};
-        startWithRelay(p, all);
+        final TwoSites sites = twoSites(NatLab.Nat.SYMMETRIC, true);
+        final NsNode p = sites.p();
+        final NatLab.Site siteA = sites.siteA();
+        final NsNode a = sites.a();
+        final NsNode b = sites.b();
+        final NsNode[] all = sites.all();
 
         // a's NAT gives each destination another port: b's punches go to the mapping p saw, which lets only p
         // in. No direct path: the pair meets at p, which relays.

@@ -308,7 +308,6 @@ final class TunnelReceive
             return;
         }
         final int length = loop.relayedLength;
-        final byte[] work = loop.work;
         loop.savedFromLength = loop.fromLength();
         MemorySegment.copy(loop.from, ValueLayout.JAVA_BYTE, 0, loop.savedFrom, 0, loop.savedFromLength);
         loop.relayedBy = through;
@@ -317,19 +316,7 @@ final class TunnelReceive
         loop.fromLength.set(ValueLayout.JAVA_INT, 0, RelayAddress.LENGTH);
         try
         {
-            if (work[0] == TransportHeader.TYPE && length >= TransportHeader.LENGTH + 16 &&
-                TransportHeader.validPrefix(work))
-            {
-                decrypt(loop, length, portSlots);
-            }
-            else if (HandshakeGate.isHandshake(work[0], length))
-            {
-                gate.admit(loop, length, portSlots);
-            }
-            else
-            {
-                PortCounters.drop(portSlots, DropReason.MALFORMED);
-            }
+            onDatagram(loop, length, portSlots); // as if it had come directly (opened() checks the sender)
         }
         finally
         {
