@@ -11,6 +11,7 @@ import io.l2mesh.tunnel.udp.UdpLoopSockets;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
 
 /**
  * The receive path of a tunnel port, run by each loop on its own socket: datagram -> kind -> session lookup ->
@@ -394,7 +395,7 @@ final class TunnelReceive
         }
         else if (type == ControlMessage.REFLEXIVE)
         {
-            final java.net.InetSocketAddress seen = ControlMessage.reflexiveOf(buffer, valueAt, length);
+            final InetSocketAddress seen = ControlMessage.reflexiveOf(buffer, valueAt, length);
             if (seen != null)
             {
                 peer.reflexiveSeen(seen, System.nanoTime()); // our NAT's mapping, as the peer sees it

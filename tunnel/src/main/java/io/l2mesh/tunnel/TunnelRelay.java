@@ -3,6 +3,7 @@ package io.l2mesh.tunnel;
 import io.l2mesh.switching.stats.DropReason;
 import io.l2mesh.switching.stats.PortCounters;
 import io.l2mesh.tunnel.noise.CipherSuite;
+import io.l2mesh.tunnel.udp.UdpGsoBatch;
 import io.l2mesh.tunnel.udp.UdpLoopSockets;
 
 import java.lang.foreign.MemorySegment;
@@ -116,7 +117,7 @@ final class TunnelRelay
         }
         // Gathered with the burst's other datagrams to the same destination (one sendmsg with UDP_SEGMENT), sent
         // when the loop's receive call ends (TunnelReceive.receive).
-        final io.l2mesh.tunnel.udp.UdpGsoBatch batch = sockets.gso(loop.loopId);
+        final UdpGsoBatch batch = sockets.gso(loop.loopId);
         if (!batch.fits(endpoint, message))
         {
             sockets.flush(loop.loopId, portSlots, loop.errno);
